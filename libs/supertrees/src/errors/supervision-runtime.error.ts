@@ -1,0 +1,26 @@
+import { MESSAGES } from '../supervision.messages.js';
+
+/** A supervisor exceeded its restart intensity: the reason it fails towards its parent. */
+export class SupervisorGaveUpError extends Error {
+  constructor(
+    readonly path: string,
+    readonly maxRestarts: number,
+    readonly withinMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(MESSAGES.gaveUp(path, maxRestarts, withinMs), options);
+    this.name = 'SupervisorGaveUpError';
+  }
+}
+
+/** A supervisor process ended without being asked to, was found hung, or did not start in time. */
+export class SupervisorProcessError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly details: { pid?: number; code?: number | null; signal?: string | null } = {},
+  ) {
+    super(message);
+    this.name = 'SupervisorProcessError';
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { MESSAGES } from '../supervision.messages.js';
+import type { NodeSnapshot, SnapshotStore } from './snapshot.js';
+import type { ProcessEvent, SupervisionEvent } from './supervision.events.js';
+
+/**
+ * The main process's one stream of events, from every process of the tree. It gives each event
+ * its `seq`, folds it into the snapshot before anyone sees it, then publishes it. Subscribers
+ * cannot disturb it: an error thrown by one is RxJS's to report and reaches no other subscriber.
+ */
+@Injectable()
+export class SupervisionEventBus {
+  private readonly subject = new Subject<SupervisionEvent>();
+  private seq = 0;
+  private store?: SnapshotStore;
+  private done = false;
+  readonly events$ = this.subject.asObservable();
+
+  attach(store: SnapshotStore): void {
+    this.store = store;
+  }
+
+  publish(event: ProcessEvent): void {
+    if (this.done) return;
+    this.seq += 1;
+    const full = { ...event, seq: this.seq } as SupervisionEvent;
+    this.store?.apply(full);
+    this.subject.next(full);
+  }
+
+  snapshot(): NodeSnapshot {
+    if (!this.store) throw new Error(MESSAGES.notStarted());
+    return this.store.snapshot();
+  }
+
+  /** Ends the stream for every subscriber (at shutdown). */
+  complete(): void {
+    this.done = true;
+    this.subject.complete();
+  }
+
+  get completed(): boolean {
+    return this.done;
+  }
+}

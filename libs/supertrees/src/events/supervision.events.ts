@@ -1,0 +1,167 @@
+/** An error as events carry it: plain data, so it crosses process boundaries unchanged. */
+export interface ErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type NodeKind = 'worker' | 'supervisor';
+
+/** Why a child was stopped by its supervisor (rather than ending by itself). */
+export type StopReason =
+  /** The application is closing, or the tree was stopped through the service. */
+  | 'shutdown'
+  /** The strategy restarts it along with a failed sibling (one-for-all, rest-for-one). */
+  | 'strategy'
+  /** Its supervisor gave up (restart intensity exceeded) and stops all its children. */
+  | 'supervisor-gave-up'
+  /** Its supervisor's process lost its parent and exits. */
+  | 'orphaned';
+
+/** Fields every event has. */
+export interface EventBase {
+  /** Position in this process's `events$`: strictly increasing, no gaps. */
+  readonly seq: number;
+  /** Position among the events of the process `pid`: strictly increasing; a gap is reported by an `events-dropped` event. */
+  readonly processSeq: number;
+  /** Wall-clock time the event happened, ms since the epoch. */
+  readonly timestamp: number;
+  /** The node the event is about, e.g. `root/IngestSupervisor/FeedPoller`. */
+  readonly path: string;
+  readonly kind: NodeKind;
+  /** The process that emitted the event. */
+  readonly pid: number;
+}
+
+export interface StartingEvent extends EventBase {
+  readonly type: 'starting';
+  /** 0 on the first start, then the restart count. */
+  readonly attempt: number;
+}
+export interface StartedEvent extends EventBase {
+  readonly type: 'started';
+  readonly attempt: number;
+  /** For a supervisor with process isolation: the pid of the process it now runs in. */
+  readonly processPid?: number;
+}
+export interface RestartedEvent extends EventBase {
+  readonly type: 'restarted';
+  readonly attempt: number;
+  /** From the end of its previous run to running again, in ms. */
+  readonly downtimeMs: number;
+}
+export interface ExitedEvent extends EventBase {
+  readonly type: 'exited';
+  readonly attempt: number;
+  readonly ranForMs: number;
+}
+export interface FailedEvent extends EventBase {
+  readonly type: 'failed';
+  readonly attempt: number;
+  readonly error: ErrorInfo;
+  /** Where it failed: in `init()`, in `run()`, or (a supervisor process) the process itself ended. */
+  readonly phase: 'init' | 'run' | 'process';
+  readonly ranForMs: number;
+}
+export interface RestartScheduledEvent extends EventBase {
+  readonly type: 'restart-scheduled';
+  /** The attempt the restart will be. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The path of the child whose end caused this restart (itself, or a sibling under one-for-all / rest-for-one). */
+  readonly cause: string;
+}
+export interface GaveUpEvent extends EventBase {
+  readonly type: 'gave-up';
+  /** `policy`: its restart policy says no more; `intensity`: a supervisor exceeded its restart intensity. */
+  readonly reason: 'policy' | 'intensity';
+  readonly restarts: number;
+}
+export interface StoppingEvent extends EventBase {
+  readonly type: 'stopping';
+  readonly reason: StopReason;
+}
+export interface StoppedEvent extends EventBase {
+  readonly type: 'stopped';
+  readonly reason: StopReason;
+  /** True when it did not finish within its shutdownTimeoutMs (a worker was abandoned, a process killed). */
+  readonly timedOut: boolean;
+}
+export interface EscalatedEvent extends EventBase {
+  readonly type: 'escalated';
+  readonly error: ErrorInfo;
+}
+export interface TreeFailedEvent extends EventBase {
+  readonly type: 'tree-failed';
+  readonly error: ErrorInfo;
+}
+export interface EventsDroppedEvent extends EventBase {
+  readonly type: 'events-dropped';
+  /** How many events of `originPid` were lost (a gap of this size in its `processSeq`). */
+  readonly count: number;
+  readonly originPid: number;
+}
+export interface ProtocolErrorEvent extends EventBase {
+  readonly type: 'protocol-error';
+  /** The pid of the process whose message was rejected. */
+  readonly fromPid: number;
+  readonly detail: string;
+  /** Messages rejected from that process so far. */
+  readonly count: number;
+}
+
+/** Every lifecycle change of the tree. Discriminated by `type`. */
+export type SupervisionEvent =
+  | StartingEvent
+  | StartedEvent
+  | RestartedEvent
+  | ExitedEvent
+  | FailedEvent
+  | RestartScheduledEvent
+  | GaveUpEvent
+  | StoppingEvent
+  | StoppedEvent
+  | EscalatedEvent
+  | TreeFailedEvent
+  | EventsDroppedEvent
+  | ProtocolErrorEvent;
+
+export type SupervisionEventType = SupervisionEvent['type'];
+
+export const EVENT_TYPES: readonly SupervisionEventType[] = [
+  'starting',
+  'started',
+  'restarted',
+  'exited',
+  'failed',
+  'restart-scheduled',
+  'gave-up',
+  'stopping',
+  'stopped',
+  'escalated',
+  'tree-failed',
+  'events-dropped',
+  'protocol-error',
+];
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An event as the runtime raises it; the process stamps the rest. */
+export type EventInput = DistributiveOmit<SupervisionEvent, 'seq' | 'processSeq' | 'timestamp' | 'pid'>;
+/** An event stamped by its process, before the main process gives it its `seq`. */
+export type ProcessEvent = DistributiveOmit<SupervisionEvent, 'seq'>;
+
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack };
+  }
+  return { name: 'NonError', message: typeof error === 'string' ? error : safeString(error) };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,45 @@
+// The public surface of nestjs-supertrees: everything a user may import, and nothing else.
+export { SupervisionModule } from './supervision.module.js';
+export { SupervisionService } from './supervision.service.js';
+export { bootstrapSupervised } from './bootstrap.js';
+export { isSupervisorProcess } from './process/process.role.js';
+
+export { Worker, type WorkerMetadata } from './decorators/worker.decorator.js';
+export { Supervisor, type SupervisorMetadata } from './decorators/supervisor.decorator.js';
+
+export type {
+  BackoffOptions,
+  ChildOptions,
+  Isolation,
+  ProcessOptions,
+  RestartPolicy,
+  SupervisionModuleOptions,
+  SupervisionPolicyOptions,
+  SupervisionStrategy,
+  SupervisorOptions,
+  WorkerOptions,
+} from './interfaces/options.interface.js';
+export type { SupervisedWorker, WorkerContext } from './interfaces/worker.interface.js';
+
+export { ofType, ofPath } from './events/event.operators.js';
+export { EVENT_TYPES } from './events/supervision.events.js';
+export type * from './events/supervision.events.js';
+export type { NodeSnapshot, NodeState } from './events/snapshot.js';
+export { WorkerStopRequest } from './runtime/worker.child.js';
+
+export {
+  DuplicateChildError,
+  DuplicatePathError,
+  InvalidChildError,
+  InvalidOptionError,
+  InvalidScopeError,
+  InvalidWorkerError,
+  SupervisionConfigError,
+  SupervisorCycleError,
+  UnregisteredChildError,
+} from './errors/supervision-config.error.js';
+export { SupervisorGaveUpError, SupervisorProcessError } from './errors/supervision-runtime.error.js';
+export { MESSAGES } from './supervision.messages.js';
+export { DEFAULTS } from './supervision.defaults.js';
+export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './supervision.constants.js';
+export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

@@ -1,0 +1,2 @@
+export * from './options.interface.js';
+export * from './worker.interface.js';

@@ -1,0 +1,111 @@
+import type { Type } from '@nestjs/common';
+
+/**
+ * When a child is restarted after `run()` ends.
+ * - `always`: whenever it ends, normally or not (OTP `permanent`; the default, as in the seed).
+ * - `on-failure`: only when `run()` threw or rejected (OTP `transient`).
+ * - `once`: at most one restart in the child's life (the seed's `Once`).
+ * - `never`: never (OTP `temporary`); a sibling's restart does not bring it back either.
+ */
+export type RestartPolicy = 'always' | 'on-failure' | 'once' | 'never';
+
+/** Which children a supervisor restarts when one of them is restarted (OTP's strategies). */
+export type SupervisionStrategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
+
+/** Where a supervisor runs: in a forked child process of its own, or inside its parent's process. */
+export type Isolation = 'process' | 'none';
+
+/** Delay before a restart, growing geometrically with consecutive failures. */
+export interface BackoffOptions {
+  /** Delay before the first restart, in ms. Default 50. `0` restarts on the next turn of the event loop. */
+  minDelayMs?: number;
+  /** Upper bound of the delay, in ms. Default 60 000. */
+  maxDelayMs?: number;
+  /** A child that ran this long (ms) without failing starts again from `minDelayMs`. Default 120 000. */
+  resetAfterMs?: number;
+  /** Factor applied to the delay for each further consecutive restart; at least 1. Default 1.2. */
+  multiplier?: number;
+  /** Random spread as a fraction of the delay, 0..1: the delay is drawn from ±jitter around it. Default 0. */
+  jitter?: number;
+}
+
+/** What a worker or a supervisor has as the child of its parent supervisor. */
+export interface ChildOptions {
+  /** Restart policy. Default `'always'`. */
+  restart?: RestartPolicy;
+  /** Restart delay. Defaults: see {@link BackoffOptions}. */
+  backoff?: BackoffOptions;
+  /**
+   * How long a stop may take before the child is given up on (ms). Default 5 000 for a worker
+   * (it is then abandoned with a warning); 30 000 for a supervisor (its process is then sent
+   * SIGTERM, and SIGKILL after `process.killTimeoutMs`).
+   */
+  shutdownTimeoutMs?: number;
+  /** The node's name in paths and events. Default: the class name. */
+  name?: string;
+}
+
+/** Options of `@Worker()`. */
+export type WorkerOptions = ChildOptions;
+
+/** A supervisor's own policy: how it restarts its children and when it gives up. */
+export interface SupervisionPolicyOptions {
+  /** Default `'one-for-one'`. */
+  strategy?: SupervisionStrategy;
+  /**
+   * Restart intensity: at most this many restarts within `withinMs`; one more and the supervisor
+   * stops all its children and fails (escalation). Default: unlimited (as in the seed).
+   */
+  maxRestarts?: number;
+  /** The sliding window of `maxRestarts`, in ms. Required with `maxRestarts`. */
+  withinMs?: number;
+}
+
+/** Options of `@Supervisor()`. */
+export interface SupervisorOptions extends ChildOptions, SupervisionPolicyOptions {
+  /** Its children, started left to right and stopped right to left: `@Worker` or `@Supervisor` classes. */
+  children?: Type<unknown>[];
+  /** Default: `forRoot`'s `defaultIsolation`, which defaults to `'process'`. */
+  isolation?: Isolation;
+}
+
+/** How supervisor processes are forked and watched. */
+export interface ProcessOptions {
+  /**
+   * The script a supervisor process runs. Default: the main script of this process
+   * (`process.argv[1]`). Give it explicitly when this process is not the app (a test runner).
+   */
+  entry?: string;
+  /** Node flags for supervisor processes. Default: this process's `process.execArgv`. */
+  execArgv?: string[];
+  /** Extra environment for supervisor processes (merged over `process.env`). Default none. */
+  env?: Record<string, string>;
+  /** How often a supervisor process reports it is alive (ms). Default 500. */
+  heartbeatIntervalMs?: number;
+  /** A supervisor process silent for this long is killed and treated as failed (ms). Default 5 000. */
+  heartbeatTimeoutMs?: number;
+  /** Longest time from fork until a supervisor process reports its children started (ms). Default 30 000. */
+  startTimeoutMs?: number;
+  /** After SIGTERM, how long before SIGKILL (ms). Default 2 000. */
+  killTimeoutMs?: number;
+  /** Events a supervisor process buffers while its parent is slow; beyond it the oldest are dropped and counted. Default 10 000. */
+  maxBufferedEvents?: number;
+}
+
+/** Options of `SupervisionModule.forRoot()`: the root supervisor and the tree's defaults. */
+export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
+  /**
+   * What happens when the root supervisor gives up (its intensity is exceeded): `'shutdown'`
+   * (default) sends this process SIGTERM after the tree has stopped, so an app with
+   * `enableShutdownHooks()` closes gracefully (exit code 1); `'keep-running'` only logs and emits.
+   */
+  onTreeFailure?: 'shutdown' | 'keep-running';
+  /** The isolation of a `@Supervisor` that does not set its own. Default `'process'`. */
+  defaultIsolation?: Isolation;
+  /** Supervisor processes. */
+  process?: ProcessOptions;
+  /** Start the tree at application bootstrap. Default `true`; `false` leaves it to `SupervisionService.start()`. */
+  autoStart?: boolean;
+  /** Log lifecycle changes and failures through Nest's Logger. Default `true`. */
+  logging?: boolean;
+}

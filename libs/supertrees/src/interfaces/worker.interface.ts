@@ -1,0 +1,21 @@
+import type { LoggerService } from '@nestjs/common';
+
+/** What a worker gets at each start. */
+export interface WorkerContext {
+  /** Aborted when the worker is asked to stop; `run()` should return soon after. */
+  readonly signal: AbortSignal;
+  /** 0 on the first start, then the number of restarts so far. */
+  readonly attempt: number;
+  /** The node's path in the tree, e.g. `root/IngestSupervisor/FeedPoller`. */
+  readonly path: string;
+  /** A Nest logger whose context is the worker's name. */
+  readonly logger: LoggerService;
+}
+
+/** The shape of a `@Worker()` class. */
+export interface SupervisedWorker {
+  /** Resets state; runs before every (re)start, so it must be safe to repeat. Optional. */
+  init?(ctx: WorkerContext): void | Promise<void>;
+  /** The work. Its end (return, throw or rejection) is what the restart policy judges. */
+  run(ctx: WorkerContext): void | Promise<void>;
+}

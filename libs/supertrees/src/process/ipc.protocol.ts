@@ -1,0 +1,141 @@
+import { EVENT_TYPES, type ErrorInfo, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
+import type { NodeSnapshot } from '../events/snapshot.js';
+
+/** Bumped on any change a peer of another version could misread. */
+export const PROTOCOL_VERSION = 1;
+
+/** Parent to child. */
+export type ParentMessage =
+  /** The handshake's answer: which supervisor this process becomes, and how to behave. */
+  | {
+      readonly t: 'start';
+      readonly v: number;
+      readonly path: string;
+      readonly attempt: number;
+      readonly heartbeatIntervalMs: number;
+      readonly maxBufferedEvents: number;
+    }
+  /** Stop the subtree gracefully and exit. */
+  | { readonly t: 'stop'; readonly reason: StopReason };
+
+/** Child to parent. */
+export type ChildMessage =
+  /** First message: the child's code is loaded and it waits for `start`. */
+  | { readonly t: 'hello'; readonly v: number; readonly pid: number }
+  /** Every child of its subtree has started. */
+  | { readonly t: 'started'; readonly pid: number }
+  /** A batch of events, of this process and of its descendants, in order per process. */
+  | { readonly t: 'events'; readonly events: readonly ProcessEvent[] }
+  /** Alive. */
+  | { readonly t: 'heartbeat' }
+  /** The subtree's state, sent after events were dropped so the parent's view catches up. */
+  | { readonly t: 'snapshot'; readonly root: NodeSnapshot }
+  /** The supervisor gave up (restart intensity); the process exits with EXIT_ESCALATED next. */
+  | { readonly t: 'escalate'; readonly error: ErrorInfo }
+  /** The process could not become its supervisor (for example Nest failed to boot); it exits next. */
+  | { readonly t: 'fatal'; readonly error: ErrorInfo };
+
+export type Parsed<T> = { ok: true; message: T } | { ok: false; problem: string };
+
+const STOP_REASONS = ['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'];
+const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+function isErrorInfo(value: unknown): value is ErrorInfo {
+  return isObject(value) && isString(value.name) && isString(value.message) && (value.stack === undefined || isString(value.stack));
+}
+
+/** Fields each event type must carry beyond the common ones, with their checks. */
+const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
+  starting: { attempt: isNumber },
+  started: { attempt: isNumber },
+  restarted: { attempt: isNumber, downtimeMs: isNumber },
+  exited: { attempt: isNumber, ranForMs: isNumber },
+  failed: { attempt: isNumber, error: isErrorInfo, ranForMs: isNumber, phase: (v) => v === 'init' || v === 'run' || v === 'process' },
+  'restart-scheduled': { attempt: isNumber, delayMs: isNumber, cause: isString },
+  'gave-up': { reason: (v) => v === 'policy' || v === 'intensity', restarts: isNumber },
+  stopping: { reason: (v) => STOP_REASONS.includes(v as string) },
+  stopped: { reason: (v) => STOP_REASONS.includes(v as string), timedOut: (v) => typeof v === 'boolean' },
+  escalated: { error: isErrorInfo },
+  'tree-failed': { error: isErrorInfo },
+  'events-dropped': { count: isNumber, originPid: isNumber },
+  'protocol-error': { fromPid: isNumber, detail: isString, count: isNumber },
+};
+
+/**
+ * Checks an event a child forwards. `subtree` is the path of the supervisor that process runs: a
+ * process may only speak for its own subtree.
+ */
+export function checkEvent(value: unknown, subtree: string): string | undefined {
+  if (!isObject(value)) return 'an event is not an object';
+  if (!isString(value.type) || !EVENT_TYPE_SET.has(value.type)) return `unknown event type ${JSON.stringify(value.type)}`;
+  if (!isString(value.path) || (value.path !== subtree && !value.path.startsWith(`${subtree}/`))) {
+    return `event path ${JSON.stringify(value.path)} is outside the subtree ${subtree}`;
+  }
+  if (value.kind !== 'worker' && value.kind !== 'supervisor') return 'event kind must be worker or supervisor';
+  if (!isNumber(value.pid) || !isNumber(value.processSeq) || !isNumber(value.timestamp)) {
+    return 'event lacks a numeric pid, processSeq or timestamp';
+  }
+  for (const [field, check] of Object.entries(EVENT_FIELDS[value.type]!)) {
+    if (!check(value[field])) return `${value.type} event has an invalid "${field}"`;
+  }
+  return undefined;
+}
+
+function isNodeSnapshot(value: unknown): value is NodeSnapshot {
+  return (
+    isObject(value) &&
+    isString(value.path) &&
+    isString(value.state) &&
+    isNumber(value.restarts) &&
+    (value.children === undefined || (Array.isArray(value.children) && value.children.every(isNodeSnapshot)))
+  );
+}
+
+/** Validates a message from a child. Events are checked one by one by the receiver. */
+export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
+  if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
+  switch (value.t) {
+    case 'hello':
+      if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `protocol version ${String(value.v)} is not ${PROTOCOL_VERSION}` };
+      return isNumber(value.pid) ? ok(value) : { ok: false, problem: 'hello without pid' };
+    case 'started':
+      return isNumber(value.pid) ? ok(value) : { ok: false, problem: 'started without pid' };
+    case 'events':
+      return Array.isArray(value.events) ? ok(value) : { ok: false, problem: 'events without an array' };
+    case 'heartbeat':
+      return ok(value);
+    case 'snapshot':
+      return isNodeSnapshot(value.root) ? ok(value) : { ok: false, problem: 'snapshot without a valid tree' };
+    case 'escalate':
+    case 'fatal':
+      return isErrorInfo(value.error) ? ok(value) : { ok: false, problem: `${value.t} without an error` };
+    default:
+      return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
+  }
+}
+
+/** Validates a message from the parent. */
+export function parseParentMessage(value: unknown): Parsed<ParentMessage> {
+  if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
+  switch (value.t) {
+    case 'start':
+      if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `protocol version ${String(value.v)} is not ${PROTOCOL_VERSION}` };
+      return isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents)
+        ? ok(value)
+        : { ok: false, problem: 'start with missing fields' };
+    case 'stop':
+      return STOP_REASONS.includes(value.reason as string) ? ok(value) : { ok: false, problem: 'stop without a valid reason' };
+    default:
+      return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
+  }
+}
+
+function ok<T>(value: unknown): Parsed<T> {
+  return { ok: true, message: value as T };
+}

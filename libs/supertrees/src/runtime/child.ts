@@ -1,0 +1,51 @@
+import type { StopReason } from '../events/supervision.events.js';
+
+/** How a running child ended without being asked to. */
+export type ChildExit =
+  | { readonly kind: 'normal' }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly phase: 'run' | 'process' };
+
+/** What a started child reports, if anything (a supervisor process: its pid). */
+export interface StartInfo {
+  readonly processPid?: number;
+}
+
+/**
+ * A child as its supervisor drives it, whatever it is: an in-process worker, a supervisor in the
+ * same process, or a supervisor in a forked process. The supervisor owns the policy; a child
+ * only starts, stops, and reports its own end.
+ */
+export interface SupervisedChild {
+  /**
+   * Starts the child. Resolves once it runs; rejects if it could not start (its `init()` threw,
+   * its process died or timed out before it was ready). After it resolved, `onExit` is called at
+   * most once, when the child ends by itself; never after `stop()` was called.
+   * A `stop()` during `start()` makes `start()` settle promptly.
+   */
+  start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo | void>;
+  /** Stops the child within its shutdownTimeoutMs. Never rejects; resolves `true` if it timed out. */
+  stop(reason: StopReason): Promise<boolean>;
+}
+
+/** Runs `fn` after `delayMs`, on the next turn of the event loop for 0; returns a cancel function. */
+export function schedule(delayMs: number, fn: () => void): () => void {
+  if (delayMs <= 0) {
+    const handle = setImmediate(fn);
+    return () => clearImmediate(handle);
+  }
+  const handle = setTimeout(fn, delayMs);
+  return () => clearTimeout(handle);
+}
+
+/** Resolves `true` if `promise` did not settle within `timeoutMs`, leaving no timer behind. */
+export async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let cancel: () => void = () => undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    cancel = schedule(timeoutMs, () => resolve(true));
+  });
+  try {
+    return await Promise.race([promise.then(() => false, () => false), timedOut]);
+  } finally {
+    cancel();
+  }
+}

@@ -1,0 +1,294 @@
+import type { LoggerService } from '@nestjs/common';
+import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import type { NodeSnapshot } from '../events/snapshot.js';
+import { toErrorInfo, type EventInput, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
+import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
+import { Backoff } from './backoff.js';
+import { schedule, type ChildExit, type SupervisedChild } from './child.js';
+import { RestartIntensity } from './intensity.js';
+import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
+
+/** Where a child is in its life, as its supervisor sees it. */
+export type ChildStatus = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
+
+/** Where a process sends what its supervisor processes report: up to its parent, or into the main stream. */
+export interface EventRelay {
+  event(event: ProcessEvent): void;
+  snapshot(root: NodeSnapshot): void;
+}
+
+/** What a supervisor runtime needs from its host process. */
+export interface RuntimeHost {
+  /** Raises an event; the host stamps pid, sequence numbers and time. */
+  emit(event: EventInput): void;
+  /** Logs failures (with stacks) and warnings; undefined when logging is off. */
+  readonly logger: LoggerService | undefined;
+  /** Passes on what a supervisor process reports about its subtree, unchanged. */
+  readonly relay: EventRelay;
+  /** Builds the adapter that runs `node` (a worker, or a supervisor in this or another process). */
+  createChild(node: TreeNode): SupervisedChild;
+}
+
+interface Slot {
+  readonly index: number;
+  readonly node: TreeNode;
+  readonly child: SupervisedChild;
+  readonly backoff: Backoff;
+  status: ChildStatus;
+  /** Restarts so far; the attempt number of the current start. */
+  restarts: number;
+  /** Bumped at each start and stop, so late news from an earlier run is ignored. */
+  generation: number;
+  startedAt: number;
+  endedAt: number;
+  pending?: PendingRestart;
+  stopping?: Promise<void>;
+}
+
+interface PendingRestart {
+  readonly members: Set<Slot>;
+  readonly cancel: () => void;
+}
+
+type StartResult = { ok: true } | { ok: false; error?: unknown; aborted?: true };
+
+/**
+ * One supervisor: starts its children in order, applies their restart policies, backoff, its
+ * strategy and restart intensity, and stops them in reverse order. Every decision runs in one
+ * serial mailbox, as in an OTP supervisor, so no two decisions interleave; stopping bypasses the
+ * mailbox so a hung start cannot hold a shutdown. The same code supervises workers and
+ * supervisors, in this process or in others: the difference lives in the {@link SupervisedChild}.
+ */
+export class SupervisorRuntime {
+  private readonly slots: Slot[];
+  private readonly intensity: RestartIntensity;
+  private mailbox: Promise<void> = Promise.resolve();
+  private halted = false;
+  private stopPromise?: Promise<void>;
+  /** Called once if this supervisor gives up, after it stopped all its children. */
+  onGiveUp: (error: SupervisorGaveUpError) => void = () => undefined;
+
+  constructor(
+    readonly node: SupervisorNode,
+    private readonly host: RuntimeHost,
+  ) {
+    this.intensity = new RestartIntensity(node.maxRestarts, node.withinMs);
+    this.slots = node.children.map((child, index) => ({
+      index,
+      node: child,
+      child: host.createChild(child),
+      backoff: new Backoff(child.backoff),
+      status: 'idle',
+      restarts: 0,
+      generation: 0,
+      startedAt: 0,
+      endedAt: 0,
+    }));
+  }
+
+  /** Starts every child in declared order, each after the previous one is running. */
+  start(): Promise<void> {
+    return this.enqueue(() => this.startInOrder(this.slots));
+  }
+
+  /** Stops every child in reverse order and cancels pending restarts. Idempotent. */
+  stop(reason: StopReason = 'shutdown'): Promise<void> {
+    this.stopPromise ??= (async () => {
+      this.halted = true;
+      for (const slot of this.slots) this.cancelPending(slot);
+      await this.stopInReverse(this.slots, reason);
+      await this.mailbox;
+    })();
+    return this.stopPromise;
+  }
+
+  /** Status and restart count of each child, in order. */
+  children(): { path: string; status: ChildStatus; restarts: number }[] {
+    return this.slots.map((s) => ({ path: s.node.path, status: s.status, restarts: s.restarts }));
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const next = this.mailbox.then(async () => {
+      if (this.halted) return;
+      try {
+        await op();
+      } catch (error) {
+        this.host.logger?.error(`supervisor ${this.node.path}: internal error`, (error as Error)?.stack);
+      }
+    });
+    this.mailbox = next;
+    return next;
+  }
+
+  private async startInOrder(slots: readonly Slot[]): Promise<void> {
+    let queue = [...slots];
+    while (queue.length > 0 && !this.halted) {
+      const slot = queue.shift()!;
+      const result = await this.startSlot(slot);
+      if (result.ok || result.aborted || this.halted) continue;
+      // The strategy restarts these along with the one that failed to start: not now.
+      const group = new Set(restartGroup(this.node.strategy, this.slots.length, slot.index));
+      queue = queue.filter((s) => !group.has(s.index));
+      await this.childDown(slot, 'failed', 0);
+    }
+  }
+
+  private async startSlot(slot: Slot): Promise<StartResult> {
+    const generation = ++slot.generation;
+    const attempt = slot.restarts;
+    slot.status = 'starting';
+    this.emitFor(slot.node, { type: 'starting', attempt });
+    let info: Awaited<ReturnType<SupervisedChild['start']>>;
+    try {
+      info = await slot.child.start(attempt, (exit) => {
+        void this.enqueue(() => this.onExit(slot, generation, exit));
+      });
+    } catch (error) {
+      if (generation !== slot.generation) return { ok: false, aborted: true };
+      slot.status = 'failed';
+      slot.endedAt = performance.now();
+      const phase = slot.node.kind === 'worker' ? 'init' : 'process';
+      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(error), phase, ranForMs: 0 });
+      this.logFailure(slot, error);
+      return { ok: false, error };
+    }
+    if (generation !== slot.generation) return { ok: false, aborted: true };
+    slot.status = 'running';
+    slot.startedAt = performance.now();
+    this.emitFor(slot.node, { type: 'started', attempt, ...(info?.processPid ? { processPid: info.processPid } : {}) });
+    if (attempt > 0) {
+      this.emitFor(slot.node, { type: 'restarted', attempt, downtimeMs: round(slot.startedAt - slot.endedAt) });
+    }
+    return { ok: true };
+  }
+
+  private async onExit(slot: Slot, generation: number, exit: ChildExit): Promise<void> {
+    if (generation !== slot.generation || slot.status !== 'running') return;
+    slot.endedAt = performance.now();
+    const ranForMs = round(slot.endedAt - slot.startedAt);
+    const attempt = slot.restarts;
+    if (exit.kind === 'normal') {
+      slot.status = 'exited';
+      this.emitFor(slot.node, { type: 'exited', attempt, ranForMs });
+    } else {
+      slot.status = 'failed';
+      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(exit.error), phase: exit.phase, ranForMs });
+      this.logFailure(slot, exit.error);
+    }
+    await this.childDown(slot, exit.kind, ranForMs);
+  }
+
+  /** A child ended by itself (or failed to start): restart it, its group, or give up. */
+  private async childDown(slot: Slot, exit: ExitKind, ranForMs: number): Promise<void> {
+    if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
+      this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
+      return;
+    }
+    if (!this.intensity.record(performance.now())) {
+      await this.giveUp(slot);
+      return;
+    }
+    const delayMs = round(slot.backoff.next(ranForMs));
+    const siblings = restartGroup(this.node.strategy, this.slots.length, slot.index)
+      .filter((i) => i !== slot.index)
+      .map((i) => this.slots[i]!);
+    await this.stopInReverse(siblings, 'strategy');
+    if (this.halted) return;
+
+    const members = new Set<Slot>([slot]);
+    for (const sibling of siblings) {
+      if (sibling.generation === 0 || restartsWithSibling(sibling.node.restart, sibling.restarts)) members.add(sibling);
+    }
+    // A member already waiting for a restart joins this one: its earlier timer is cancelled.
+    for (const member of [...members]) {
+      const previous = member.pending;
+      if (!previous) continue;
+      previous.cancel();
+      previous.members.forEach((m) => {
+        m.pending = undefined;
+        members.add(m);
+      });
+    }
+    for (const member of members) {
+      member.status = 'backoff';
+      this.emitFor(member.node, { type: 'restart-scheduled', attempt: member.restarts + 1, delayMs, cause: slot.node.path });
+    }
+    const pending: PendingRestart = {
+      members,
+      cancel: schedule(delayMs, () => {
+        void this.enqueue(() => this.restart(pending));
+      }),
+    };
+    for (const member of members) member.pending = pending;
+  }
+
+  private async restart(pending: PendingRestart): Promise<void> {
+    const members = [...pending.members].sort((a, b) => a.index - b.index);
+    for (const member of members) {
+      member.pending = undefined;
+      member.restarts += 1;
+    }
+    await this.startInOrder(members);
+  }
+
+  private async giveUp(cause: Slot): Promise<void> {
+    this.halted = true;
+    for (const slot of this.slots) this.cancelPending(slot);
+    const restarts = this.slots.reduce((sum, s) => sum + s.restarts, 0);
+    this.emitFor(this.node, { type: 'gave-up', reason: 'intensity', restarts });
+    await this.stopInReverse(this.slots, 'supervisor-gave-up');
+    const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, {
+      cause: cause.node.path,
+    });
+    this.host.logger?.error(error.message);
+    this.onGiveUp(error);
+  }
+
+  private async stopInReverse(slots: readonly Slot[], reason: StopReason): Promise<void> {
+    for (const slot of [...slots].reverse()) await this.stopSlot(slot, reason);
+  }
+
+  private stopSlot(slot: Slot, reason: StopReason): Promise<void> {
+    if (slot.stopping) return slot.stopping;
+    if (slot.status === 'backoff') {
+      this.cancelPending(slot);
+      slot.status = 'stopped';
+      this.emitFor(slot.node, { type: 'stopped', reason, timedOut: false });
+      return Promise.resolve();
+    }
+    if (slot.status !== 'starting' && slot.status !== 'running') return Promise.resolve();
+    slot.generation += 1;
+    slot.status = 'stopping';
+    this.emitFor(slot.node, { type: 'stopping', reason });
+    slot.stopping = slot.child.stop(reason).then((timedOut) => {
+      slot.status = 'stopped';
+      slot.endedAt = performance.now();
+      slot.stopping = undefined;
+      this.emitFor(slot.node, { type: 'stopped', reason, timedOut });
+    });
+    return slot.stopping;
+  }
+
+  private cancelPending(slot: Slot): void {
+    const pending = slot.pending;
+    if (!pending) return;
+    pending.members.delete(slot);
+    slot.pending = undefined;
+    if (pending.members.size === 0) pending.cancel();
+  }
+
+  private emitFor(node: TreeNode, event: DistributiveOmitPathKind<EventInput>): void {
+    this.host.emit({ ...event, path: node.path, kind: node.kind } as EventInput);
+  }
+
+  private logFailure(slot: Slot, error: unknown): void {
+    const stack = error instanceof Error ? error.stack : String(error);
+    this.host.logger?.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
+  }
+}
+
+type DistributiveOmitPathKind<T> = T extends unknown ? Omit<T, 'path' | 'kind'> : never;
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

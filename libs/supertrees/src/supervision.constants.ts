@@ -1,0 +1,11 @@
+export const WORKER_METADATA = 'supertrees:worker';
+export const SUPERVISOR_METADATA = 'supertrees:supervisor';
+export const SUPERVISION_MODULE_OPTIONS = Symbol('SUPERVISION_MODULE_OPTIONS');
+/** The name of the root supervisor, first segment of every path. */
+export const ROOT_NAME = 'root';
+/** Set in a supervisor process's environment: this process serves a subtree, not the app. */
+export const CHILD_ENV = 'NESTJS_SUPERTREES_CHILD';
+/** Exit code of a supervisor process that gave up (exceeded its restart intensity). */
+export const EXIT_ESCALATED = 70;
+/** Exit code of a supervisor process whose parent went away. */
+export const EXIT_ORPHANED = 71;

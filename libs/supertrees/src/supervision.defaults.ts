@@ -1,0 +1,81 @@
+import type {
+  BackoffOptions,
+  Isolation,
+  ProcessOptions,
+  RestartPolicy,
+  SupervisionModuleOptions,
+  SupervisionStrategy,
+} from './interfaces/options.interface.js';
+
+/** Every default of the library, in one place. */
+export const DEFAULTS = {
+  restart: 'always' as RestartPolicy,
+  backoff: {
+    minDelayMs: 50,
+    maxDelayMs: 60_000,
+    resetAfterMs: 120_000,
+    multiplier: 1.2,
+    jitter: 0,
+  } satisfies Required<BackoffOptions>,
+  workerShutdownTimeoutMs: 5_000,
+  supervisorShutdownTimeoutMs: 30_000,
+  strategy: 'one-for-one' as SupervisionStrategy,
+  maxRestarts: Number.POSITIVE_INFINITY,
+  withinMs: Number.POSITIVE_INFINITY,
+  isolation: 'process' as Isolation,
+  onTreeFailure: 'shutdown' as const,
+  autoStart: true,
+  logging: true,
+  process: {
+    heartbeatIntervalMs: 500,
+    heartbeatTimeoutMs: 5_000,
+    startTimeoutMs: 30_000,
+    killTimeoutMs: 2_000,
+    maxBufferedEvents: 10_000,
+  },
+} as const;
+
+export type ResolvedBackoff = Required<BackoffOptions>;
+
+export interface ResolvedProcessOptions
+  extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env'>> {
+  entry?: string;
+  execArgv?: string[];
+  env: Record<string, string>;
+}
+
+export interface ResolvedModuleOptions {
+  strategy: SupervisionStrategy;
+  maxRestarts: number;
+  withinMs: number;
+  onTreeFailure: 'shutdown' | 'keep-running';
+  defaultIsolation: Isolation;
+  process: ResolvedProcessOptions;
+  autoStart: boolean;
+  logging: boolean;
+}
+
+export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
+  return { ...DEFAULTS.backoff, ...stripUndefined(options ?? {}) };
+}
+
+export function resolveModuleOptions(options: SupervisionModuleOptions = {}): ResolvedModuleOptions {
+  return {
+    strategy: options.strategy ?? DEFAULTS.strategy,
+    maxRestarts: options.maxRestarts ?? DEFAULTS.maxRestarts,
+    withinMs: options.withinMs ?? DEFAULTS.withinMs,
+    onTreeFailure: options.onTreeFailure ?? DEFAULTS.onTreeFailure,
+    defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
+    autoStart: options.autoStart ?? DEFAULTS.autoStart,
+    logging: options.logging ?? DEFAULTS.logging,
+    process: {
+      ...DEFAULTS.process,
+      ...stripUndefined(options.process ?? {}),
+      env: { ...(options.process?.env ?? {}) },
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,34 @@
+import { Injectable, Scope, type Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { getSupervisorMetadata } from './decorators/supervisor.decorator.js';
+import { getWorkerMetadata } from './decorators/worker.decorator.js';
+import type { DiscoveredClass } from './tree/tree.builder.js';
+
+/** What discovery found: the decorated classes in order, and each one's singleton instance. */
+export interface Discovery {
+  readonly classes: DiscoveredClass[];
+  readonly instances: ReadonlyMap<Function, unknown>;
+}
+
+/** Finds every provider carrying `@Worker()` or `@Supervisor()` (like @nestjs/schedule's explorer). */
+@Injectable()
+export class SupervisionExplorer {
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  explore(): Discovery {
+    const classes: DiscoveredClass[] = [];
+    const instances = new Map<Function, unknown>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const type = wrapper.metatype as Type<unknown> | undefined;
+      if (typeof type !== 'function' || instances.has(type) || classes.some((c) => c.type === type)) continue;
+      const worker = getWorkerMetadata(type);
+      const supervisor = getSupervisorMetadata(type);
+      if (!worker && !supervisor) continue;
+      const scope =
+        wrapper.scope === Scope.TRANSIENT ? 'transient' : wrapper.isDependencyTreeStatic() ? 'default' : 'request';
+      classes.push({ type, scope, worker, supervisor });
+      if (scope === 'default') instances.set(type, wrapper.instance);
+    }
+    return { classes, instances };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Every message the library puts in an error, in one place: the errors and the tests build them
+ * from these factories, so a test that matches a message cannot drift from the code.
+ */
+export const MESSAGES = {
+  invalidOption: (owner: string, option: string, problem: string) =>
+    `${owner}: option "${option}" ${problem}`,
+  unregisteredChild: (supervisor: string, child: string) =>
+    `${supervisor}: child ${child} is not a provider of any module; add it to a module's "providers"`,
+  notAClass: (supervisor: string, index: number, value: string) =>
+    `${supervisor}: children[${index}] is not a class (got ${value})`,
+  notSupervised: (supervisor: string, child: string) =>
+    `${supervisor}: child ${child} has neither @Worker() nor @Supervisor()`,
+  duplicateChild: (child: string, first: string, second: string) =>
+    `${child} is a child of two supervisors, ${first} and ${second}; a node has one parent`,
+  duplicatePath: (path: string) =>
+    `two children of one supervisor share the path "${path}"; give one of them another "name"`,
+  cycle: (cycle: string[]) => `supervisors form a cycle: ${cycle.join(' -> ')}`,
+  workerWithoutRun: (worker: string) => `${worker}: a @Worker() class must have a run() method`,
+  bothDecorators: (cls: string) => `${cls}: a class cannot be both a @Worker() and a @Supervisor()`,
+  scoped: (cls: string, scope: string) =>
+    `${cls}: a ${scope}-scoped provider cannot be supervised; workers and supervisors must be singletons (Scope.DEFAULT)`,
+  gaveUp: (path: string, maxRestarts: number, withinMs: number) =>
+    `supervisor ${path} exceeded its restart intensity (more than ${maxRestarts} restarts within ${withinMs} ms) and gave up`,
+  abandoned: (path: string, timeoutMs: number) =>
+    `${path} did not stop within its shutdownTimeoutMs (${timeoutMs} ms); abandoned, shutdown goes on`,
+  processExited: (path: string, code: number | null, signal: string | null) =>
+    `supervisor process ${path} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`,
+  heartbeatTimeout: (path: string, pid: number, timeoutMs: number) =>
+    `supervisor process ${path} (pid ${pid}) sent no heartbeat for ${timeoutMs} ms; killed as hung`,
+  startTimeout: (path: string, timeoutMs: number) =>
+    `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
+  noEntry: () =>
+    'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
+  notStarted: () => 'the supervision tree has not been built yet (before app.init())',
+} as const;

@@ -1,0 +1,59 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { asapScheduler, auditTime, defer, map, merge, of, type Observable } from 'rxjs';
+import { SupervisionEventBus } from './events/event.bus.js';
+import { ofPath } from './events/event.operators.js';
+import type { NodeSnapshot } from './events/snapshot.js';
+import type { SupervisionEvent } from './events/supervision.events.js';
+import { SupervisionOrchestrator } from './supervision.orchestrator.js';
+import { walkTree } from './tree/tree.types.js';
+
+/** The tree at run time: its events, its state, and manual start and stop. Inject it anywhere. */
+@Injectable()
+export class SupervisionService {
+  constructor(
+    private readonly bus: SupervisionEventBus,
+    private readonly orchestrator: SupervisionOrchestrator,
+  ) {}
+
+  /**
+   * Every lifecycle event of the tree, from every process, as it happens (hot: no replay).
+   * Completes when the application closes.
+   */
+  get events$(): Observable<SupervisionEvent> {
+    return this.bus.events$;
+  }
+
+  /** The events of one node, given by its class or its path; with `subtree`, of its descendants too. */
+  eventsOf(node: Type<unknown> | string, options: { subtree?: boolean } = {}): Observable<SupervisionEvent> {
+    return this.bus.events$.pipe(ofPath(this.pathOf(node), options));
+  }
+
+  /** The path of a worker or supervisor class in the tree (`root/…/Name`). */
+  pathOf(node: Type<unknown> | string): string {
+    if (typeof node === 'string') return node;
+    for (const n of walkTree(this.orchestrator.tree)) if (n.type === node) return n.path;
+    throw new Error(`${node.name} is not a node of the supervision tree`);
+  }
+
+  /** The whole tree now, across processes: per node its state, restarts, last error, start time and pid. */
+  snapshot(): NodeSnapshot {
+    return this.bus.snapshot();
+  }
+
+  /** The snapshot now, then again after changes (at most once per turn of the event loop). Completes at shutdown. */
+  get snapshot$(): Observable<NodeSnapshot> {
+    return defer(() =>
+      merge(of(undefined), this.bus.events$.pipe(auditTime(0, asapScheduler))).pipe(map(() => this.snapshot())),
+    );
+  }
+
+  /** Starts the tree, for `forRoot({ autoStart: false })`. Resolves when every child has started. */
+  start(): Promise<void> {
+    return this.orchestrator.start();
+  }
+
+  /** Stops the whole tree (also done when the application closes). */
+  stop(): Promise<void> {
+    return this.orchestrator.stop();
+  }
+}

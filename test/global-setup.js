@@ -1,0 +1,12 @@
+// Tests fork compiled JavaScript (Nest needs decorator metadata, which only tsc emits), so build
+// dist/ once per run.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export default function globalSetup() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}

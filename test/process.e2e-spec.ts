@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { EXIT_ESCALATED, SupervisionService, type SupervisionEvent } from '../libs/supertrees/src/index.js';
+import { SCENARIOS } from './fixtures/scenarios.js';
+import { EventRecorder, is } from './helpers/event-recorder.js';
+import { descendantsOf, eventually, isAlive, spawnFixtureApp, type SpawnedApp } from './helpers/processes.js';
+
+type App = INestApplicationContext;
+
+let app: App | undefined;
+let recorder: EventRecorder | undefined;
+let spawned: SpawnedApp | undefined;
+const seenPids = new Set<number>();
+
+afterEach(async () => {
+  await app?.close();
+  recorder?.stop();
+  if (spawned && spawned.proc.exitCode === null && spawned.proc.signalCode === null) {
+    spawned.proc.kill('SIGKILL');
+    await spawned.exited;
+  }
+  // Whatever happened in the test, no process of the tree may outlive it.
+  await eventually(() => [...seenPids].every((pid) => !isAlive(pid)), `pids ${[...seenPids].join(', ')} gone`);
+  app = recorder = spawned = undefined;
+  seenPids.clear();
+});
+
+/** Boots a scenario in this (the test) process, recording events from the first. */
+async function boot(name: string): Promise<{ service: SupervisionService; recorder: EventRecorder }> {
+  const moduleRef = await Test.createTestingModule({ imports: [SCENARIOS[name]!] }).compile();
+  moduleRef.useLogger(false);
+  app = moduleRef;
+  const service = moduleRef.get(SupervisionService);
+  recorder = new EventRecorder(service.events$);
+  service.events$.subscribe((e) => {
+    for (const pid of [e.pid, e.type === 'started' ? e.processPid : undefined]) {
+      if (pid !== undefined && pid !== process.pid) seenPids.add(pid);
+    }
+  });
+  await moduleRef.init();
+  return { service, recorder };
+}
+
+const processPidOf = (events: SupervisionEvent[], path: string): number => {
+  const started = events.filter((e) => e.type === 'started' && e.path === path).at(-1);
+  if (!started || started.type !== 'started' || !started.processPid) throw new Error(`no started event for ${path}`);
+  return started.processPid;
+};
+
+describe('supervisors in their own processes', () => {
+  it('runs a process supervisor whose workers get Nest DI, and restarts a crashed worker inside that process', async () => {
+    const { service, recorder } = await boot('basic');
+    await recorder.waitFor(is('restarted', 'root/IngestSupervisor/CrashOnce'));
+    const supPid = processPidOf(recorder.events, 'root/IngestSupervisor');
+    expect(supPid).not.toBe(process.pid);
+    const failed = recorder.of('failed', 'root/IngestSupervisor/CrashOnce')[0]!;
+    expect(failed.pid).toBe(supPid);
+    expect(failed.type === 'failed' && failed.error.message).toBe(`crash in pid ${supPid}`);
+    expect(recorder.of('failed', 'root/IngestSupervisor/Greeter')).toEqual([]);
+    expect(recorder.of('started', 'root/IngestSupervisor/Greeter')[0]?.pid).toBe(supPid);
+    const snap = service.snapshot();
+    const ingest = snap.children!.find((c) => c.path === 'root/IngestSupervisor')!;
+    expect(ingest).toMatchObject({ state: 'running', pid: supPid });
+    expect(ingest.children!.map((c) => [c.name, c.state, c.pid])).toEqual([
+      ['Ticker', 'running', supPid],
+      ['CrashOnce', 'running', supPid],
+      ['Greeter', 'running', supPid],
+    ]);
+  });
+
+  it('restarts a SIGKILLed supervisor process in a new process, with its workers', async () => {
+    const { service, recorder } = await boot('basic');
+    await recorder.waitFor(is('started', 'root/IngestSupervisor'));
+    const first = processPidOf(recorder.events, 'root/IngestSupervisor');
+    process.kill(first, 'SIGKILL');
+    await recorder.waitFor(is('restarted', 'root/IngestSupervisor'));
+    const second = processPidOf(recorder.events, 'root/IngestSupervisor');
+    expect(second).not.toBe(first);
+    const failed = recorder.of('failed', 'root/IngestSupervisor')[0]!;
+    expect(failed).toMatchObject({ phase: 'process', pid: process.pid });
+    expect(failed.type === 'failed' && failed.error.message).toContain('signal SIGKILL');
+    await recorder.waitFor((e) => e.type === 'started' && e.path === 'root/IngestSupervisor/Greeter' && e.pid === second);
+    expect(service.snapshot().children![0]).toMatchObject({ state: 'running', pid: second, restarts: 1 });
+    await eventually(() => !isAlive(first), 'the killed process is reaped');
+  });
+
+  it('one-for-all across process children: killing one restarts both', async () => {
+    const { recorder } = await boot('pair');
+    await recorder.waitFor(is('started', 'root/PairSupervisor'));
+    const left = processPidOf(recorder.events, 'root/PairSupervisor/LeftSupervisor');
+    const right = processPidOf(recorder.events, 'root/PairSupervisor/RightSupervisor');
+    process.kill(left, 'SIGKILL');
+    await recorder.waitFor(is('restarted', 'root/PairSupervisor/RightSupervisor'));
+    await recorder.waitFor(is('restarted', 'root/PairSupervisor/LeftSupervisor'));
+    expect(recorder.of('stopped', 'root/PairSupervisor/RightSupervisor')[0]).toMatchObject({ reason: 'strategy' });
+    expect(processPidOf(recorder.events, 'root/PairSupervisor/RightSupervisor')).not.toBe(right);
+    await eventually(() => !isAlive(right) && !isAlive(left), 'old processes gone');
+  });
+
+  it('escalates through two process levels', async () => {
+    const { service, recorder } = await boot('escalation');
+    await recorder.waitFor((e) => e.type === 'gave-up' && e.path === 'root/OuterSupervisor' && e.reason === 'policy', {
+      what: 'root gives up on Outer (restart never)',
+    });
+    const escalated = recorder.of('escalated').map((e) => e.path);
+    expect(escalated).toEqual([
+      'root/OuterSupervisor/InnerSupervisor',
+      'root/OuterSupervisor/InnerSupervisor',
+      'root/OuterSupervisor',
+    ]);
+    // Outer gives up on itself (in its process), then root gives up on it (restart 'never').
+    expect(recorder.of('gave-up', 'root/OuterSupervisor').map((e) => e.type === 'gave-up' && e.reason)).toEqual(['intensity', 'policy']);
+    const outerFailed = recorder.of('failed', 'root/OuterSupervisor')[0]!;
+    expect(outerFailed.type === 'failed' && outerFailed.error.name).toBe('SupervisorGaveUpError');
+    expect(service.snapshot().children![0]).toMatchObject({ state: 'failed' });
+    expect(EXIT_ESCALATED).toBe(70);
+  });
+
+  it('kills a hung supervisor process (blocked event loop) found by its heartbeat, and restarts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-hang-'));
+    process.env.HANG_MARKER = join(dir, 'hung');
+    try {
+      const { recorder } = await boot('hang');
+      const failed = await recorder.waitFor(is('failed', 'root/HangSupervisor'), { timeoutMs: 30_000 });
+      expect(failed[0]!.type === 'failed' && failed[0]!.error.message).toContain('sent no heartbeat');
+      await recorder.waitFor(is('restarted', 'root/HangSupervisor'));
+    } finally {
+      delete process.env.HANG_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('survives malformed IPC messages, counting each', async () => {
+    const { service, recorder } = await boot('babble');
+    const errors = await recorder.waitFor(is('protocol-error', 'root/BabbleSupervisor'), { count: 5 });
+    expect(errors.map((e) => (e.type === 'protocol-error' ? e.count : 0))).toEqual([1, 2, 3, 4, 5]);
+    expect(service.snapshot().children![0]).toMatchObject({ state: 'running' });
+    expect(recorder.of('failed')).toEqual([]);
+  });
+
+  it('leaves no process behind after app.close()', async () => {
+    const { recorder } = await boot('deep');
+    await recorder.waitFor(is('started', 'root/Level1Supervisor'));
+    const pids = [...seenPids];
+    expect(pids.length).toBe(3);
+    await app!.close();
+    app = undefined;
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(recorder.trace((e) => e.type === 'stopped' && e.kind === 'supervisor')).toEqual([
+      'stopped root/Level1Supervisor/Level2Supervisor/Level3Supervisor',
+      'stopped root/Level1Supervisor/Level2Supervisor',
+      'stopped root/Level1Supervisor',
+      'stopped root',
+    ]);
+  });
+
+  it('never leaves an orphan: SIGKILL of the app takes every descendant down, at every depth', async () => {
+    spawned = await spawnFixtureApp('deep');
+    const tree = descendantsOf(spawned.proc.pid!);
+    tree.forEach((pid) => seenPids.add(pid));
+    expect(spawned.pids.filter((p) => p !== spawned!.proc.pid).sort()).toEqual(tree.sort());
+    expect(tree.length).toBe(3);
+    spawned.proc.kill('SIGKILL');
+    await spawned.exited;
+    await eventually(() => tree.every((pid) => !isAlive(pid)), 'every descendant gone', 5_000);
+  });
+});
