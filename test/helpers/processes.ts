@@ -66,17 +66,31 @@ export interface SpawnedApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Resolves when a line matching `pattern` has been printed by the app (already or later). */
+export function lineMatching(app: SpawnedApp, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const line = app.output.find((l) => pattern.test(l));
+      if (line) return resolve(line);
+      if (Date.now() > deadline) return reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${app.output.slice(-40).join('\n')}`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
 /** Runs the compiled fixture entry as an app of its own (not a supervisor process) and waits for READY. */
-export async function spawnFixtureApp(scenario: string, timeoutMs = 30_000): Promise<SpawnedApp> {
+export async function spawnFixtureApp(scenario: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<SpawnedApp> {
   const proc = spawn(process.execPath, ['dist/test/fixtures/entry.js'], {
-    env: { ...process.env, SUPERTREES_SCENARIO: scenario, NESTJS_SUPERTREES_CHILD: '' },
+    env: { ...process.env, ...env, SUPERTREES_SCENARIO: scenario, NESTJS_SUPERTREES_CHILD: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  createInterface({ input: proc.stderr! }).on('line', (line) => output.push(line));
+  createInterface({ input: proc.stderr! }).on('line', (line) => output.push(`stderr: ${line}`));
   const pids = await new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no READY from ${scenario} within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
     createInterface({ input: proc.stdout! }).on('line', (line) => {

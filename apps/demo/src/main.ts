@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { bootstrapSupervised } from '#supertrees';
+import { AppModule } from './app.module.js';
+import { ChaosService } from './chaos/chaos.service.js';
+import { demoConfig } from './demo.config.js';
+
+// One entry for both roles: the HTTP app, and each supervisor process it forks.
+await bootstrapSupervised(
+  AppModule,
+  async () => {
+    const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+    app.enableShutdownHooks();
+    await app.listen(demoConfig.port, '127.0.0.1');
+    const url = await app.getUrl();
+    process.stdout.write(
+      `\nlistening on ${url}\n  GET  ${url}/supervision/tree\n  GET  ${url}/supervision/events   (Server-Sent Events)\n` +
+        `  POST ${url}/supervision/crash?path=root/IngestSupervisor/FeedPoller\n` +
+        `  POST ${url}/supervision/kill?path=root/IngestSupervisor\nCtrl-C stops everything.\n\n`,
+    );
+    process.once('exit', () => app.get(ChaosService).cleanup());
+  },
+  { contextOptions: { logger: ['error', 'warn'] } },
+);
