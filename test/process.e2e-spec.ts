@@ -142,6 +142,50 @@ describe('supervisors in their own processes', () => {
     expect(recorder.of('failed')).toEqual([]);
   });
 
+  for (const mode of ['uncaught', 'rejection', 'exit']) {
+    it(`lets a supervisor process crash on ${mode === 'exit' ? 'process.exit()' : `an ${mode}`} and restarts it`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'supertrees-crash-'));
+      process.env.CRASH_MARKER = join(dir, 'crashed');
+      process.env.CRASH_MODE = mode;
+      try {
+        const { recorder } = await boot('crash');
+        const [failed] = await recorder.waitFor(is('failed', 'root/CrashSupervisor'));
+        expect(failed!.type === 'failed' && failed!.error.message).toContain(mode === 'exit' ? 'code 3' : 'code 1');
+        await recorder.waitFor(is('restarted', 'root/CrashSupervisor'));
+      } finally {
+        delete process.env.CRASH_MARKER;
+        delete process.env.CRASH_MODE;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('bounds a child\'s buffer while its parent is slow, and reports exactly what it dropped', async () => {
+    const { recorder } = await boot('flood');
+    await recorder.waitFor(is('started', 'root/FloodSupervisor'));
+    const childPid = processPidOf(recorder.events, 'root/FloodSupervisor');
+    // Block this (the parent's) event loop so the child's pipe fills up.
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      // busy
+    }
+    const [dropped] = await recorder.waitFor(is('events-dropped', 'root/FloodSupervisor'));
+    expect(dropped).toMatchObject({ originPid: childPid, pid: childPid });
+    await app!.close();
+    app = undefined;
+    // Every gap in the child's processSeq is accounted for by events-dropped counts.
+    const fromChild = recorder.events.filter((e) => e.pid === childPid);
+    let gaps = 0;
+    fromChild.reduce((previous, e) => {
+      gaps += e.processSeq - previous - 1;
+      return e.processSeq;
+    }, 0);
+    const reported = recorder.events.reduce((sum, e) => sum + (e.type === 'events-dropped' && e.originPid === childPid ? e.count : 0), 0);
+    expect(reported).toBeGreaterThan(0);
+    expect(gaps).toBe(reported);
+    expect(recorder.of('protocol-error')).toEqual([]);
+  });
+
   it('leaves no process behind after app.close()', async () => {
     const { recorder } = await boot('deep');
     await recorder.waitFor(is('started', 'root/Level1Supervisor'));

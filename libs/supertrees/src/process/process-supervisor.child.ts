@@ -50,7 +50,8 @@ export class ProcessSupervisorChild implements SupervisedChild {
     this.proc = proc;
     this.registry.add(proc);
     this.pipeOutput(proc);
-    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    // 'close', not 'exit': it comes after the last IPC message and output line were delivered.
+    this.exited = new Promise((resolve) => proc.once('close', () => resolve()));
 
     return new Promise<StartInfo>((resolve, reject) => {
       let started = false;
@@ -104,7 +105,7 @@ export class ProcessSupervisorChild implements SupervisedChild {
         }
       });
 
-      proc.once('exit', (code, signal) => {
+      proc.once('close', (code, signal) => {
         cancelStartTimer();
         stopWatchdog();
         const error =

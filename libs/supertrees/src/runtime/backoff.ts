@@ -28,8 +28,9 @@ export class Backoff {
   /** The delay of the n-th consecutive restart (n ≥ 1), without jitter when `random` returns 0.5. */
   delayFor(n: number): number {
     const { minDelayMs, maxDelayMs, multiplier, jitter } = this.options;
-    // Past the cap the exponent only overflows; stop growing once the cap is reached.
-    const base = Math.min(maxDelayMs, minDelayMs * Math.pow(multiplier, Math.max(0, n - 1)));
+    // After enough failures the power overflows to Infinity (and 0 × Infinity is NaN): the cap holds.
+    const grown = minDelayMs === 0 ? 0 : minDelayMs * Math.pow(multiplier, Math.max(0, n - 1));
+    const base = Number.isFinite(grown) ? Math.min(maxDelayMs, grown) : maxDelayMs;
     if (jitter === 0) return base;
     const spread = base * jitter * (2 * this.random() - 1);
     return Math.max(0, Math.min(maxDelayMs, base + spread));
