@@ -79,8 +79,10 @@ describe('the demo app', () => {
     expect(tree.state).toBe('running');
     const ingest = tree.children!.find((c) => c.name === 'IngestSupervisor')!;
     expect(ingest).toMatchObject({ state: 'running', kind: 'supervisor', isolation: 'process' });
-    descendantsOf(demo!.pid!).forEach((pid) => pids.add(pid));
-    expect(pids.size).toBe(3);
+    const notify = tree.children!.find((c) => c.name === 'NotifySupervisor')!;
+    const processes = descendantsOf(demo!.pid!);
+    processes.forEach((pid) => pids.add(pid));
+    expect(processes).toEqual(expect.arrayContaining([ingest.pid, notify.pid]));
 
     const events: SupervisionEvent[] = [];
     let snapshot: NodeSnapshot | undefined;

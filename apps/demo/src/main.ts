@@ -9,9 +9,11 @@ import { demoConfig } from './demo.config.js';
 await bootstrapSupervised(
   AppModule,
   async () => {
+    // Quiet while Nest boots (module-by-module lines), then the workers' own log lines too.
     const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
     app.enableShutdownHooks();
     await app.listen(demoConfig.port, '127.0.0.1');
+    app.useLogger(['log', 'error', 'warn']);
     const url = await app.getUrl();
     process.stdout.write(
       `\nlistening on ${url}\n  GET  ${url}/supervision/tree\n  GET  ${url}/supervision/events   (Server-Sent Events)\n` +

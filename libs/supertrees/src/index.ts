@@ -38,7 +38,7 @@ export {
   SupervisorCycleError,
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
-export { SupervisorGaveUpError, SupervisorProcessError } from './errors/supervision-runtime.error.js';
+export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
 export { MESSAGES } from './supervision.messages.js';
 export { DEFAULTS } from './supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './supervision.constants.js';

@@ -1,6 +1,5 @@
 export const WORKER_METADATA = 'supertrees:worker';
 export const SUPERVISOR_METADATA = 'supertrees:supervisor';
-export const SUPERVISION_MODULE_OPTIONS = Symbol('SUPERVISION_MODULE_OPTIONS');
 /** The name of the root supervisor, first segment of every path. */
 export const ROOT_NAME = 'root';
 /** Set in a supervisor process's environment: this process serves a subtree, not the app. */

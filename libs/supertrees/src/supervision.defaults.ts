@@ -32,6 +32,7 @@ export const DEFAULTS = {
     startTimeoutMs: 30_000,
     killTimeoutMs: 2_000,
     maxBufferedEvents: 10_000,
+    standby: 1,
   },
 } as const;
 

@@ -12,9 +12,11 @@ export const MESSAGES = {
   notSupervised: (supervisor: string, child: string) =>
     `${supervisor}: child ${child} has neither @Worker() nor @Supervisor()`,
   duplicateChild: (child: string, first: string, second: string) =>
-    `${child} is a child of two supervisors, ${first} and ${second}; a node has one parent`,
-  duplicatePath: (path: string) =>
-    `two children of one supervisor share the path "${path}"; give one of them another "name"`,
+    first === second
+      ? `${child} is listed twice in the children of ${first}; a node appears once`
+      : `${child} is a child of two supervisors, ${first} and ${second}; a node has one parent`,
+  duplicatePath: (path: string, first: string, second: string) =>
+    `${first} and ${second} would share the path "${path}"; give one of them another "name"`,
   cycle: (cycle: string[]) => `supervisors form a cycle: ${cycle.join(' -> ')}`,
   workerWithoutRun: (worker: string) => `${worker}: a @Worker() class must have a run() method`,
   bothDecorators: (cls: string) => `${cls}: a class cannot be both a @Worker() and a @Supervisor()`,
@@ -33,4 +35,5 @@ export const MESSAGES = {
   noEntry: () =>
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
+  unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
 } as const;

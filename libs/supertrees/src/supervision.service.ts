@@ -4,6 +4,7 @@ import { SupervisionEventBus } from './events/event.bus.js';
 import { ofPath } from './events/event.operators.js';
 import type { NodeSnapshot } from './events/snapshot.js';
 import type { SupervisionEvent } from './events/supervision.events.js';
+import { UnknownNodeError } from './errors/supervision-runtime.error.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { walkTree } from './tree/tree.types.js';
 
@@ -32,7 +33,7 @@ export class SupervisionService {
   pathOf(node: Type<unknown> | string): string {
     if (typeof node === 'string') return node;
     for (const n of walkTree(this.orchestrator.tree)) if (n.type === node) return n.path;
-    throw new Error(`${node.name} is not a node of the supervision tree`);
+    throw new UnknownNodeError(node.name);
   }
 
   /** The whole tree now, across processes: per node its state, restarts, last error, start time and pid. */
@@ -47,7 +48,10 @@ export class SupervisionService {
     );
   }
 
-  /** Starts the tree, for `forRoot({ autoStart: false })`. Resolves when every child has started. */
+  /**
+   * Starts the tree, for `forRoot({ autoStart: false })` or after `stop()`. Resolves when the start
+   * sequence is done: each child is running, or waiting for a restart if it failed to start.
+   */
   start(): Promise<void> {
     return this.orchestrator.start();
   }

@@ -14,7 +14,7 @@ export class SupervisionConfigError extends Error {
   }
 }
 
-/** An option is out of range, of the wrong type, or an unknown name. */
+/** An option is out of range, of the wrong type, not one of its allowed names, or not an option at all. */
 export class InvalidOptionError extends SupervisionConfigError {
   constructor(owner: string, readonly option: string, problem: string) {
     super(MESSAGES.invalidOption(owner, option, problem), owner);
@@ -40,8 +40,8 @@ export class DuplicateChildError extends SupervisionConfigError {
 
 /** Two siblings with the same name, so the same path. */
 export class DuplicatePathError extends SupervisionConfigError {
-  constructor(readonly path: string, className: string) {
-    super(MESSAGES.duplicatePath(path), className);
+  constructor(readonly path: string, first: string, second: string) {
+    super(MESSAGES.duplicatePath(path, first, second), second);
   }
 }
 

@@ -6,6 +6,9 @@ export class SupervisorGaveUpError extends Error {
     readonly path: string,
     readonly maxRestarts: number,
     readonly withinMs: number,
+    /** The child whose end was one restart too many. */
+    readonly lastChild: string,
+    /** `cause`: that child's error, when it failed (rather than ended normally). */
     options?: { cause?: unknown },
   ) {
     super(MESSAGES.gaveUp(path, maxRestarts, withinMs), options);
@@ -22,5 +25,13 @@ export class SupervisorProcessError extends Error {
   ) {
     super(message);
     this.name = 'SupervisorProcessError';
+  }
+}
+
+/** A class or path that names no node of the tree. */
+export class UnknownNodeError extends Error {
+  constructor(readonly node: string) {
+    super(MESSAGES.unknownNode(node));
+    this.name = 'UnknownNodeError';
   }
 }

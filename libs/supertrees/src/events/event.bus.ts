@@ -6,8 +6,10 @@ import type { ProcessEvent, SupervisionEvent } from './supervision.events.js';
 
 /**
  * The main process's one stream of events, from every process of the tree. It gives each event
- * its `seq`, folds it into the snapshot before anyone sees it, then publishes it. Subscribers
- * cannot disturb it: an error thrown by one is RxJS's to report and reaches no other subscriber.
+ * its `seq`, folds it into the snapshot before anyone sees it, then publishes it. A subscriber
+ * cannot disturb it: an error thrown in one goes to RxJS's `config.onUnhandledError` (by default
+ * rethrown asynchronously, which ends the process unless handled), never to the tree or to the
+ * other subscribers, which go on receiving.
  */
 @Injectable()
 export class SupervisionEventBus {

@@ -84,10 +84,19 @@ export interface ProcessOptions {
   heartbeatIntervalMs?: number;
   /** A supervisor process silent for this long is killed and treated as failed (ms). Default 5 000. */
   heartbeatTimeoutMs?: number;
-  /** Longest time from fork until a supervisor process reports its children started (ms). Default 30 000. */
+  /**
+   * Longest time from handing a process its supervisor (a spare, or a new fork) until it reports
+   * its children started (ms). Default 30 000.
+   */
   startTimeoutMs?: number;
   /** After SIGTERM, how long before SIGKILL (ms). Default 2 000. */
   killTimeoutMs?: number;
+  /**
+   * Loaded spare processes each forking process keeps, so that a restarted supervisor process only
+   * has to create its Nest context, not load the app's code. Only processes that have supervisor
+   * processes as children keep spares. Default 1; 0 forks on demand.
+   */
+  standby?: number;
   /** Events a supervisor process buffers while its parent is slow; beyond it the oldest are dropped and counted. Default 10 000. */
   maxBufferedEvents?: number;
 }
@@ -97,7 +106,8 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   /**
    * What happens when the root supervisor gives up (its intensity is exceeded): `'shutdown'`
    * (default) sends this process SIGTERM after the tree has stopped, so an app with
-   * `enableShutdownHooks()` closes gracefully (exit code 1); `'keep-running'` only logs and emits.
+   * `enableShutdownHooks()` closes gracefully and the process ends as SIGTERM ends it (status 143);
+   * `'keep-running'` only emits `tree-failed` (and logs it).
    */
   onTreeFailure?: 'shutdown' | 'keep-running';
   /** The isolation of a `@Supervisor` that does not set its own. Default `'process'`. */

@@ -22,6 +22,11 @@ export class EventOutbox {
   private scheduled = false;
   private idle: (() => void)[] = [];
   private totalDropped = 0;
+  private written = 0;
+  /** Messages handed to the channel whose write has not completed: an exit now would lose them. */
+  private inFlight = 0;
+  private blockedBy = 0;
+  private snapshotDue = false;
 
   constructor(
     private readonly send: SendFn,
@@ -45,9 +50,17 @@ export class EventOutbox {
     this.schedule();
   }
 
-  /** Resolves once everything queued so far has been handed to the channel and the pipe drained. */
+  /** Sends a fresh snapshot of the subtree after what is queued (a descendant corrected its part of it). */
+  requestSnapshot(): void {
+    this.snapshotDue = true;
+    this.schedule();
+  }
+
+  /** Resolves once everything queued so far has been written to the channel (so the process may exit). */
   flush(): Promise<void> {
-    if (this.queue.length === 0 && !this.blocked && this.dropped.size === 0) return Promise.resolve();
+    if (this.queue.length === 0 && !this.blocked && this.inFlight === 0 && this.dropped.size === 0 && !this.snapshotDue) {
+      return Promise.resolve();
+    }
     this.schedule();
     return new Promise((resolve) => this.idle.push(resolve));
   }
@@ -62,32 +75,48 @@ export class EventOutbox {
   }
 
   private drain(): void {
-    while (!this.blocked && (this.queue.length > 0 || this.dropped.size > 0)) {
-      const hadDrops = this.dropped.size > 0;
-      const batch = [...this.takeDropReports(), ...this.queue.splice(0, BATCH)];
-      this.write({ t: 'events', events: batch });
-      if (hadDrops) {
+    while (!this.blocked && (this.queue.length > 0 || this.dropped.size > 0 || this.snapshotDue)) {
+      if (this.dropped.size > 0) this.snapshotDue = true;
+      if (this.queue.length > 0 || this.dropped.size > 0) {
+        this.write({ t: 'events', events: [...this.takeDropReports(), ...this.queue.splice(0, BATCH)] });
+        if (this.blocked) break;
+      }
+      if (this.snapshotDue) {
+        this.snapshotDue = false;
         const snapshot = this.dropReport.snapshot();
         if (snapshot) this.write(snapshot);
       }
     }
-    if (!this.blocked && this.queue.length === 0) {
-      const waiting = this.idle;
-      this.idle = [];
-      waiting.forEach((resolve) => resolve());
-    }
+    this.settleIdle();
+  }
+
+  private settleIdle(): void {
+    if (this.blocked || this.inFlight > 0 || this.queue.length > 0 || this.dropped.size > 0 || this.snapshotDue) return;
+    const waiting = this.idle;
+    this.idle = [];
+    waiting.forEach((resolve) => resolve());
   }
 
   private write(message: ChildMessage): void {
     let done = false;
+    const id = ++this.written;
+    this.inFlight += 1;
     const accepted = this.send(message, () => {
       done = true;
-      if (!this.blocked) return;
-      this.blocked = false;
-      this.drain();
+      this.inFlight -= 1;
+      if (this.blockedBy === id) {
+        this.blockedBy = 0;
+        this.blocked = false;
+        this.drain();
+      } else if (this.inFlight === 0) {
+        this.settleIdle();
+      }
     });
-    // A channel that is full says so and calls back once drained; a closed one calls back at once.
-    if (!accepted && !done) this.blocked = true;
+    // A channel that is full says so and calls back once that message went out; a closed one calls back at once.
+    if (!accepted && !done) {
+      this.blocked = true;
+      this.blockedBy = id;
+    }
   }
 
   private takeDropReports(): ProcessEvent[] {

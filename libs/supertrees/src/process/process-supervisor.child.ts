@@ -1,22 +1,18 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
 import { schedule, settlesWithin, type ChildExit, type StartInfo, type SupervisedChild } from '../runtime/child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import type { ProcessChildFactory } from '../runtime/tree.host.js';
-import { CHILD_ENV } from '../supervision.constants.js';
 import type { ResolvedProcessOptions } from '../supervision.defaults.js';
 import { MESSAGES } from '../supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { checkEvent, parseChildMessage, PROTOCOL_VERSION, type ChildMessage, type ParentMessage } from './ipc.protocol.js';
-import { ProcessRegistry } from './process.registry.js';
-
-export { ProcessRegistry };
+import type { ProcessPool, SpareProcess } from './process.pool.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
-export function forkSupervisorFactory(options: ResolvedProcessOptions, registry: ProcessRegistry): ProcessChildFactory {
-  return (node, host) => new ProcessSupervisorChild(node, host, options, registry);
+export function forkSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool): ProcessChildFactory {
+  return (node, host) => new ProcessSupervisorChild(node, host, options, pool);
 }
 
 /**
@@ -34,26 +30,37 @@ export class ProcessSupervisorChild implements SupervisedChild {
     private readonly node: SupervisorNode,
     private readonly host: RuntimeHost,
     private readonly options: ResolvedProcessOptions,
-    private readonly registry: ProcessRegistry,
+    private readonly pool: ProcessPool,
   ) {}
 
   start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
-    const entry = this.options.entry ?? process.argv[1];
-    if (!entry) return Promise.reject(new SupervisorProcessError(MESSAGES.noEntry(), this.node.path));
     this.stopRequested = false;
-    const proc = fork(entry, [], {
-      env: { ...process.env, ...this.options.env, [CHILD_ENV]: '1' },
-      execArgv: this.options.execArgv ?? process.execArgv,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    let spare: SpareProcess;
+    try {
+      spare = this.pool.acquire();
+    } catch (error) {
+      return Promise.reject(new SupervisorProcessError((error as Error).message, this.node.path));
+    }
+    spare.label = this.node.path;
+    const proc = spare.proc;
     this.proc = proc;
-    this.registry.add(proc);
-    this.pipeOutput(proc);
-    // 'close', not 'exit': it comes after the last IPC message and output line were delivered.
-    this.exited = new Promise((resolve) => proc.once('close', () => resolve()));
+    this.exited = spare.closed;
+    let startSent = false;
+    const sendStart = () => {
+      if (startSent) return;
+      startSent = true;
+      this.send(proc, {
+        t: 'start',
+        v: PROTOCOL_VERSION,
+        path: this.node.path,
+        attempt,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        maxBufferedEvents: this.options.maxBufferedEvents,
+      });
+    };
+    if (spare.ready) sendStart();
 
-    return new Promise<StartInfo>((resolve, reject) => {
+    const starting = new Promise<StartInfo>((resolve, reject) => {
       let started = false;
       /** Why the process is about to end, when it said so (escalation) or we decided (hung). */
       let cause: Error | undefined;
@@ -71,14 +78,7 @@ export class ProcessSupervisorChild implements SupervisedChild {
         const message: ChildMessage = parsed.message;
         switch (message.t) {
           case 'hello':
-            this.send(proc, {
-              t: 'start',
-              v: PROTOCOL_VERSION,
-              path: this.node.path,
-              attempt,
-              heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-              maxBufferedEvents: this.options.maxBufferedEvents,
-            });
+            sendStart();
             break;
           case 'started':
             started = true;
@@ -118,6 +118,12 @@ export class ProcessSupervisorChild implements SupervisedChild {
         if (!started) reject(error);
       });
     });
+    // A new spare is forked once this start settled, so that it does not compete with it for CPU.
+    starting.then(
+      () => this.pool.refill(),
+      () => this.pool.refill(),
+    );
+    return starting;
   }
 
   async stop(reason: StopReason): Promise<boolean> {
@@ -168,17 +174,6 @@ export class ProcessSupervisorChild implements SupervisedChild {
     if (proc.connected) proc.send(message, () => undefined);
   }
 
-  /** Each line the child prints reaches this process's stdout/stderr, prefixed with its path and pid. */
-  private pipeOutput(proc: ChildProcess): void {
-    const prefix = `[${this.node.path} ${proc.pid}] `;
-    for (const [stream, target] of [
-      [proc.stdout, process.stdout],
-      [proc.stderr, process.stderr],
-    ] as const) {
-      if (!stream) continue;
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => target.write(`${prefix}${line}\n`));
-    }
-  }
 }
 
 /** An error rebuilt from what a child process reported, keeping its name and stack. */

@@ -93,6 +93,7 @@ export async function runSupervisorProcess(
     });
     const box = outbox;
     const host = orchestrator.createHost(
+      node as SupervisorNode,
       (event) => {
         const stamped = stamper.stamp(event);
         store.apply({ ...stamped, seq: 0 } as never);
@@ -103,7 +104,10 @@ export async function runSupervisorProcess(
           store.apply({ ...event, seq: 0 } as never);
           box.push(event);
         },
-        snapshot: (root) => store.merge(root),
+        snapshot: (root) => {
+          store.merge(root);
+          box.requestSnapshot();
+        },
       },
     );
     runtime = new SupervisorRuntime(node as SupervisorNode, host);

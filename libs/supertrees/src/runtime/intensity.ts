@@ -15,12 +15,13 @@ export class RestartIntensity {
     if (this.maxRestarts === Number.POSITIVE_INFINITY) return true;
     this.times.push(now);
     const horizon = now - this.withinMs;
-    while (this.times.length > 0 && this.times[0]! <= horizon) this.times.shift();
+    // As in OTP, a restart exactly `withinMs` ago still counts.
+    while (this.times.length > 0 && this.times[0]! < horizon) this.times.shift();
     return this.times.length <= this.maxRestarts;
   }
 
   /** Restarts inside the window ending at `now`. */
   countAt(now: number): number {
-    return this.times.filter((t) => t > now - this.withinMs).length;
+    return this.times.filter((t) => t >= now - this.withinMs).length;
   }
 }

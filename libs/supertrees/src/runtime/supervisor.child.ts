@@ -1,6 +1,7 @@
 import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import type { ChildExit, SupervisedChild } from './child.js';
+import { MESSAGES } from '../supervision.messages.js';
+import { settlesWithin, type ChildExit, type SupervisedChild } from './child.js';
 import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
 
 /**
@@ -25,8 +26,11 @@ export class InProcessSupervisorChild implements SupervisedChild {
     await runtime.start();
   }
 
+  /** Stops the subtree within this supervisor's shutdownTimeoutMs; past it, it is left stopping on its own. */
   async stop(reason: StopReason): Promise<boolean> {
-    await this.runtime?.stop(reason);
-    return false;
+    if (!this.runtime) return false;
+    const timedOut = await settlesWithin(this.runtime.stop(reason), this.node.shutdownTimeoutMs);
+    if (timedOut) this.host.logger?.warn(MESSAGES.abandoned(this.node.path, this.node.shutdownTimeoutMs));
+    return timedOut;
   }
 }

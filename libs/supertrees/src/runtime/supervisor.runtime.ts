@@ -86,9 +86,16 @@ export class SupervisorRuntime {
     }));
   }
 
-  /** Starts every child in declared order, each after the previous one is running. */
+  /**
+   * Starts every child in declared order, each after the previous one is running. Resolves when
+   * the sequence is done: children that failed to start are then waiting for their restart.
+   */
   start(): Promise<void> {
-    return this.enqueue(() => this.startInOrder(this.slots));
+    const started = this.enqueue(() => this.startInOrder(this.slots));
+    // Exits that came in during the start wait one turn, so whoever awaited the start reports
+    // it (a parent's `started`) before this supervisor reacts to them.
+    void this.enqueue(() => new Promise((resolve) => setImmediate(resolve)));
+    return started;
   }
 
   /** Stops every child in reverse order and cancels pending restarts. Idempotent. */
@@ -129,7 +136,7 @@ export class SupervisorRuntime {
       // The strategy restarts these along with the one that failed to start: not now.
       const group = new Set(restartGroup(this.node.strategy, this.slots.length, slot.index));
       queue = queue.filter((s) => !group.has(s.index));
-      await this.childDown(slot, 'failed', 0);
+      await this.childDown(slot, 'failed', 0, result.error);
     }
   }
 
@@ -175,17 +182,17 @@ export class SupervisorRuntime {
       this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(exit.error), phase: exit.phase, ranForMs });
       this.logFailure(slot, exit.error);
     }
-    await this.childDown(slot, exit.kind, ranForMs);
+    await this.childDown(slot, exit.kind, ranForMs, exit.kind === 'failed' ? exit.error : undefined);
   }
 
   /** A child ended by itself (or failed to start): restart it, its group, or give up. */
-  private async childDown(slot: Slot, exit: ExitKind, ranForMs: number): Promise<void> {
+  private async childDown(slot: Slot, exit: ExitKind, ranForMs: number, error?: unknown): Promise<void> {
     if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
       this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
       return;
     }
     if (!this.intensity.record(performance.now())) {
-      await this.giveUp(slot);
+      await this.giveUp(slot, error);
       return;
     }
     const delayMs = round(slot.backoff.next(ranForMs));
@@ -211,7 +218,7 @@ export class SupervisorRuntime {
     }
     for (const member of members) {
       member.status = 'backoff';
-      this.emitFor(member.node, { type: 'restart-scheduled', attempt: member.restarts + 1, delayMs, cause: slot.node.path });
+      this.emitFor(member.node, { type: 'restart-scheduled', attempt: nextAttempt(member), delayMs, cause: slot.node.path });
     }
     const pending: PendingRestart = {
       members,
@@ -226,19 +233,19 @@ export class SupervisorRuntime {
     const members = [...pending.members].sort((a, b) => a.index - b.index);
     for (const member of members) {
       member.pending = undefined;
-      member.restarts += 1;
+      member.restarts = nextAttempt(member);
     }
     await this.startInOrder(members);
   }
 
-  private async giveUp(cause: Slot): Promise<void> {
+  private async giveUp(last: Slot, cause: unknown): Promise<void> {
     this.halted = true;
     for (const slot of this.slots) this.cancelPending(slot);
     const restarts = this.slots.reduce((sum, s) => sum + s.restarts, 0);
     this.emitFor(this.node, { type: 'gave-up', reason: 'intensity', restarts });
     await this.stopInReverse(this.slots, 'supervisor-gave-up');
-    const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, {
-      cause: cause.node.path,
+    const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, last.node.path, {
+      cause,
     });
     this.host.logger?.error(error.message);
     this.onGiveUp(error);
@@ -285,6 +292,11 @@ export class SupervisorRuntime {
     const stack = error instanceof Error ? error.stack : String(error);
     this.host.logger?.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
   }
+}
+
+/** A child that never ran (held back when a sibling failed its first start) starts at attempt 0. */
+function nextAttempt(slot: Slot): number {
+  return slot.generation === 0 ? 0 : slot.restarts + 1;
 }
 
 type DistributiveOmitPathKind<T> = T extends unknown ? Omit<T, 'path' | 'kind'> : never;

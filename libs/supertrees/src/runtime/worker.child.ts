@@ -7,8 +7,9 @@ import { settlesWithin, type ChildExit, type SupervisedChild } from './child.js'
 
 /** The reason a worker's signal is aborted with when its supervisor stops it. */
 export class WorkerStopRequest extends Error {
-  constructor(readonly reason: StopReason) {
-    super(`stop requested (${reason})`);
+  /** `ended` when the run ended by itself; otherwise why its supervisor stopped it. */
+  constructor(readonly reason: StopReason | 'ended') {
+    super(reason === 'ended' ? 'the run ended' : `stop requested (${reason})`);
     this.name = 'WorkerStopRequest';
   }
 }
@@ -43,13 +44,15 @@ export class WorkerChild implements SupervisedChild {
 
     const run = Promise.resolve().then(() => this.instance.run(ctx));
     this.current = run;
+    const ended = (exit: ChildExit) => {
+      if (controller.signal.aborted) return;
+      // Whatever the ended run left tied to its signal is told to stop too.
+      controller.abort(new WorkerStopRequest('ended'));
+      onExit(exit);
+    };
     run.then(
-      () => {
-        if (!controller.signal.aborted) onExit({ kind: 'normal' });
-      },
-      (error: unknown) => {
-        if (!controller.signal.aborted) onExit({ kind: 'failed', error, phase: 'run' });
-      },
+      () => ended({ kind: 'normal' }),
+      (error: unknown) => ended({ kind: 'failed', error, phase: 'run' }),
     );
   }
 

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/supervision-config.error.js';
+import { DEFAULTS } from '../supervision.defaults.js';
 import type {
   BackoffOptions,
   ChildOptions,
@@ -6,11 +7,28 @@ import type {
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
   SupervisorOptions,
+  WorkerOptions,
 } from '../interfaces/options.interface.js';
 
 const RESTART_POLICIES = ['always', 'on-failure', 'once', 'never'] as const;
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const ISOLATIONS = ['process', 'none'] as const;
+const BACKOFF_KEYS = ['minDelayMs', 'maxDelayMs', 'resetAfterMs', 'multiplier', 'jitter'];
+const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name'];
+const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation'];
+const PROCESS_KEYS = [
+  'entry',
+  'execArgv',
+  'env',
+  'heartbeatIntervalMs',
+  'heartbeatTimeoutMs',
+  'startTimeoutMs',
+  'killTimeoutMs',
+  'maxBufferedEvents',
+  'standby',
+];
+// `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
+const MODULE_KEYS = ['strategy', 'maxRestarts', 'withinMs', 'onTreeFailure', 'defaultIsolation', 'process', 'autoStart', 'logging', 'isGlobal'];
 
 interface NumberRule {
   min?: number;
@@ -57,19 +75,51 @@ export function describe(value: unknown): string {
 
 export function validateBackoff(owner: string, backoff: BackoffOptions | undefined): void {
   if (backoff === undefined) return;
-  if (backoff === null || typeof backoff !== 'object') {
-    throw new InvalidOptionError(owner, 'backoff', `must be an object (got ${describe(backoff)})`);
-  }
+  checkObject(owner, 'backoff', backoff);
   checkNumber(owner, 'backoff.minDelayMs', backoff.minDelayMs, { min: 0 });
   checkNumber(owner, 'backoff.maxDelayMs', backoff.maxDelayMs, { min: 0 });
   checkNumber(owner, 'backoff.resetAfterMs', backoff.resetAfterMs, { min: 0 });
   checkNumber(owner, 'backoff.multiplier', backoff.multiplier, { min: 1 });
   checkNumber(owner, 'backoff.jitter', backoff.jitter, { min: 0, max: 1 });
-  const min = backoff.minDelayMs ?? 50;
-  const max = backoff.maxDelayMs ?? 60_000;
+  checkKeys(owner, 'backoff.', backoff, BACKOFF_KEYS);
+  const min = backoff.minDelayMs ?? DEFAULTS.backoff.minDelayMs;
+  const max = backoff.maxDelayMs ?? DEFAULTS.backoff.maxDelayMs;
   if (min > max) {
-    throw new InvalidOptionError(owner, 'backoff.minDelayMs', `must not exceed backoff.maxDelayMs (${min} > ${max})`);
+    // Blame the bound the user set, and say when the other one is the default.
+    if (backoff.minDelayMs === undefined) {
+      throw new InvalidOptionError(owner, 'backoff.maxDelayMs', `must be at least backoff.minDelayMs (${max} < ${min}, the default)`);
+    }
+    const note = backoff.maxDelayMs === undefined ? ', the default' : '';
+    throw new InvalidOptionError(owner, 'backoff.minDelayMs', `must not exceed backoff.maxDelayMs (${min} > ${max}${note})`);
   }
+}
+
+/** Rejects keys that are not options, so a typo (`maxRestart`) is not silently ignored. */
+function checkKeys(owner: string, prefix: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidOptionError(owner, `${prefix}${key}`, `is not an option (known: ${allowed.join(', ')})`);
+    }
+  }
+}
+
+function checkObject(owner: string, option: string, value: unknown): asserts value is object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(owner, option, `must be an object (got ${describe(value)})`);
+  }
+}
+
+function checkBoolean(owner: string, option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidOptionError(owner, option, `must be true or false (got ${describe(value)})`);
+  }
+}
+
+/** `@Worker()` options. */
+export function validateWorkerOptions(owner: string, options: WorkerOptions): void {
+  checkObject(owner, '@Worker() options', options);
+  checkKeys(owner, '', options, CHILD_KEYS);
+  validateChildOptions(owner, options);
 }
 
 export function validateChildOptions(owner: string, options: ChildOptions): void {
@@ -94,6 +144,8 @@ export function validatePolicy(owner: string, options: SupervisionPolicyOptions)
 }
 
 export function validateSupervisorOptions(owner: string, options: SupervisorOptions): void {
+  checkObject(owner, '@Supervisor() options', options);
+  checkKeys(owner, '', options, SUPERVISOR_KEYS);
   validateChildOptions(owner, options);
   validatePolicy(owner, options);
   checkOneOf(owner, 'isolation', options.isolation, ISOLATIONS);
@@ -104,6 +156,14 @@ export function validateSupervisorOptions(owner: string, options: SupervisorOpti
 
 export function validateProcessOptions(owner: string, options: ProcessOptions | undefined): void {
   if (options === undefined) return;
+  checkObject(owner, 'process', options);
+  checkKeys(owner, 'process.', options, PROCESS_KEYS);
+  if (options.env !== undefined) {
+    checkObject(owner, 'process.env', options.env);
+    for (const [key, value] of Object.entries(options.env)) {
+      if (typeof value !== 'string') throw new InvalidOptionError(owner, `process.env.${key}`, `must be a string (got ${describe(value)})`);
+    }
+  }
   if (options.entry !== undefined && (typeof options.entry !== 'string' || options.entry === '')) {
     throw new InvalidOptionError(owner, 'process.entry', `must be a path (got ${describe(options.entry)})`);
   }
@@ -115,8 +175,9 @@ export function validateProcessOptions(owner: string, options: ProcessOptions | 
   checkNumber(owner, 'process.startTimeoutMs', options.startTimeoutMs, { min: 1 });
   checkNumber(owner, 'process.killTimeoutMs', options.killTimeoutMs, { min: 0 });
   checkNumber(owner, 'process.maxBufferedEvents', options.maxBufferedEvents, { min: 1, integer: true });
-  const interval = options.heartbeatIntervalMs ?? 500;
-  const timeout = options.heartbeatTimeoutMs ?? 5_000;
+  checkNumber(owner, 'process.standby', options.standby, { min: 0, integer: true });
+  const interval = options.heartbeatIntervalMs ?? DEFAULTS.process.heartbeatIntervalMs;
+  const timeout = options.heartbeatTimeoutMs ?? DEFAULTS.process.heartbeatTimeoutMs;
   if (timeout <= interval) {
     throw new InvalidOptionError(owner, 'process.heartbeatTimeoutMs', `must exceed process.heartbeatIntervalMs (${timeout} <= ${interval})`);
   }
@@ -124,10 +185,11 @@ export function validateProcessOptions(owner: string, options: ProcessOptions | 
 
 export function validateModuleOptions(options: SupervisionModuleOptions): void {
   const owner = 'SupervisionModule.forRoot';
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionError(owner, 'options', `must be an object (got ${describe(options)})`);
-  }
+  checkObject(owner, 'options', options);
+  checkKeys(owner, '', options, MODULE_KEYS);
   validatePolicy(owner, options);
+  checkBoolean(owner, 'autoStart', options.autoStart);
+  checkBoolean(owner, 'logging', options.logging);
   checkOneOf(owner, 'onTreeFailure', options.onTreeFailure, ['shutdown', 'keep-running']);
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);
   validateProcessOptions(owner, options.process);

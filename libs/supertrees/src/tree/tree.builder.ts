@@ -15,7 +15,7 @@ import {
 import { ROOT_NAME } from '../supervision.constants.js';
 import { DEFAULTS, resolveBackoff, type ResolvedModuleOptions } from '../supervision.defaults.js';
 import { MESSAGES } from '../supervision.messages.js';
-import { describe, validateChildOptions, validateSupervisorOptions } from './options.validator.js';
+import { describe, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
 import type { SupervisorNode, TreeNode } from './tree.types.js';
 
 /** A provider class carrying `@Worker()` or `@Supervisor()`, as the explorer found it. */
@@ -72,7 +72,7 @@ function checkClass(entry: DiscoveredClass): void {
   if (entry.worker && entry.supervisor) throw new InvalidWorkerError(MESSAGES.bothDecorators(name), name);
   if (entry.scope !== 'default') throw new InvalidScopeError(name, entry.scope);
   if (entry.worker) {
-    validateChildOptions(name, entry.worker.options);
+    validateWorkerOptions(name, entry.worker.options);
     if (typeof (entry.type.prototype as { run?: unknown }).run !== 'function') {
       throw new InvalidWorkerError(MESSAGES.workerWithoutRun(name), name);
     }
@@ -113,14 +113,15 @@ function buildChildren(
   registered: ReadonlyMap<Function, DiscoveredClass>,
   root: ResolvedModuleOptions,
 ): TreeNode[] {
-  const paths = new Set<string>();
+  const paths = new Map<string, string>();
   return types.map((type) => {
     const entry = registered.get(type)!;
     const options = entry.worker?.options ?? entry.supervisor!.options;
     const name = options.name ?? type.name;
     const path = `${parentPath}/${name}`;
-    if (paths.has(path)) throw new DuplicatePathError(path, type.name);
-    paths.add(path);
+    const clash = paths.get(path);
+    if (clash !== undefined) throw new DuplicatePathError(path, clash, type.name);
+    paths.set(path, type.name);
     const common = {
       name,
       path,

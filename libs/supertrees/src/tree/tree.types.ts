@@ -44,3 +44,11 @@ export function findNode(root: TreeNode, path: string): TreeNode | undefined {
   for (const node of walkTree(root)) if (node.path === path) return node;
   return undefined;
 }
+
+/** The supervisors with process isolation that a process running `node` forks itself (not through another process). */
+export function countProcessChildren(node: SupervisorNode): number {
+  return node.children.reduce((count, child) => {
+    if (child.kind !== 'supervisor') return count;
+    return count + (child.isolation === 'process' ? 1 : countProcessChildren(child));
+  }, 0);
+}

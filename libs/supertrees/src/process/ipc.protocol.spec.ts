@@ -1,0 +1,199 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ProcessEvent } from '../events/supervision.events.js';
+import { checkEvent, parseChildMessage, parseParentMessage, PROTOCOL_VERSION, type Parsed } from './ipc.protocol.js';
+
+const SUBTREE = 'root/Ingest';
+
+const stamp = { pid: 321, processSeq: 1, timestamp: 1_700_000_000_000 };
+const error = { name: 'Error', message: 'boom', stack: 'Error: boom\n    at x' };
+
+/** One well-formed event of every type, all inside SUBTREE. */
+const goodEvents: ProcessEvent[] = [
+  { ...stamp, type: 'starting', path: SUBTREE, kind: 'supervisor', attempt: 0 },
+  { ...stamp, type: 'started', path: SUBTREE, kind: 'supervisor', attempt: 0, processPid: 321 },
+  { ...stamp, type: 'restarted', path: `${SUBTREE}/Poller`, kind: 'worker', attempt: 1, downtimeMs: 52.1 },
+  { ...stamp, type: 'exited', path: `${SUBTREE}/Poller`, kind: 'worker', attempt: 0, ranForMs: 10 },
+  { ...stamp, type: 'failed', path: `${SUBTREE}/Poller`, kind: 'worker', attempt: 0, error, phase: 'run', ranForMs: 10 },
+  { ...stamp, type: 'restart-scheduled', path: `${SUBTREE}/Poller`, kind: 'worker', attempt: 1, delayMs: 50, cause: `${SUBTREE}/Poller` },
+  { ...stamp, type: 'gave-up', path: SUBTREE, kind: 'supervisor', reason: 'intensity', restarts: 4 },
+  { ...stamp, type: 'stopping', path: `${SUBTREE}/Poller`, kind: 'worker', reason: 'strategy' },
+  { ...stamp, type: 'stopped', path: `${SUBTREE}/Poller`, kind: 'worker', reason: 'supervisor-gave-up', timedOut: true },
+  { ...stamp, type: 'escalated', path: SUBTREE, kind: 'supervisor', error },
+  { ...stamp, type: 'tree-failed', path: SUBTREE, kind: 'supervisor', error: { name: 'E', message: 'm' } },
+  { ...stamp, type: 'events-dropped', path: SUBTREE, kind: 'supervisor', count: 5, originPid: 999 },
+  { ...stamp, type: 'protocol-error', path: `${SUBTREE}/Deep`, kind: 'supervisor', fromPid: 1_000, detail: 'bad', count: 2 },
+];
+
+const good = (type: ProcessEvent['type']): Record<string, unknown> => ({ ...goodEvents.find((e) => e.type === type)! });
+
+function problemOf<T>(parsed: Parsed<T>): string {
+  if (parsed.ok) throw new Error(`expected a rejection, got ${JSON.stringify(parsed.message)}`);
+  return parsed.problem;
+}
+
+describe('checkEvent', () => {
+  it.each(goodEvents.map((e) => [e.type, e] as const))('accepts a well-formed %s event', (_type, event) => {
+    expect(checkEvent(event, SUBTREE)).toBeUndefined();
+  });
+
+  it('accepts an event about the subtree’s root itself', () => {
+    expect(checkEvent({ ...good('starting'), path: SUBTREE }, SUBTREE)).toBeUndefined();
+  });
+
+  it('accepts an error without a stack', () => {
+    expect(checkEvent({ ...good('escalated'), error: { name: 'E', message: 'm' } }, SUBTREE)).toBeUndefined();
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'starting'],
+    ['an array', [good('starting')]],
+  ])('rejects %s as not an object', (_title, value) => {
+    expect(checkEvent(value, SUBTREE)).toBe('an event is not an object');
+  });
+
+  it('rejects an unknown event type', () => {
+    expect(checkEvent({ ...good('starting'), type: 'exploded' }, SUBTREE)).toBe('unknown event type "exploded"');
+  });
+
+  it('rejects an event without a type', () => {
+    const { type: _dropped, ...rest } = good('starting');
+    expect(checkEvent(rest, SUBTREE)).toBe('unknown event type undefined');
+  });
+
+  it('rejects an event about the parent of the sender’s subtree', () => {
+    expect(checkEvent({ ...good('failed'), path: 'root' }, SUBTREE)).toBe(`event path "root" is outside the subtree ${SUBTREE}`);
+  });
+
+  it('rejects an event about a sibling subtree', () => {
+    expect(checkEvent({ ...good('failed'), path: 'root/Notify/Mailer' }, SUBTREE)).toBe(
+      `event path "root/Notify/Mailer" is outside the subtree ${SUBTREE}`,
+    );
+  });
+
+  it('rejects a path that only shares the subtree’s prefix', () => {
+    expect(checkEvent({ ...good('failed'), path: `${SUBTREE}X/Poller` }, SUBTREE)).toBe(
+      `event path "${SUBTREE}X/Poller" is outside the subtree ${SUBTREE}`,
+    );
+  });
+
+  it('rejects an event without a path', () => {
+    expect(checkEvent({ ...good('failed'), path: 7 }, SUBTREE)).toBe(`event path 7 is outside the subtree ${SUBTREE}`);
+  });
+
+  it('rejects an unknown kind', () => {
+    expect(checkEvent({ ...good('starting'), kind: 'thread' }, SUBTREE)).toBe('event kind must be worker or supervisor');
+  });
+
+  it.each(['pid', 'processSeq', 'timestamp'])('rejects an event whose %s is not a finite number', (field) => {
+    expect(checkEvent({ ...good('starting'), [field]: '1' }, SUBTREE)).toBe('event lacks a numeric pid, processSeq or timestamp');
+    expect(checkEvent({ ...good('starting'), [field]: Number.NaN }, SUBTREE)).toBe('event lacks a numeric pid, processSeq or timestamp');
+  });
+
+  it.each([
+    ['starting', 'attempt', undefined],
+    ['started', 'attempt', '0'],
+    ['restarted', 'downtimeMs', undefined],
+    ['exited', 'ranForMs', Number.POSITIVE_INFINITY],
+    ['failed', 'error', 'boom'],
+    ['failed', 'error', { name: 'Error' }],
+    ['failed', 'error', { name: 'Error', message: 'm', stack: 5 }],
+    ['failed', 'phase', 'shutdown'],
+    ['restart-scheduled', 'cause', 3],
+    ['restart-scheduled', 'delayMs', null],
+    ['gave-up', 'reason', 'tired'],
+    ['gave-up', 'restarts', undefined],
+    ['stopping', 'reason', 'bored'],
+    ['stopped', 'timedOut', 'no'],
+    ['stopped', 'reason', undefined],
+    ['escalated', 'error', null],
+    ['tree-failed', 'error', undefined],
+    ['events-dropped', 'count', '5'],
+    ['events-dropped', 'originPid', undefined],
+    ['protocol-error', 'detail', 1],
+    ['protocol-error', 'fromPid', undefined],
+  ] as const)('rejects a %s event with an invalid %s (%p)', (type, field, value) => {
+    expect(checkEvent({ ...good(type), [field]: value }, SUBTREE)).toBe(`${type} event has an invalid "${field}"`);
+  });
+});
+
+describe('parseChildMessage', () => {
+  const snapshot = {
+    name: 'Ingest',
+    path: SUBTREE,
+    kind: 'supervisor',
+    state: 'running',
+    restarts: 0,
+    children: [{ name: 'Poller', path: `${SUBTREE}/Poller`, kind: 'worker', state: 'failed', restarts: 2 }],
+  };
+
+  it.each([
+    ['hello', { t: 'hello', v: PROTOCOL_VERSION, pid: 10 }],
+    ['started', { t: 'started', pid: 10 }],
+    ['events', { t: 'events', events: goodEvents }],
+    ['events (empty)', { t: 'events', events: [] }],
+    ['heartbeat', { t: 'heartbeat' }],
+    ['snapshot', { t: 'snapshot', root: snapshot }],
+    ['escalate', { t: 'escalate', error }],
+    ['fatal', { t: 'fatal', error: { name: 'Error', message: 'no boot' } }],
+  ])('accepts %s and returns the message itself', (_title, message) => {
+    expect(parseChildMessage(message)).toEqual({ ok: true, message });
+  });
+
+  it.each([
+    ['null', null, 'not a protocol message'],
+    ['a string', 'hello', 'not a protocol message'],
+    ['an array', [{ t: 'hello' }], 'not a protocol message'],
+    ['a message without t', { v: 1, pid: 10 }, 'not a protocol message'],
+    ['a message whose t is not a string', { t: 1 }, 'not a protocol message'],
+    ['an unknown type', { t: 'goodbye' }, 'unknown message type "goodbye"'],
+    ['a parent message', { t: 'stop', reason: 'shutdown' }, 'unknown message type "stop"'],
+    ['hello of another protocol version', { t: 'hello', v: PROTOCOL_VERSION + 1, pid: 10 }, `protocol version ${PROTOCOL_VERSION + 1} is not ${PROTOCOL_VERSION}`],
+    ['hello without a version', { t: 'hello', pid: 10 }, `protocol version undefined is not ${PROTOCOL_VERSION}`],
+    ['hello without pid', { t: 'hello', v: PROTOCOL_VERSION }, 'hello without pid'],
+    ['started without pid', { t: 'started' }, 'started without pid'],
+    ['started with a string pid', { t: 'started', pid: '10' }, 'started without pid'],
+    ['events that are not an array', { t: 'events', events: { 0: goodEvents[0] } }, 'events without an array'],
+    ['a snapshot without a tree', { t: 'snapshot' }, 'snapshot without a valid tree'],
+    ['a snapshot whose root lacks restarts', { t: 'snapshot', root: { path: SUBTREE, state: 'running' } }, 'snapshot without a valid tree'],
+    [
+      'a snapshot with a malformed child',
+      { t: 'snapshot', root: { ...snapshot, children: [{ path: `${SUBTREE}/Poller`, state: 'running', restarts: 'two' }] } },
+      'snapshot without a valid tree',
+    ],
+    ['a snapshot whose children are not an array', { t: 'snapshot', root: { ...snapshot, children: {} } }, 'snapshot without a valid tree'],
+    ['escalate without an error', { t: 'escalate' }, 'escalate without an error'],
+    ['fatal with a string for an error', { t: 'fatal', error: 'no boot' }, 'fatal without an error'],
+  ])('rejects %s', (_title, value, problem) => {
+    expect(problemOf(parseChildMessage(value))).toBe(problem);
+  });
+});
+
+describe('parseParentMessage', () => {
+  const start = { t: 'start', v: PROTOCOL_VERSION, path: SUBTREE, attempt: 0, heartbeatIntervalMs: 500, maxBufferedEvents: 10_000 };
+
+  it('accepts start and returns the message itself', () => {
+    expect(parseParentMessage(start)).toEqual({ ok: true, message: start });
+  });
+
+  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'])('accepts stop for reason %s', (reason) => {
+    expect(parseParentMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
+  });
+
+  it.each([
+    ['null', null, 'not a protocol message'],
+    ['a number', 3, 'not a protocol message'],
+    ['a message without t', { reason: 'shutdown' }, 'not a protocol message'],
+    ['an unknown type', { t: 'restart' }, 'unknown message type "restart"'],
+    ['a child message', { t: 'heartbeat' }, 'unknown message type "heartbeat"'],
+    ['start of another protocol version', { ...start, v: 0 }, `protocol version 0 is not ${PROTOCOL_VERSION}`],
+    ['start without a path', { ...start, path: undefined }, 'start with missing fields'],
+    ['start with a string attempt', { ...start, attempt: '0' }, 'start with missing fields'],
+    ['start without heartbeatIntervalMs', { ...start, heartbeatIntervalMs: undefined }, 'start with missing fields'],
+    ['start with a NaN maxBufferedEvents', { ...start, maxBufferedEvents: Number.NaN }, 'start with missing fields'],
+    ['stop with an unknown reason', { t: 'stop', reason: 'because' }, 'stop without a valid reason'],
+    ['stop without a reason', { t: 'stop' }, 'stop without a valid reason'],
+  ])('rejects %s', (_title, value, problem) => {
+    expect(problemOf(parseParentMessage(value))).toBe(problem);
+  });
+});

@@ -1,0 +1,130 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LoggerService } from '@nestjs/common';
+import { CHILD_ENV } from '../supervision.constants.js';
+import type { ResolvedProcessOptions } from '../supervision.defaults.js';
+import { MESSAGES } from '../supervision.messages.js';
+import { parseChildMessage } from './ipc.protocol.js';
+import type { ProcessRegistry } from './process.registry.js';
+
+/** A forked process that has not yet been told which supervisor to become. */
+export interface SpareProcess {
+  readonly proc: ChildProcess;
+  /** True once it said hello: its code is loaded and it waits for `start`. */
+  ready: boolean;
+  /** How its output lines are marked: `standby` until it is assigned a path. */
+  label: string;
+  /** Settles when the process is gone and its last message and output line were delivered. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Forks supervisor processes ahead of need. Loading a Nest app's code is most of what a new
+ * process costs (about 300 ms), and a process can load it before it knows which supervisor it
+ * will run: so the pool forks the processes a tree will need at boot all at once, in parallel,
+ * and keeps `standby` loaded spares afterwards, so that a restart only creates the Nest context.
+ */
+export class ProcessPool {
+  private readonly spares: SpareProcess[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly options: ResolvedProcessOptions,
+    private readonly registry: ProcessRegistry,
+    private readonly logger: LoggerService | undefined,
+  ) {}
+
+  /** Forks `count` processes for what is about to start, plus the standing spares. */
+  prewarm(count: number): void {
+    const want = count + this.options.standby;
+    try {
+      while (!this.closed && this.spares.length < want) this.spares.push(this.fork());
+    } catch (error) {
+      // No entry script: each start will fail with this reason, as a failed child.
+      this.logger?.error((error as Error).message);
+    }
+  }
+
+  /** A process to become a supervisor: a loaded spare if there is one, a loading one, or a new fork. */
+  acquire(): SpareProcess {
+    const alive = (s: SpareProcess) => s.proc.exitCode === null && s.proc.signalCode === null && s.proc.connected;
+    for (const s of this.spares.filter((x) => !alive(x))) this.drop(s);
+    const spare = this.spares.find((s) => s.ready) ?? this.spares[0] ?? this.fork();
+    this.drop(spare);
+    return spare;
+  }
+
+  /** Tops the spares up to `standby` (after a start settled, so the fork does not slow it down). */
+  refill(): void {
+    this.prewarm(0);
+  }
+
+  /** Ends every spare; no more are forked. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const spares = this.spares.splice(0);
+    for (const spare of spares) spare.proc.kill('SIGKILL');
+    await Promise.all(spares.map((s) => s.closed));
+  }
+
+  private drop(spare: SpareProcess): void {
+    const at = this.spares.indexOf(spare);
+    if (at >= 0) this.spares.splice(at, 1);
+  }
+
+  private fork(): SpareProcess {
+    const entry = this.options.entry ?? process.argv[1];
+    if (!entry) throw new Error(MESSAGES.noEntry());
+    const proc = fork(entry, [], {
+      env: { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1' },
+      execArgv: this.options.execArgv ?? process.execArgv,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.registry.add(proc);
+    const spare: SpareProcess = {
+      proc,
+      ready: false,
+      label: 'standby',
+      // 'close', not 'exit': it comes after the last IPC message and output line were delivered.
+      closed: new Promise((resolve) => proc.once('close', () => resolve())),
+    };
+    const onHello = (raw: unknown) => {
+      const parsed = parseChildMessage(raw);
+      if (parsed.ok && parsed.message.t === 'hello') {
+        spare.ready = true;
+        proc.off('message', onHello);
+      }
+    };
+    proc.on('message', onHello);
+    proc.once('exit', (code, signal) => {
+      proc.off('message', onHello);
+      if (this.spares.includes(spare)) {
+        this.drop(spare);
+        if (!this.closed) this.logger?.warn(`a standby supervisor process (pid ${proc.pid}) exited (${signal ?? `code ${code}`}) before it was used`);
+      }
+    });
+    proc.once('error', (error) => this.logger?.error(`could not fork ${entry}: ${error.message}`, error.stack));
+    pipeOutput(proc, spare);
+    return spare;
+  }
+}
+
+/** Each line a child prints reaches this process's stdout/stderr, prefixed with its label and pid. */
+function pipeOutput(proc: ChildProcess, spare: SpareProcess): void {
+  for (const [stream, target] of [
+    [proc.stdout, process.stdout],
+    [proc.stderr, process.stderr],
+  ] as const) {
+    if (!stream) continue;
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => target.write(`[${spare.label} ${proc.pid}] ${line}\n`));
+  }
+}
+
+/** Node 22.1+ can cache compiled modules on disk: later forks of the same code load faster. */
+function compileCacheEnv(): Record<string, string> {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1) ? { NODE_COMPILE_CACHE: join(tmpdir(), 'nestjs-supertrees-compile-cache') } : {};
+}
