@@ -1,46 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { NodeSnapshot, SupervisionEvent } from '../libs/supertrees/src/index.js';
+import { spawnDemo, type DemoProcess } from './helpers/demo.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
-let demo: ChildProcess | undefined;
-let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-const pids = new Set<number>();
+let demo: DemoProcess | undefined;
 
 afterEach(async () => {
-  if (demo && demo.exitCode === null && demo.signalCode === null) {
-    demo.kill('SIGKILL');
-    await exited;
+  if (demo && demo.proc.exitCode === null && demo.proc.signalCode === null) {
+    demo.proc.kill('SIGKILL');
+    await demo.exited;
   }
-  await eventually(() => [...pids].every((pid) => !isAlive(pid)), 'no demo process left');
-  demo = exited = undefined;
-  pids.clear();
+  if (demo) await eventually(() => [...demo!.pids].every((pid) => !isAlive(pid)), 'no demo process left');
+  demo = undefined;
 });
-
-/** Starts the compiled demo as `npm start` does, on a free port, and returns its base URL. */
-async function startDemo(): Promise<string> {
-  const proc = spawn(process.execPath, ['dist/apps/demo/src/main.js'], {
-    env: { ...process.env, PORT: '0', DEMO_FEED_FAILURE_RATE: '0', DEMO_WEBHOOK_FAILURE_RATE: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  demo = proc;
-  pids.add(proc.pid!);
-  exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  const lines: string[] = [];
-  createInterface({ input: proc.stderr! }).on('line', (line) => lines.push(line));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not listen within 30 s:\n${lines.join('\n')}`)), 30_000);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      lines.push(line);
-      const match = /^listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-}
 
 /** Reads a Server-Sent Events stream and hands each parsed message to `onEvent`. */
 function readSse(url: string, onEvent: (type: string, data: unknown) => void): { close: () => void; opened: Promise<void> } {
@@ -74,15 +46,14 @@ function readSse(url: string, onEvent: (type: string, data: unknown) => void): {
 
 describe('the demo app', () => {
   it('serves its tree and a live event stream, recovers from a killed process and a crashed worker, and shuts down completely', async () => {
-    const base = await startDemo();
+    demo = spawnDemo();
+    const base = await demo.listening;
     const tree = (await (await fetch(`${base}/supervision/tree`)).json()) as NodeSnapshot;
     expect(tree.state).toBe('running');
     const ingest = tree.children!.find((c) => c.name === 'IngestSupervisor')!;
     expect(ingest).toMatchObject({ state: 'running', kind: 'supervisor', isolation: 'process' });
     const notify = tree.children!.find((c) => c.name === 'NotifySupervisor')!;
-    const processes = descendantsOf(demo!.pid!);
-    processes.forEach((pid) => pids.add(pid));
-    expect(processes).toEqual(expect.arrayContaining([ingest.pid, notify.pid]));
+    expect(descendantsOf(demo.proc.pid!)).toEqual(expect.arrayContaining([ingest.pid, notify.pid]));
 
     const events: SupervisionEvent[] = [];
     let snapshot: NodeSnapshot | undefined;
@@ -101,7 +72,6 @@ describe('the demo app', () => {
     );
     const replacement = events.find((e) => e.type === 'started' && e.path === 'root/IngestSupervisor');
     expect(replacement?.type === 'started' && replacement.processPid).not.toBe(ingest.pid);
-    descendantsOf(demo!.pid!).forEach((pid) => pids.add(pid));
 
     const crash = await fetch(`${base}/supervision/crash?path=root/IngestSupervisor/Indexer`, { method: 'POST' });
     expect(crash.status).toBe(202);
@@ -114,9 +84,9 @@ describe('the demo app', () => {
     expect((await fetch(`${base}/supervision/kill?path=root/nope`, { method: 'POST' })).status).toBe(404);
 
     sse.close();
-    demo!.kill('SIGTERM');
-    const { signal } = await exited!;
+    demo.proc.kill('SIGTERM');
+    const { signal } = await demo.exited;
     expect(signal).toBe('SIGTERM');
-    await eventually(() => [...pids].every((pid) => !isAlive(pid)), 'every demo process gone', 10_000);
+    expect([...demo.pids].filter((pid) => pid !== demo!.proc.pid && isAlive(pid))).toEqual([]);
   });
 });
