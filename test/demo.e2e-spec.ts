@@ -1,16 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { NodeSnapshot, SupervisionEvent } from '../libs/supertrees/src/index.js';
-import { spawnDemo, type DemoProcess } from './helpers/demo.js';
+import { endDemo, spawnDemo, type DemoProcess } from './helpers/demo.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
 let demo: DemoProcess | undefined;
 
 afterEach(async () => {
-  if (demo && demo.proc.exitCode === null && demo.proc.signalCode === null) {
-    demo.proc.kill('SIGKILL');
-    await demo.exited;
-  }
-  if (demo) await eventually(() => [...demo!.pids].every((pid) => !isAlive(pid)), 'no demo process left');
+  await endDemo(demo);
   demo = undefined;
 });
 

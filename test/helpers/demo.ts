@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { descendantsOf } from './processes.js';
+import { descendantsOf, eventually, isAlive } from './processes.js';
 
 export interface DemoProcess {
   proc: ChildProcess;
@@ -42,4 +42,14 @@ export function spawnDemo(env: Record<string, string> = {}): DemoProcess {
   });
   listening.catch(() => undefined);
   return { proc, output, exited, pids, listening };
+}
+
+/** Ends a demo a test left running (SIGKILL), then waits until none of its processes is alive. */
+export async function endDemo(demo: DemoProcess | undefined): Promise<void> {
+  if (!demo) return;
+  if (demo.proc.exitCode === null && demo.proc.signalCode === null) {
+    demo.proc.kill('SIGKILL');
+    await demo.exited;
+  }
+  await eventually(() => [...demo.pids].every((pid) => !isAlive(pid)), 'no demo process left');
 }
