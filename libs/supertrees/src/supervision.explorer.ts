@@ -17,10 +17,12 @@ export class SupervisionExplorer {
 
   explore(): Discovery {
     const classes: DiscoveredClass[] = [];
+    const seen = new Set<Function>();
     const instances = new Map<Function, unknown>();
     for (const wrapper of this.discovery.getProviders()) {
       const type = wrapper.metatype as Type<unknown> | undefined;
-      if (typeof type !== 'function' || instances.has(type) || classes.some((c) => c.type === type)) continue;
+      if (typeof type !== 'function' || seen.has(type)) continue;
+      seen.add(type);
       const worker = getWorkerMetadata(type);
       const supervisor = getSupervisorMetadata(type);
       if (!worker && !supervisor) continue;

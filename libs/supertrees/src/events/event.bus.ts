@@ -23,10 +23,12 @@ export class SupervisionEventBus {
     this.store = store;
   }
 
+  /** Publishes `event`, which becomes the bus's: it is given its `seq` in place, not copied. */
   publish(event: ProcessEvent): void {
     if (this.done) return;
     this.seq += 1;
-    const full = { ...event, seq: this.seq } as SupervisionEvent;
+    const full = event as SupervisionEvent & { seq: number };
+    (full as { seq: number }).seq = this.seq;
     this.store?.apply(full);
     this.subject.next(full);
   }

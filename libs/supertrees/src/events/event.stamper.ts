@@ -6,8 +6,15 @@ export class EventStamper {
 
   constructor(private readonly pid: number = process.pid) {}
 
+  /** Stamps `event` in place (it is a fresh object its raiser hands over) and returns it. */
   stamp(event: EventInput): ProcessEvent {
     this.processSeq += 1;
-    return { ...event, pid: this.pid, processSeq: this.processSeq, timestamp: Date.now() } as ProcessEvent;
+    const stamped = event as Mutable<ProcessEvent>;
+    stamped.pid = this.pid;
+    stamped.processSeq = this.processSeq;
+    stamped.timestamp = Date.now();
+    return stamped as ProcessEvent;
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -1,6 +1,6 @@
 import type { Isolation, SupervisionStrategy } from '../interfaces/options.interface.js';
 import { walkTree, type SupervisorNode, type TreeNode } from '../tree/tree.types.js';
-import type { ErrorInfo, NodeKind, SupervisionEvent } from './supervision.events.js';
+import type { ErrorInfo, NodeKind, ProcessEvent } from './supervision.events.js';
 
 /** Where a node is in its life. */
 export type NodeState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
@@ -47,7 +47,8 @@ export class SnapshotStore {
     for (const node of walkTree(root)) this.records.set(node.path, { state: 'idle', restarts: 0 });
   }
 
-  apply(event: SupervisionEvent): void {
+  /** Folds one event in (it needs no `seq`: a supervisor process folds its own events too). */
+  apply(event: ProcessEvent): void {
     const record = this.records.get(event.path);
     if (!record) return;
     switch (event.type) {
@@ -116,7 +117,7 @@ export class SnapshotStore {
   }
 
   /** A node that ended takes its subtree with it, even where the subtree's own events were lost. */
-  private settleDescendants(event: SupervisionEvent): void {
+  private settleDescendants(event: ProcessEvent): void {
     if (event.kind !== 'supervisor') return;
     const prefix = `${event.path}/`;
     for (const [p, record] of this.records) {

@@ -36,9 +36,12 @@ export class ProcessPool {
     private readonly logger: LoggerService | undefined,
   ) {}
 
-  /** Forks `count` processes for what is about to start, plus the standing spares. */
+  /**
+   * Forks `count` processes for what is about to start (`0`: tops the spares up to `standby`).
+   * The standing spares come after the boot, by `refill()`, so they do not slow it down.
+   */
   prewarm(count: number): void {
-    const want = count + this.options.standby;
+    const want = Math.max(count, this.options.standby);
     try {
       while (!this.closed && this.spares.length < want) this.spares.push(this.fork());
     } catch (error) {
@@ -56,9 +59,12 @@ export class ProcessPool {
     return spare;
   }
 
-  /** Tops the spares up to `standby` (after a start settled, so the fork does not slow it down). */
+  /**
+   * Tops the spares up to `standby`, a turn after a start settled: the fork must not delay the
+   * `started` report of the start that used the last spare.
+   */
   refill(): void {
-    this.prewarm(0);
+    setImmediate(() => this.prewarm(0));
   }
 
   /** Ends every spare; no more are forked. */

@@ -96,12 +96,12 @@ export async function runSupervisorProcess(
       node as SupervisorNode,
       (event) => {
         const stamped = stamper.stamp(event);
-        store.apply({ ...stamped, seq: 0 } as never);
+        store.apply(stamped);
         box.push(stamped);
       },
       {
         event: (event) => {
-          store.apply({ ...event, seq: 0 } as never);
+          store.apply(event);
           box.push(event);
         },
         snapshot: (root) => {
