@@ -1,0 +1,128 @@
+// Chaos: a tree of 6 supervisor processes on two levels (plus one in-process supervisor) and 24
+// workers, `always` and `on-failure`, under every strategy, takes random faults for CHAOS_SECONDS:
+// SIGKILLs of supervisor processes, and workers that throw, return, hang (ignore their signal and
+// never settle) or block their process's event loop (found by the heartbeat). Then the tree must
+// come back whole, and its events, snapshot and processes must agree with what happened.
+//
+// `npm test` runs it for 8 s; `npm run test:chaos` for 120 s (CHAOS_SECONDS). The run is a node
+// process of its own (test/fixtures/chaos-run.ts, compiled, under --expose-gc) so that the memory
+// and handles measured are those of a main process that does nothing else; it prints its findings
+// as one JSON line, and each test below asserts one property of them.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChaosReport } from './fixtures/chaos-run.js';
+import { stillAlive } from './helpers/process-census.js';
+import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
+import { PROBLEM_LINE, runNode, type NodeRun } from './helpers/node-run.js';
+import { MiB } from './helpers/run-probes.js';
+
+const SECONDS = Number(process.env.CHAOS_SECONDS ?? 8);
+/** Heap growth of the main process over the whole run, after GC. */
+const HEAP_GROWTH_LIMIT = 5 * MiB;
+
+let dir: string;
+let run: NodeRun<ChaosReport>;
+let report: ChaosReport;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'supertrees-chaos-'));
+  run = await runNode<ChaosReport>('dist/test/fixtures/chaos-entry.js', {
+    nodeFlags: ['--expose-gc'],
+    env: { CHAOS_SCENARIO: 'chaos', CHAOS_DIR: dir, CHAOS_SECONDS: String(SECONDS) },
+    tag: 'CHAOS_RESULT',
+    // The chaos, then boot, convergence (bounded by report.config.convergenceBoundMs) and close.
+    timeoutMs: (SECONDS + 150) * 1_000,
+  });
+  report = run.result;
+  const { processes, lastEvents, ...figures } = report;
+  const summary = {
+    ...figures,
+    processes: { ...processes, all: processes.all.length },
+    sequence: { pids: report.sequence.length, missing: sum(report.sequence.map((s) => s.missing)), reportedDrops: sum(report.sequence.map((s) => s.reportedDrops)) },
+    heapGrowthBytes: report.heap.endBytes !== undefined && report.heap.bootBytes !== undefined ? report.heap.endBytes - report.heap.bootBytes : null,
+    lastEvents: lastEvents.length,
+  };
+  process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\n`);
+}, (SECONDS + 160) * 1_000);
+
+afterAll(async () => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  // Whatever happened, the run and its processes are gone before the next test file.
+  await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 0, 'no child process of the test runner left');
+});
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 workers`, () => {
+  it('ran to the end and injected every kind of fault', () => {
+    expect(run.code).toBe(0);
+    for (const kind of ['throw', 'exit', 'hang', 'kill', 'block', 'storm'] as const) expect(report.faults.requested[kind]).toBeGreaterThan(0);
+    expect(report.faults.taken.throw + report.faults.taken.exit + report.faults.taken.hang).toBeGreaterThan(0);
+  });
+
+  it('every failure it saw is one the chaos caused', () => {
+    // A chaos throw fails the worker unless it was being stopped; a return ends it: never more than taken.
+    expect(report.effects.throwFailures).toBeGreaterThan(0);
+    expect(report.effects.throwFailures).toBeLessThanOrEqual(report.faults.taken.throw);
+    expect(report.effects.exits).toBeLessThanOrEqual(report.faults.taken.exit);
+    expect(report.effects.abandonedWorkers).toBeLessThanOrEqual(report.faults.taken.hang);
+    expect(report.effects.killedProcesses).toBeLessThanOrEqual(report.faults.requested.kill);
+    expect(report.effects.heartbeatKills).toBeLessThanOrEqual(report.faults.taken.block);
+    // No process died of anything else (start timeouts, crashes, fatal boots), and the root never gave up.
+    expect(report.effects.otherProcessDeaths).toEqual([]);
+    expect(report.effects.treeFailed).toBe(0);
+  });
+
+  it('comes back whole: every supervisor and `always` worker running, `on-failure` ones running or exited, within the bound', () => {
+    expect(report.notConverged).toEqual([]);
+    expect(report.converged).toBe(true);
+    expect(report.convergenceMs).toBeLessThanOrEqual(report.config.convergenceBoundMs);
+    expect(report.restarts.maxPostChaosMs).toBeLessThanOrEqual(report.config.convergenceBoundMs);
+  });
+
+  it('never schedules a restart later than the backoff maxDelayMs', () => {
+    expect(report.delayViolations).toEqual([]);
+  });
+
+  it('applies the restart policies: a returning `on-failure` worker is not restarted, an `always` one is never given up', () => {
+    expect(report.policyViolations).toEqual([]);
+  });
+
+  it('counts restarts in snapshot() exactly as the restarted events', () => {
+    expect(report.restarts.total).toBeGreaterThan(0);
+    expect(report.restartMismatches).toEqual([]);
+  });
+
+  it('has no gap in any process\'s event sequence that is not reported as a counted drop, and no duplicate', () => {
+    const wrong = report.sequence.filter((s) => s.missing !== s.reportedDrops || s.duplicates > 0);
+    expect(wrong).toEqual([]);
+    expect(report.protocolErrors).toEqual([]);
+  });
+
+  it('leaves no orphan: once whole, only the tree\'s processes and the spares live; after close, none', async () => {
+    expect(report.processes.strays).toEqual([]);
+    // Every process that forks supervisor processes (main, Alpha, Beta) keeps exactly process.standby spares.
+    expect(Object.values(report.processes.sparesByParent)).toEqual(Array(report.processes.forkingProcesses).fill(report.processes.standby));
+    expect(report.processes.aliveAfterClose).toEqual([]);
+    expect(report.processes.descendantsAfterClose).toEqual([]);
+    // And once the run's own process has exited: none of the processes it ever saw is alive.
+    expect(report.processes.all.filter(stillAlive)).toEqual([]);
+    expect(isAlive(run.pid)).toBe(false);
+  });
+
+  it('keeps the main process\'s memory stable (heap after GC)', () => {
+    expect(report.heap.gc).toBe(true);
+    expect(report.heap.endBytes! - report.heap.bootBytes!).toBeLessThan(HEAP_GROWTH_LIMIT);
+  });
+
+  it('leaves no listener or handle behind after close, and raised no warning or unhandled rejection', () => {
+    expect(report.listeners.afterClose).toEqual(report.listeners.before);
+    expect(report.resourcesAfterClose).toEqual({});
+    expect(report.warnings).toEqual([]);
+    expect(report.unhandledRejections).toEqual([]);
+    // Supervisor processes print theirs through the main process.
+    expect(run.output.filter((line) => PROBLEM_LINE.test(line))).toEqual([]);
+  });
+});

@@ -1,0 +1,123 @@
+// Every process a long run has seen, identified by pid AND start time: pids wrap around
+// (/proc/sys/kernel/pid_max can be as low as 32768), so over thousands of forks a pid seen early
+// may belong to an unrelated process later. Linux only (reads /proc).
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  /** One letter: R, S, D, Z (zombie), ... */
+  readonly state: string;
+  /** Clock ticks after boot: with the pid, the identity of a process. */
+  readonly startTime: string;
+}
+
+/** What /proc says about `pid` now, or undefined if there is no such process. */
+export function procStat(pid: number): ProcStat | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ..." where comm may hold spaces and parentheses: split after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state: fields[0]!, ppid: Number(fields[1]), startTime: fields[19]! };
+}
+
+/** Every process on the machine, read from /proc in one pass. */
+export function allProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat) out.push(stat);
+  }
+  return out;
+}
+
+/** The descendants of `root` among `processes` (zombies included), depth first. */
+export function descendantsIn(processes: readonly ProcStat[], root: number): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const p of processes) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(p);
+    children.set(p.ppid, list);
+  }
+  const out: ProcStat[] = [];
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      visit(child.pid);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** A process as it was recorded: `startTime` undefined when it was already gone at the first sight. */
+export interface SeenProcess {
+  readonly pid: number;
+  readonly startTime?: string;
+}
+
+/** True while the very process recorded is alive: same pid, same start time, not a zombie. */
+export function stillAlive(seen: SeenProcess): boolean {
+  if (seen.startTime === undefined) return false;
+  const now = procStat(seen.pid);
+  return now !== undefined && now.startTime === seen.startTime && now.state !== 'Z';
+}
+
+/**
+ * Every process seen during a run: named by events, or found under a root process in /proc. Kept
+ * compact (a number per pid), as runs that measure their own heap record thousands of processes.
+ */
+export class ProcessCensus {
+  /** pid → start time of the last process seen with that pid (NaN: already gone at first sight). */
+  private readonly current = new Map<number, number>();
+  /** Earlier processes whose pid was later reused (rare). */
+  private readonly retired: SeenProcess[] = [];
+
+  /** Records `pid` as it is now (a pid named by an event of a process that may already be gone). */
+  note(pid: number): void {
+    const known = this.current.get(pid);
+    const now = procStat(pid);
+    if (known !== undefined && (now === undefined || Number(now.startTime) === known)) return;
+    this.add(pid, now ? Number(now.startTime) : Number.NaN);
+  }
+
+  /** Records every current descendant of `root`. */
+  sampleDescendants(root: number): ProcStat[] {
+    const found = descendantsIn(allProcesses(), root);
+    for (const p of found) {
+      if (this.current.get(p.pid) !== Number(p.startTime)) this.add(p.pid, Number(p.startTime));
+    }
+    return found;
+  }
+
+  /** Seen processes that are alive now. */
+  alive(): SeenProcess[] {
+    return this.all().filter(stillAlive);
+  }
+
+  all(): SeenProcess[] {
+    const current = [...this.current].map(([pid, start]) => (Number.isNaN(start) ? { pid } : { pid, startTime: String(start) }));
+    return [...this.retired, ...current];
+  }
+
+  /** Distinct processes seen. */
+  get size(): number {
+    return this.current.size + this.retired.length;
+  }
+
+  /** Pids that were seen as two different processes (the pid was reused). */
+  get reusedPids(): number {
+    return this.retired.length;
+  }
+
+  private add(pid: number, startTime: number): void {
+    const previous = this.current.get(pid);
+    if (previous !== undefined) this.retired.push(Number.isNaN(previous) ? { pid } : { pid, startTime: String(previous) });
+    this.current.set(pid, startTime);
+  }
+}
