@@ -37,6 +37,40 @@ export function schedule(delayMs: number, fn: () => void): () => void {
   return () => clearTimeout(handle);
 }
 
+/**
+ * How long zero-delay restarts may follow one another as microtasks before the event loop gets a
+ * turn. A worker that ends at once under zero backoff would otherwise hold the loop (timers, I/O,
+ * IPC, the other supervisors) for good, or pay a full turn of the loop on every restart.
+ */
+export const RESTART_BURST_MS = 1;
+
+/** Start of the current burst of zero-delay restarts; -1 when the loop has had its turn since. */
+let burstStartedAt = -1;
+
+/**
+ * Runs a zero-delay restart: at once (as a microtask) while the current burst is younger than
+ * {@link RESTART_BURST_MS}, otherwise on the next turn of the event loop. Returns a cancel function.
+ */
+export function scheduleRestart(delayMs: number, fn: () => void): () => void {
+  if (delayMs > 0) return schedule(delayMs, fn);
+  const now = performance.now();
+  if (burstStartedAt < 0) {
+    burstStartedAt = now;
+    // Runs as soon as the loop gets its turn, which ends the burst.
+    setImmediate(() => {
+      burstStartedAt = -1;
+    });
+  }
+  if (now - burstStartedAt >= RESTART_BURST_MS) return schedule(0, fn);
+  let cancelled = false;
+  queueMicrotask(() => {
+    if (!cancelled) fn();
+  });
+  return () => {
+    cancelled = true;
+  };
+}
+
 /** Resolves `true` if `promise` did not settle within `timeoutMs`, leaving no timer behind. */
 export async function settlesWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let cancel: () => void = () => undefined;

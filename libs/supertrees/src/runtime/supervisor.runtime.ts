@@ -4,7 +4,7 @@ import type { NodeSnapshot } from '../events/snapshot.js';
 import { toErrorInfo, type EventInput, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
 import { Backoff } from './backoff.js';
-import { schedule, type ChildExit, type SupervisedChild } from './child.js';
+import { scheduleRestart, type ChildExit, type SupervisedChild } from './child.js';
 import { RestartIntensity } from './intensity.js';
 import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
 
@@ -51,6 +51,8 @@ interface PendingRestart {
 }
 
 type StartResult = { ok: true } | { ok: false; error?: unknown; aborted?: true };
+const STARTED: StartResult = { ok: true };
+const ABORTED: StartResult = { ok: false, aborted: true };
 
 /**
  * One supervisor: starts its children in order, applies their restart policies, backoff, its
@@ -151,7 +153,7 @@ export class SupervisorRuntime {
         void this.enqueue(() => this.onExit(slot, generation, exit));
       });
     } catch (error) {
-      if (generation !== slot.generation) return { ok: false, aborted: true };
+      if (generation !== slot.generation) return ABORTED;
       slot.status = 'failed';
       slot.endedAt = performance.now();
       const phase = slot.node.kind === 'worker' ? 'init' : 'process';
@@ -159,14 +161,14 @@ export class SupervisorRuntime {
       this.logFailure(slot, error);
       return { ok: false, error };
     }
-    if (generation !== slot.generation) return { ok: false, aborted: true };
+    if (generation !== slot.generation) return ABORTED;
     slot.status = 'running';
     slot.startedAt = performance.now();
     this.emitFor(slot.node, { type: 'started', attempt, ...(info?.processPid ? { processPid: info.processPid } : {}) });
     if (attempt > 0) {
       this.emitFor(slot.node, { type: 'restarted', attempt, downtimeMs: round(slot.startedAt - slot.endedAt) });
     }
-    return { ok: true };
+    return STARTED;
   }
 
   private async onExit(slot: Slot, generation: number, exit: ChildExit): Promise<void> {
@@ -196,10 +198,13 @@ export class SupervisorRuntime {
       return;
     }
     const delayMs = round(slot.backoff.next(ranForMs));
-    const siblings = restartGroup(this.node.strategy, this.slots.length, slot.index)
-      .filter((i) => i !== slot.index)
-      .map((i) => this.slots[i]!);
-    await this.stopInReverse(siblings, 'strategy');
+    const siblings =
+      this.node.strategy === 'one-for-one'
+        ? NO_SLOTS
+        : restartGroup(this.node.strategy, this.slots.length, slot.index)
+            .filter((i) => i !== slot.index)
+            .map((i) => this.slots[i]!);
+    if (siblings.length > 0) await this.stopInReverse(siblings, 'strategy');
     if (this.halted) return;
 
     const members = new Set<Slot>([slot]);
@@ -222,7 +227,7 @@ export class SupervisorRuntime {
     }
     const pending: PendingRestart = {
       members,
-      cancel: schedule(delayMs, () => {
+      cancel: scheduleRestart(delayMs, () => {
         void this.enqueue(() => this.restart(pending));
       }),
     };
@@ -230,7 +235,8 @@ export class SupervisorRuntime {
   }
 
   private async restart(pending: PendingRestart): Promise<void> {
-    const members = [...pending.members].sort((a, b) => a.index - b.index);
+    const members = [...pending.members];
+    if (members.length > 1) members.sort((a, b) => a.index - b.index);
     for (const member of members) {
       member.pending = undefined;
       member.restarts = nextAttempt(member);
@@ -284,15 +290,23 @@ export class SupervisorRuntime {
     if (pending.members.size === 0) pending.cancel();
   }
 
+  /** Raises `event` (a fresh literal of the caller's) for `node`: completed in place, not copied. */
   private emitFor(node: TreeNode, event: DistributiveOmitPathKind<EventInput>): void {
-    this.host.emit({ ...event, path: node.path, kind: node.kind } as EventInput);
+    const full = event as Mutable<EventInput>;
+    full.path = node.path;
+    full.kind = node.kind;
+    this.host.emit(full as EventInput);
   }
 
   private logFailure(slot: Slot, error: unknown): void {
+    const logger = this.host.logger;
+    if (!logger) return;
     const stack = error instanceof Error ? error.stack : String(error);
-    this.host.logger?.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
+    logger.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
   }
 }
+
+const NO_SLOTS: readonly Slot[] = [];
 
 /** A child that never ran (held back when a sibling failed its first start) starts at attempt 0. */
 function nextAttempt(slot: Slot): number {
@@ -300,6 +314,7 @@ function nextAttempt(slot: Slot): number {
 }
 
 type DistributiveOmitPathKind<T> = T extends unknown ? Omit<T, 'path' | 'kind'> : never;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;

@@ -16,9 +16,40 @@ export class WorkerStopRequest extends Error {
 
 const RUN_ENDED = new WorkerStopRequest('ended');
 
+/**
+ * The stop switch of one start of a worker. Its AbortController is made only when the worker
+ * reads `ctx.signal`: a worker that never looks at its signal (one that throws or returns at once)
+ * restarts without one, which is a third of the cost of an in-process restart. A signal read after
+ * the run ended or was stopped comes already aborted, with the same reason.
+ */
+class StopSwitch {
+  private controller?: AbortController;
+  /** Why this start was ended or stopped; undefined while it may still run. */
+  reason?: WorkerStopRequest;
+  /** Rejects the pending `init()` race, if any, when stopped. */
+  interrupt?: (reason: WorkerStopRequest) => void;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Returns false if it was already thrown. */
+  abort(reason: WorkerStopRequest): boolean {
+    if (this.reason) return false;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.interrupt?.(reason);
+    return true;
+  }
+}
+
 /** A `@Worker()` instance run as an async task in this process. */
 export class WorkerChild implements SupervisedChild {
-  private controller?: AbortController;
+  private switch?: StopSwitch;
   /** The current `init()` or `run()`, settled either way: what a stop waits for. */
   private current: Promise<unknown> = Promise.resolve();
   private readonly workerLogger: LoggerService;
@@ -32,35 +63,46 @@ export class WorkerChild implements SupervisedChild {
   }
 
   async start(attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
-    const controller = new AbortController();
-    this.controller = controller;
-    const ctx: WorkerContext = { signal: controller.signal, attempt, path: this.node.path, logger: this.workerLogger };
+    const stop = new StopSwitch();
+    this.switch = stop;
+    // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
+    const ctx: WorkerContext = {
+      get signal() {
+        return stop.signal;
+      },
+      attempt,
+      path: this.node.path,
+      logger: this.workerLogger,
+    };
 
-    const init = Promise.resolve().then(() => this.instance.init?.(ctx));
-    this.current = init;
-    const stopped = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    stopped.catch(() => undefined);
-    await Promise.race([init, stopped]);
+    if (this.instance.init) {
+      const init = Promise.resolve().then(() => this.instance.init!(ctx));
+      this.current = init;
+      // A stop during init() settles the start at once; init() itself is waited for by stop().
+      await new Promise<void>((resolve, reject) => {
+        stop.interrupt = reject;
+        init.then(() => resolve(), reject);
+      });
+      stop.interrupt = undefined;
+    }
+    if (stop.reason) throw stop.reason;
 
     const run = Promise.resolve().then(() => this.instance.run(ctx));
     this.current = run;
-    const ended = (exit: ChildExit) => {
-      if (controller.signal.aborted) return;
-      // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
-      // a new Error per restart costs a stack capture on the hottest path.
-      controller.abort(RUN_ENDED);
-      onExit(exit);
-    };
+    // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
+    // a new Error per restart costs a stack capture on the hottest path.
     run.then(
-      () => ended({ kind: 'normal' }),
-      (error: unknown) => ended({ kind: 'failed', error, phase: 'run' }),
+      () => {
+        if (stop.abort(RUN_ENDED)) onExit({ kind: 'normal' });
+      },
+      (error: unknown) => {
+        if (stop.abort(RUN_ENDED)) onExit({ kind: 'failed', error, phase: 'run' });
+      },
     );
   }
 
   async stop(reason: StopReason): Promise<boolean> {
-    this.controller?.abort(new WorkerStopRequest(reason));
+    this.switch?.abort(new WorkerStopRequest(reason));
     const timedOut = await settlesWithin(this.current, this.node.shutdownTimeoutMs);
     if (timedOut) this.logger?.warn(MESSAGES.abandoned(this.node.path, this.node.shutdownTimeoutMs));
     return timedOut;
