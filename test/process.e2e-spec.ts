@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -71,6 +71,9 @@ describe('supervisors in their own processes', () => {
       ['CrashOnce', 'running', supPid],
       ['Greeter', 'running', supPid],
     ]);
+    // The scenario gives `execArgv: []`; the library adds its young-generation cap (maxSemiSpaceMiB 2).
+    const argv = readFileSync(`/proc/${supPid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toContain('--max-semi-space-size=2');
   });
 
   it('restarts a SIGKILLed supervisor process in a new process, with its workers', async () => {

@@ -2,7 +2,7 @@
 // process, against raw batched IPC between two bare Node processes; and both sides' memory.
 import { NestFactory } from '@nestjs/core';
 import { SupervisionService, type SupervisionEvent } from '#supertrees';
-import { FloodSupervisor, LOG_LEVELS, treeModule } from '../fixtures/trees.js';
+import { FloodSupervisor, LOG_LEVELS, treeModule, type TreeOptions } from '../fixtures/trees.js';
 import { runFigure } from '../lib/harness.js';
 import { cpuMsOf, fixture, forkTracked, isMessage, nextMessage } from '../lib/processes.js';
 import { row, type FigureResult } from '../lib/results.js';
@@ -37,8 +37,8 @@ function cpuMeter(pids: number[]): () => number[] {
 }
 
 /** The Spinner worker restarts in a tight loop in its supervisor process; a subscriber in this process counts what arrives. */
-async function supervised(): Promise<Side> {
-  const app = await NestFactory.createApplicationContext(treeModule('flood'), { logger: LOG_LEVELS });
+async function supervised(options: TreeOptions = {}): Promise<Side> {
+  const app = await NestFactory.createApplicationContext(treeModule('flood', options), { logger: LOG_LEVELS });
   try {
     const service = app.get(SupervisionService);
     let received = 0;
@@ -73,6 +73,7 @@ async function bare(): Promise<Side> {
 
 async function measure(): Promise<FigureResult> {
   const lib = await supervised();
+  const uncapped = await supervised({ maxSemiSpaceMiB: 0 });
   const floor = await bare();
   const rate = summarize(lib.rates, 0);
   const floorRate = summarize(floor.rates, 0);
@@ -92,6 +93,10 @@ async function measure(): Promise<FigureResult> {
         text: '≥ 1 000 000/s and ≥ 70% of floor, child memory bounded',
         met: rate.median >= 1_000_000 && share >= 0.7 && bounded,
       }),
+      row('events/s received (maxSemiSpaceMiB 0: V8 default)', 'events/s', summarize(uncapped.rates, 0), {
+        what: 'bare batched IPC (100 events/message)',
+        value: floorRate,
+      }),
     ],
     details: {
       shareOfFloor: Math.round(share * 1000) / 1000,
@@ -101,6 +106,9 @@ async function measure(): Promise<FigureResult> {
       floorChildCpuCores: floor.childCpu,
       floorParentCpuCores: floor.parentCpu,
       eventsDroppedByChild: lib.dropped,
+      uncappedChildCpuCores: uncapped.childCpu,
+      uncappedEventsDroppedByChild: uncapped.dropped,
+      uncappedChildMemoryMiB: uncapped.child,
       childMemoryMiB: lib.child,
       parentMemoryMiB: lib.parent,
       floorChildMemoryMiB: floor.child,

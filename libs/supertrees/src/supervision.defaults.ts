@@ -33,6 +33,7 @@ export const DEFAULTS = {
     killTimeoutMs: 2_000,
     maxBufferedEvents: 10_000,
     standby: 1,
+    maxSemiSpaceMiB: 2,
   },
 } as const;
 

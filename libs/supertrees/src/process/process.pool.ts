@@ -85,7 +85,7 @@ export class ProcessPool {
     if (!entry) throw new Error(MESSAGES.noEntry());
     const proc = fork(entry, [], {
       env: { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1' },
-      execArgv: this.options.execArgv ?? process.execArgv,
+      execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -133,4 +133,10 @@ function pipeOutput(proc: ChildProcess, spare: SpareProcess): void {
 function compileCacheEnv(): Record<string, string> {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   return major > 22 || (major === 22 && minor >= 1) ? { NODE_COMPILE_CACHE: join(tmpdir(), 'nestjs-supertrees-compile-cache') } : {};
+}
+
+/** The flags of a supervisor process: `execArgv`, plus the semi-space cap unless it sets its own. */
+export function childExecArgv(execArgv: readonly string[], maxSemiSpaceMiB: number): string[] {
+  if (maxSemiSpaceMiB === 0 || execArgv.some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag))) return [...execArgv];
+  return [...execArgv, `--max-semi-space-size=${maxSemiSpaceMiB}`];
 }

@@ -1,4 +1,4 @@
-import { Logger, type INestApplicationContext, type Type } from '@nestjs/common';
+import { Logger, Module, type INestApplicationContext, type Type } from '@nestjs/common';
 import type { NestApplicationContextOptions } from '@nestjs/common/interfaces/nest-application-context-options.interface.js';
 import { NestFactory } from '@nestjs/core';
 import { EventStamper } from '../events/event.stamper.js';
@@ -13,6 +13,45 @@ import { parseParentMessage, PROTOCOL_VERSION, type ChildMessage, type ParentMes
 
 /** How long a process whose parent died gives its workers to stop before it exits anyway. */
 const ORPHAN_GRACE_MS = 500;
+
+/** A module with nothing in it: what a process boots once to warm up Nest's code. */
+@Module({})
+class WarmUpModule {}
+
+/**
+ * Nest's process-wide logger: `logger: false` replaces it for good (a later context given log
+ * levels does not bring it back), so the warm-up puts it back as it found it.
+ */
+class GlobalLogger extends Logger {
+  static keep(): () => void {
+    const instance = Logger.staticInstanceRef;
+    const levels = Logger.logLevels;
+    return () => {
+      Logger.staticInstanceRef = instance;
+      Logger.logLevels = levels;
+    };
+  }
+}
+
+/**
+ * Creates and closes an application context of an empty module, before the process says hello.
+ * V8 compiles a function on its first call, so the first context a process creates pays for
+ * compiling Nest's scanner, injector and lifecycle code: about half of that context's time. A
+ * spare does it while it waits, so a restarted supervisor creates its context warm. No code of
+ * the app runs, nothing is logged, and Nest's logger is left as it was. A failure here is no
+ * failure: the real boot reports its own.
+ */
+async function warmUpNest(): Promise<void> {
+  const restoreLogger = GlobalLogger.keep();
+  try {
+    const context = await NestFactory.createApplicationContext(WarmUpModule, { logger: false, abortOnError: false });
+    await context.close();
+  } catch {
+    // the real boot reports what is wrong
+  } finally {
+    restoreLogger();
+  }
+}
 
 /**
  * The life of a supervisor process: say hello, learn which supervisor to become, boot the app's
@@ -63,6 +102,7 @@ export async function runSupervisorProcess(
     void stop('orphaned', EXIT_ORPHANED);
   });
 
+  await warmUpNest();
   const start = await new Promise<Extract<ParentMessage, { t: 'start' }>>((resolve) => {
     process.on('message', (raw: unknown) => {
       const parsed = parseParentMessage(raw);

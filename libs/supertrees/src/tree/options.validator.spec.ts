@@ -231,6 +231,7 @@ describe('validateModuleOptions (forRoot)', () => {
         killTimeoutMs: 0,
         maxBufferedEvents: 1,
         standby: 0,
+        maxSemiSpaceMiB: 0,
       },
     };
     expect(() => validateModuleOptions(options)).not.toThrow();
@@ -267,6 +268,9 @@ describe('validateModuleOptions (forRoot)', () => {
       ['a non-integer maxBufferedEvents', { maxBufferedEvents: 1.5 }, 'process.maxBufferedEvents', 'must be a whole number (got 1.5)'],
       ['a negative standby', { standby: -1 }, 'process.standby', 'must be at least 0 (got -1)'],
       ['a non-integer standby', { standby: 0.5 }, 'process.standby', 'must be a whole number (got 0.5)'],
+      ['a negative maxSemiSpaceMiB', { maxSemiSpaceMiB: -2 }, 'process.maxSemiSpaceMiB', 'must be at least 0 (got -2)'],
+      ['a non-integer maxSemiSpaceMiB', { maxSemiSpaceMiB: 1.5 }, 'process.maxSemiSpaceMiB', 'must be a whole number (got 1.5)'],
+      ['a maxSemiSpaceMiB above 1024', { maxSemiSpaceMiB: 4_096 }, 'process.maxSemiSpaceMiB', 'must be at most 1024 (got 4096)'],
       ['an empty entry', { entry: '' }, 'process.entry', "must be a path (got '')"],
       ['an entry that is not a string', { entry: loose(7) }, 'process.entry', 'must be a path (got 7)'],
       ['an execArgv with a non-string', { execArgv: loose(['--inspect', 1]) }, 'process.execArgv', 'must be an array of strings'],

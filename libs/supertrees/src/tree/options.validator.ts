@@ -26,6 +26,7 @@ const PROCESS_KEYS = [
   'killTimeoutMs',
   'maxBufferedEvents',
   'standby',
+  'maxSemiSpaceMiB',
 ];
 // `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
 const MODULE_KEYS = ['strategy', 'maxRestarts', 'withinMs', 'onTreeFailure', 'defaultIsolation', 'process', 'autoStart', 'logging', 'isGlobal'];
@@ -176,6 +177,7 @@ export function validateProcessOptions(owner: string, options: ProcessOptions | 
   checkNumber(owner, 'process.killTimeoutMs', options.killTimeoutMs, { min: 0 });
   checkNumber(owner, 'process.maxBufferedEvents', options.maxBufferedEvents, { min: 1, integer: true });
   checkNumber(owner, 'process.standby', options.standby, { min: 0, integer: true });
+  checkNumber(owner, 'process.maxSemiSpaceMiB', options.maxSemiSpaceMiB, { min: 0, max: 1_024, integer: true });
   const interval = options.heartbeatIntervalMs ?? DEFAULTS.process.heartbeatIntervalMs;
   const timeout = options.heartbeatTimeoutMs ?? DEFAULTS.process.heartbeatTimeoutMs;
   if (timeout <= interval) {

@@ -1,0 +1,25 @@
+import { describe, expect, it } from '@jest/globals';
+import { childExecArgv } from './process.pool.js';
+
+describe('childExecArgv: the flags of a supervisor process', () => {
+  it('adds the semi-space cap after the given flags', () => {
+    expect(childExecArgv(['--enable-source-maps'], 2)).toEqual(['--enable-source-maps', '--max-semi-space-size=2']);
+    expect(childExecArgv([], 16)).toEqual(['--max-semi-space-size=16']);
+  });
+
+  it("leaves V8's default with 0", () => {
+    expect(childExecArgv(['--enable-source-maps'], 0)).toEqual(['--enable-source-maps']);
+  });
+
+  it('lets a semi-space flag of the user win, in any spelling V8 accepts', () => {
+    for (const flag of ['--max-semi-space-size=64', '--max_semi_space_size=64', '--max-semi-space-size']) {
+      expect(childExecArgv([flag], 2)).toEqual([flag]);
+    }
+  });
+
+  it('never changes the array it was given', () => {
+    const given = ['--inspect=0'];
+    childExecArgv(given, 2);
+    expect(given).toEqual(['--inspect=0']);
+  });
+});
