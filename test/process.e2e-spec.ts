@@ -74,6 +74,13 @@ describe('supervisors in their own processes', () => {
     // The scenario gives `execArgv: []`; the library adds its young-generation cap (maxSemiSpaceMiB 2).
     const argv = readFileSync(`/proc/${supPid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--max-semi-space-size=2');
+    // Forked for the boot, it did not warm Nest up; the standing spare forked after the boot does.
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ(supPid)).toContain('NESTJS_SUPERTREES_WARM_UP=0');
+    await eventually(() => descendantsOf(process.pid).some((pid) => pid !== supPid && isAlive(pid)), 'a standing spare');
+    const spare = descendantsOf(process.pid).find((pid) => pid !== supPid)!;
+    seenPids.add(spare);
+    expect(environ(spare)).toContain('NESTJS_SUPERTREES_WARM_UP=1');
   });
 
   it('restarts a SIGKILLed supervisor process in a new process, with its workers', async () => {

@@ -4,6 +4,8 @@ export const SUPERVISOR_METADATA = 'supertrees:supervisor';
 export const ROOT_NAME = 'root';
 /** Set in a supervisor process's environment: this process serves a subtree, not the app. */
 export const CHILD_ENV = 'NESTJS_SUPERTREES_CHILD';
+/** Set to `1` in a process forked as a standing spare: it warms Nest up while it waits. */
+export const WARM_UP_ENV = 'NESTJS_SUPERTREES_WARM_UP';
 /** Exit code of a supervisor process that gave up (exceeded its restart intensity). */
 export const EXIT_ESCALATED = 70;
 /** Exit code of a supervisor process whose parent went away. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoggerService } from '@nestjs/common';
-import { CHILD_ENV } from '../supervision.constants.js';
+import { CHILD_ENV, WARM_UP_ENV } from '../supervision.constants.js';
 import type { ResolvedProcessOptions } from '../supervision.defaults.js';
 import { MESSAGES } from '../supervision.messages.js';
 import { parseChildMessage } from './ipc.protocol.js';
@@ -43,7 +43,9 @@ export class ProcessPool {
   prewarm(count: number): void {
     const want = Math.max(count, this.options.standby);
     try {
-      while (!this.closed && this.spares.length < want) this.spares.push(this.fork());
+      // Those beyond what is about to start are standing spares, which warm Nest up while they
+      // wait; those the boot takes at once do not, so they do not compete with it for the CPU.
+      while (!this.closed && this.spares.length < want) this.spares.push(this.fork(this.spares.length >= count));
     } catch (error) {
       // No entry script: each start will fail with this reason, as a failed child.
       this.logger?.error((error as Error).message);
@@ -54,7 +56,7 @@ export class ProcessPool {
   acquire(): SpareProcess {
     const alive = (s: SpareProcess) => s.proc.exitCode === null && s.proc.signalCode === null && s.proc.connected;
     for (const s of this.spares.filter((x) => !alive(x))) this.drop(s);
-    const spare = this.spares.find((s) => s.ready) ?? this.spares[0] ?? this.fork();
+    const spare = this.spares.find((s) => s.ready) ?? this.spares[0] ?? this.fork(false);
     this.drop(spare);
     return spare;
   }
@@ -80,11 +82,11 @@ export class ProcessPool {
     if (at >= 0) this.spares.splice(at, 1);
   }
 
-  private fork(): SpareProcess {
+  private fork(warmUp: boolean): SpareProcess {
     const entry = this.options.entry ?? process.argv[1];
     if (!entry) throw new Error(MESSAGES.noEntry());
     const proc = fork(entry, [], {
-      env: { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1' },
+      env: { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' },
       execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

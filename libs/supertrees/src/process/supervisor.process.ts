@@ -5,7 +5,7 @@ import { EventStamper } from '../events/event.stamper.js';
 import { SnapshotStore } from '../events/snapshot.js';
 import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
-import { EXIT_ESCALATED, EXIT_ORPHANED } from '../supervision.constants.js';
+import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../supervision.constants.js';
 import { SupervisionOrchestrator } from '../supervision.orchestrator.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { EventOutbox } from './event.outbox.js';
@@ -34,8 +34,8 @@ class GlobalLogger extends Logger {
 }
 
 /**
- * Creates and closes an application context of an empty module, before the process says hello.
- * V8 compiles a function on its first call, so the first context a process creates pays for
+ * Creates and closes an application context of an empty module, while the process waits to be
+ * told which supervisor to become. V8 compiles a function on its first call, so the first context a process creates pays for
  * compiling Nest's scanner, injector and lifecycle code: about half of that context's time. A
  * spare does it while it waits, so a restarted supervisor creates its context warm. No code of
  * the app runs, nothing is logged, and Nest's logger is left as it was. A failure here is no
@@ -102,8 +102,7 @@ export async function runSupervisorProcess(
     void stop('orphaned', EXIT_ORPHANED);
   });
 
-  await warmUpNest();
-  const start = await new Promise<Extract<ParentMessage, { t: 'start' }>>((resolve) => {
+  const startMessage = new Promise<Extract<ParentMessage, { t: 'start' }>>((resolve) => {
     process.on('message', (raw: unknown) => {
       const parsed = parseParentMessage(raw);
       if (!parsed.ok) {
@@ -115,6 +114,12 @@ export async function runSupervisorProcess(
     });
     send({ t: 'hello', v: PROTOCOL_VERSION, pid: process.pid });
   });
+  // Only a standing spare warms up, after hello: one taken while at it waits for the rest, which
+  // its own context would have spent compiling the same code anyway. Processes forked for a boot
+  // do not, so as not to compete for the CPU with the supervisors starting one after another.
+  const warmedUp = process.env[WARM_UP_ENV] === '1' ? warmUpNest() : Promise.resolve();
+  const start = await startMessage;
+  await warmedUp;
   const heartbeat = setInterval(() => send({ t: 'heartbeat' }), start.heartbeatIntervalMs);
   heartbeat.unref();
 
