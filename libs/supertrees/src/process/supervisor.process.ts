@@ -35,11 +35,11 @@ class GlobalLogger extends Logger {
 
 /**
  * Creates and closes an application context of an empty module, while the process waits to be
- * told which supervisor to become. V8 compiles a function on its first call, so the first context a process creates pays for
- * compiling Nest's scanner, injector and lifecycle code: about half of that context's time. A
- * spare does it while it waits, so a restarted supervisor creates its context warm. No code of
- * the app runs, nothing is logged, and Nest's logger is left as it was. A failure here is no
- * failure: the real boot reports its own.
+ * told which supervisor to become. V8 compiles a function on its first call, so the first context
+ * a process creates pays for compiling Nest's scanner, injector and lifecycle code: about half of
+ * that context's time. A standing spare does it while it waits, so a restarted supervisor creates
+ * its context warm. No code of the app runs, nothing is logged, and Nest's logger is left as it
+ * was. A failure here is no failure: the real boot reports its own.
  */
 async function warmUpNest(): Promise<void> {
   const restoreLogger = GlobalLogger.keep();
