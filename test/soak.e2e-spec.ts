@@ -48,22 +48,22 @@ describe(`soak: ${RESTARTS} in-process worker restarts and ${PROCESS_RESTARTS} s
     expect(report.process.restarts).toBe(PROCESS_RESTARTS);
   });
 
+  /** Heap growth after GC under the limit, and no listener or handle left over, before and after close. */
+  const expectNoGrowthOrLeak = (phase: PhaseReport) => {
+    expect(phase.heapGrowthBytes).toBeDefined();
+    expect(phase.heapGrowthBytes!).toBeLessThan(HEAP_GROWTH_LIMIT);
+    expect(phase.listenerDiff).toEqual({});
+    expect(phase.resourceDiff).toEqual({});
+    expect(phase.listenerDiffAfterClose).toEqual({});
+    expect(phase.resourceDiffAfterClose).toEqual({});
+  };
+
   it('in-process restarts: heap growth after GC under 5 MiB, no listener or timer left over', () => {
-    expect(report.local.heapGrowthBytes).toBeDefined();
-    expect(report.local.heapGrowthBytes!).toBeLessThan(HEAP_GROWTH_LIMIT);
-    expect(report.local.listenerDiff).toEqual({});
-    expect(report.local.resourceDiff).toEqual({});
-    expect(report.local.listenerDiffAfterClose).toEqual({});
-    expect(report.local.resourceDiffAfterClose).toEqual({});
+    expectNoGrowthOrLeak(report.local);
   });
 
   it('supervisor-process restarts: heap growth after GC under 5 MiB, no listener, handle or process left over', () => {
-    expect(report.process.heapGrowthBytes).toBeDefined();
-    expect(report.process.heapGrowthBytes!).toBeLessThan(HEAP_GROWTH_LIMIT);
-    expect(report.process.listenerDiff).toEqual({});
-    expect(report.process.resourceDiff).toEqual({});
-    expect(report.process.listenerDiffAfterClose).toEqual({});
-    expect(report.process.resourceDiffAfterClose).toEqual({});
+    expectNoGrowthOrLeak(report.process);
     expect(report.process.aliveAfterClose).toEqual([]);
     expect(report.process.descendantsAfterClose).toEqual([]);
   });

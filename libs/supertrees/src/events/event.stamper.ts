@@ -17,4 +17,5 @@ export class EventStamper {
   }
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** `T` with its fields writable: for completing a fresh event in place. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };

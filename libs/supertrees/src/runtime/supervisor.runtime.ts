@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import type { Mutable } from '../events/event.stamper.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
 import { toErrorInfo, type EventInput, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
@@ -314,7 +315,6 @@ function nextAttempt(slot: Slot): number {
 }
 
 type DistributiveOmitPathKind<T> = T extends unknown ? Omit<T, 'path' | 'kind'> : never;
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
