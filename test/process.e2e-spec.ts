@@ -77,8 +77,9 @@ describe('supervisors in their own processes', () => {
     // Forked for the boot, it did not warm Nest up; the standing spare forked after the boot does.
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ(supPid)).toContain('NESTJS_SUPERTREES_WARM_UP=0');
-    await eventually(() => descendantsOf(process.pid).some((pid) => pid !== supPid && isAlive(pid)), 'a standing spare');
-    const spare = descendantsOf(process.pid).find((pid) => pid !== supPid)!;
+    const isSpare = (pid: number) => pid !== supPid && isAlive(pid);
+    await eventually(() => descendantsOf(process.pid).some(isSpare), 'a standing spare');
+    const spare = descendantsOf(process.pid).find(isSpare)!;
     seenPids.add(spare);
     expect(environ(spare)).toContain('NESTJS_SUPERTREES_WARM_UP=1');
   });

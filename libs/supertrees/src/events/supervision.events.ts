@@ -152,20 +152,14 @@ export type EventInput = DistributiveOmit<SupervisionEvent, 'seq' | 'processSeq'
 export type ProcessEvent = DistributiveOmit<SupervisionEvent, 'seq'>;
 
 /**
- * The error of an event. Its `stack` is an enumerable getter that reads the error's own: V8
- * formats a stack only when it is first read, which costs about a third of an in-process restart,
- * so an event whose stack nobody reads never pays for it. Spreading, `JSON.stringify` (IPC, the
- * demo's SSE) and logging read it like any property. The price: the info keeps its error alive.
+ * The error of an event, as plain data: the stack is formatted now. (A lazy getter would save V8's
+ * stack formatting when nobody reads it, but it keeps the thrown error and every frame V8 captured
+ * with it, receivers and closures, alive until read, prints as `[Getter]`, and saves nothing under
+ * the default `logging: true`, whose log line formats the stack anyway.)
  */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    return {
-      name: error.name,
-      message: error.message,
-      get stack() {
-        return error.stack;
-      },
-    };
+    return { name: error.name, message: error.message, stack: error.stack };
   }
   return { name: 'NonError', message: typeof error === 'string' ? error : safeString(error) };
 }

@@ -17,6 +17,11 @@ describe('childExecArgv: the flags of a supervisor process', () => {
     }
   });
 
+  it("lets a semi-space flag in the process's NODE_OPTIONS win too", () => {
+    expect(childExecArgv([], 2, '--enable-source-maps --max-semi-space-size=64')).toEqual([]);
+    expect(childExecArgv([], 2, '--enable-source-maps')).toEqual(['--max-semi-space-size=2']);
+  });
+
   it('never changes the array it was given', () => {
     const given = ['--inspect=0'];
     childExecArgv(given, 2);

@@ -85,9 +85,10 @@ export class ProcessPool {
   private fork(warmUp: boolean): SpareProcess {
     const entry = this.options.entry ?? process.argv[1];
     if (!entry) throw new Error(MESSAGES.noEntry());
+    const env: NodeJS.ProcessEnv = { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' };
     const proc = fork(entry, [], {
-      env: { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' },
-      execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB),
+      env,
+      execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB, env.NODE_OPTIONS),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -137,8 +138,14 @@ function compileCacheEnv(): Record<string, string> {
   return major > 22 || (major === 22 && minor >= 1) ? { NODE_COMPILE_CACHE: join(tmpdir(), 'nestjs-supertrees-compile-cache') } : {};
 }
 
-/** The flags of a supervisor process: `execArgv`, plus the semi-space cap unless it sets its own. */
-export function childExecArgv(execArgv: readonly string[], maxSemiSpaceMiB: number): string[] {
-  if (maxSemiSpaceMiB === 0 || execArgv.some((flag) => /^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag))) return [...execArgv];
+const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
+
+/**
+ * The flags of a supervisor process: `execArgv`, plus the semi-space cap unless `execArgv` or
+ * the process's `NODE_OPTIONS` set their own.
+ */
+export function childExecArgv(execArgv: readonly string[], maxSemiSpaceMiB: number, nodeOptions = ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  if (maxSemiSpaceMiB === 0 || given.some((flag) => SEMI_SPACE_FLAG.test(flag))) return [...execArgv];
   return [...execArgv, `--max-semi-space-size=${maxSemiSpaceMiB}`];
 }

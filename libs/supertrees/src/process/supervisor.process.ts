@@ -43,14 +43,16 @@ class GlobalLogger extends Logger {
  */
 async function warmUpNest(): Promise<void> {
   const restoreLogger = GlobalLogger.keep();
+  let context: INestApplicationContext | undefined;
   try {
-    const context = await NestFactory.createApplicationContext(WarmUpModule, { logger: false, abortOnError: false });
-    await context.close();
+    context = await NestFactory.createApplicationContext(WarmUpModule, { logger: false, abortOnError: false });
   } catch {
     // the real boot reports what is wrong
   } finally {
+    // At once: while Nest's logger is off, this process's own warnings would be lost.
     restoreLogger();
   }
+  await context?.close().catch(() => undefined);
 }
 
 /**

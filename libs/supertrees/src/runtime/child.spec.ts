@@ -1,37 +1,57 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { WorkerNode } from '../tree/tree.types.js';
 import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
-import { scheduleRestart, settlesWithin, type ChildExit } from './child.js';
+import { RESTART_BURST_MAX, scheduleRestart, settlesWithin, type ChildExit } from './child.js';
 import { WorkerChild, WorkerStopRequest } from './worker.child.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('scheduleRestart', () => {
-  it('runs zero-delay restarts as microtasks, but gives the event loop a turn while a chain of them goes on', async () => {
-    // A chain of zero-delay restarts that would never end by itself: only the loop's turn stops it.
-    let restarts = 0;
-    let stop = false;
-    let cancel: () => void = () => undefined;
+  /** A chain of zero-delay restarts, each scheduling the next, until stopped. */
+  function chain() {
+    const state = { restarts: 0, stopped: false, cancel: () => undefined as void };
     const next = () => {
-      if (stop) return;
-      restarts += 1;
-      cancel = scheduleRestart(0, next);
+      if (state.stopped) return;
+      state.restarts += 1;
+      state.cancel = scheduleRestart(0, next);
     };
-    const immediateRan = new Promise<number>((resolve) =>
-      setImmediate(() => {
-        stop = true;
-        resolve(restarts);
-      }),
-    );
     next();
+    return state;
+  }
+  const turnsWhile = async (state: { restarts: number }, turns: number): Promise<number[]> => {
+    const seen: number[] = [];
+    for (let i = 0; i < turns; i += 1) {
+      await turn();
+      seen.push(state.restarts);
+    }
+    return seen;
+  };
+
+  it('runs zero-delay restarts as microtasks, gives the event loop turns, and goes on across them', async () => {
+    const state = chain();
     // Straight after the call nothing ran yet but the first: the rest are queued, not synchronous.
-    expect(restarts).toBe(1);
-    const atImmediate = await immediateRan;
-    cancel();
-    // Many restarts ran before the loop's turn (no turn per restart), and the turn came.
-    expect(atImmediate).toBeGreaterThan(1);
-    await turn();
-    expect(restarts).toBe(atImmediate);
+    expect(state.restarts).toBe(1);
+    const seen = await turnsWhile(state, 5);
+    state.stopped = true;
+    state.cancel();
+    // The loop got its turns (this test is running), many restarts ran per turn (no turn per
+    // restart), and the chain kept going from turn to turn (the restart that yields is not lost).
+    expect(seen[0]).toBeGreaterThan(1);
+    for (let i = 1; i < seen.length; i += 1) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+  });
+
+  it('ends a burst after RESTART_BURST_MAX restarts even when the clock does not move', async () => {
+    const now = jest.spyOn(performance, 'now').mockReturnValue(1_000);
+    try {
+      const state = chain();
+      const seen = await turnsWhile(state, 3);
+      state.stopped = true;
+      state.cancel();
+      expect(seen[0]).toBeLessThanOrEqual(RESTART_BURST_MAX + 2);
+      expect(seen[2]).toBeGreaterThan(seen[1]!);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('cancels a queued zero-delay restart', async () => {
@@ -127,6 +147,48 @@ describe('WorkerChild: the context and its signal', () => {
     await expect(start).rejects.toMatchObject({ name: 'WorkerStopRequest', reason: 'shutdown' });
     release();
     await expect(stopped).resolves.toBe(false);
+  });
+
+  it('never calls run() when stopped after start() was called but before run() was', async () => {
+    let ran = false;
+    let exits = 0;
+    const child = new WorkerChild(node('Late'), { run: () => void (ran = true) }, undefined);
+    // run() is called a microtask later: a stop in the same tick comes first.
+    const started = child.start(0, () => (exits += 1));
+    const stopped = child.stop('shutdown');
+    await started;
+    await expect(stopped).resolves.toBe(false);
+    await turn();
+    expect(ran).toBe(false);
+    expect(exits).toBe(0);
+  });
+
+  it('never calls init() when stopped before it was called, and rejects the start with the stop', async () => {
+    let initCalls = 0;
+    const child = new WorkerChild(node('LateInit'), { init: () => void (initCalls += 1), run: () => undefined }, undefined);
+    const start = child.start(0, () => undefined);
+    const stopped = child.stop('shutdown');
+    await expect(start).rejects.toMatchObject({ name: 'WorkerStopRequest', reason: 'shutdown' });
+    await expect(stopped).resolves.toBe(false);
+    expect(initCalls).toBe(0);
+  });
+
+  it('aborts the signal of a start whose init() failed', async () => {
+    let signal!: AbortSignal;
+    const child = new WorkerChild(
+      node('BadInit'),
+      {
+        init: (ctx) => {
+          signal = ctx.signal;
+          throw new Error('init failed');
+        },
+        run: () => undefined,
+      },
+      undefined,
+    );
+    await expect(child.start(0, () => undefined)).rejects.toThrow('init failed');
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as WorkerStopRequest).reason).toBe('ended');
   });
 
   it('reports a synchronous throw in run() as a failed run', async () => {

@@ -43,13 +43,21 @@ export function schedule(delayMs: number, fn: () => void): () => void {
  * IPC, the other supervisors) for good, or pay a full turn of the loop on every restart.
  */
 export const RESTART_BURST_MS = 1;
+/** The most zero-delay restarts in one burst, whatever the clock says (a frozen fake clock, say). */
+export const RESTART_BURST_MAX = 1_000;
 
 /** Start of the current burst of zero-delay restarts; -1 when the loop has had its turn since. */
 let burstStartedAt = -1;
+let burstLength = 0;
+const endBurst = () => {
+  burstStartedAt = -1;
+  burstLength = 0;
+};
 
 /**
  * Runs a zero-delay restart: at once (as a microtask) while the current burst is younger than
- * {@link RESTART_BURST_MS}, otherwise on the next turn of the event loop. Returns a cancel function.
+ * {@link RESTART_BURST_MS} and shorter than {@link RESTART_BURST_MAX}, otherwise on the next turn of
+ * the event loop. Returns a cancel function.
  */
 export function scheduleRestart(delayMs: number, fn: () => void): () => void {
   if (delayMs > 0) return schedule(delayMs, fn);
@@ -57,11 +65,15 @@ export function scheduleRestart(delayMs: number, fn: () => void): () => void {
   if (burstStartedAt < 0) {
     burstStartedAt = now;
     // Runs as soon as the loop gets its turn, which ends the burst.
-    setImmediate(() => {
-      burstStartedAt = -1;
+    setImmediate(endBurst);
+  }
+  burstLength += 1;
+  if (now - burstStartedAt >= RESTART_BURST_MS || burstLength > RESTART_BURST_MAX) {
+    return schedule(0, () => {
+      endBurst();
+      fn();
     });
   }
-  if (now - burstStartedAt >= RESTART_BURST_MS) return schedule(0, fn);
   let cancelled = false;
   queueMicrotask(() => {
     if (!cancelled) fn();

@@ -76,18 +76,26 @@ export class WorkerChild implements SupervisedChild {
     };
 
     if (this.instance.init) {
-      const init = Promise.resolve().then(() => this.instance.init!(ctx));
+      // Checked in the same step as the call: a stop that came first means it is never called.
+      const init = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.init!(ctx)));
       this.current = init;
       // A stop during init() settles the start at once; init() itself is waited for by stop().
-      await new Promise<void>((resolve, reject) => {
-        stop.interrupt = reject;
-        init.then(() => resolve(), reject);
-      });
-      stop.interrupt = undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          stop.interrupt = reject;
+          init.then(() => resolve(), reject);
+        });
+      } catch (error) {
+        // A failed init() ends this start: whatever it tied to its signal is told to stop.
+        stop.abort(RUN_ENDED);
+        throw error;
+      } finally {
+        stop.interrupt = undefined;
+      }
     }
     if (stop.reason) throw stop.reason;
 
-    const run = Promise.resolve().then(() => this.instance.run(ctx));
+    const run = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.run(ctx)));
     this.current = run;
     // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
     // a new Error per restart costs a stack capture on the hottest path.
