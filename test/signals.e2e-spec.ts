@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { descendantsOf, eventually, isAlive, lineMatching, spawnFixtureApp, type SpawnedApp } from './helpers/processes.js';
 
 let app: SpawnedApp | undefined;
@@ -56,5 +57,22 @@ describe('an app with enableShutdownHooks()', () => {
     expect(logged.startsWith(`[root/IngestSupervisor ${supPid}] `)).toBe(true);
     expect(logged).toContain(`hello Greeter from ${supPid}`);
     expect(await lineMatching(spawned, /stderr of Greeter/)).toBe(`stderr: [root/IngestSupervisor ${supPid}] stderr of Greeter in ${supPid}`);
+  });
+
+  it("keeps Nest's logger working in a supervisor restarted on a standing spare that warmed Nest up", async () => {
+    const spawned = await spawn('basic');
+    const [supPid] = spawned.pids.filter((p) => p !== spawned.proc.pid);
+    await lineMatching(spawned, new RegExp(`hello Greeter from ${supPid}`));
+    // The spare forked after the boot: it warms Nest up with its logger off, then must restore it.
+    const spares = () => descendantsOf(spawned.proc.pid!).filter((pid) => pid !== supPid && isAlive(pid));
+    await eventually(() => spares().length > 0, 'a standing spare');
+    const [spare] = spares();
+    pids.add(spare!);
+    expect(readFileSync(`/proc/${spare}/environ`, 'utf8').split('\0')).toContain('NESTJS_SUPERTREES_WARM_UP=1');
+    process.kill(supPid!, 'SIGKILL');
+    // Greeter logs through Nest's Logger (warn) from the process that replaced the killed one.
+    const logged = await lineMatching(spawned, new RegExp(`hello Greeter from ${spare}`));
+    expect(logged.startsWith(`[root/IngestSupervisor ${spare}] `)).toBe(true);
+    descendantsOf(spawned.proc.pid!).forEach((pid) => pids.add(pid));
   });
 });

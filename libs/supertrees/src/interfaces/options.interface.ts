@@ -82,7 +82,8 @@ export interface ProcessOptions {
    * V8's `--max-semi-space-size` for supervisor processes, in MiB: caps the young generation, which
    * otherwise grows while a process loads the app and stays grown. A supervisor process is idle most
    * of its life; the cap saves about a quarter of its private memory (see docs/BENCHMARKS.md,
-   * figure 5). 0 leaves V8's default. A `--max-semi-space-size` in `execArgv` wins. Default 2.
+   * figure 5). 0 leaves V8's default. A `--max-semi-space-size` in `execArgv` or `NODE_OPTIONS` wins.
+   * Default 2.
    */
   maxSemiSpaceMiB?: number;
   /** Extra environment for supervisor processes (merged over `process.env`). Default none. */
