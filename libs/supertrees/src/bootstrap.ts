@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { NestApplicationContextOptions } from '@nestjs/common/interfaces/nest-application-context-options.interface.js';
 import { isSupervisorProcess } from './process/process.role.js';
-import { runSupervisorProcess } from './process/supervisor.process.js';
+import { runSupervisorProcess } from './forked/forked-supervisor.runner.js';
 
 export interface BootstrapSupervisedOptions {
   /**

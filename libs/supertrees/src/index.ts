@@ -39,7 +39,7 @@ export {
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
-export { MESSAGES } from './supervision.messages.js';
-export { DEFAULTS } from './supervision.defaults.js';
-export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './supervision.constants.js';
+export { MESSAGES } from './shared/supervision.messages.js';
+export { DEFAULTS } from './shared/supervision.defaults.js';
+export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
 export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
+import { SupervisionExplorer } from './discovery/supervision.explorer.js';
+import { SupervisionTree } from './discovery/supervision.tree.js';
 import { SupervisionEventBus } from './events/event.bus.js';
-import { SupervisionExplorer } from './supervision.explorer.js';
-import { ConfigurableModuleClass } from './supervision.module-definition.js';
+import { MainEventSink } from './events/main.event-sink.js';
+import { SnapshotStore } from './events/snapshot.js';
+import { ProcessHosting } from './process/process.hosting.js';
+import { ConfigurableModuleClass } from './shared/supervision.module-definition.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { SupervisionService } from './supervision.service.js';
 
@@ -12,7 +16,17 @@ import { SupervisionService } from './supervision.service.js';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [SupervisionExplorer, SupervisionEventBus, SupervisionOrchestrator, SupervisionService],
+  providers: [
+    SupervisionExplorer,
+    SupervisionTree,
+    // The snapshot of the whole tree: made now, filled from the tree once it is built.
+    { provide: SnapshotStore, useFactory: (tree: SupervisionTree) => new SnapshotStore(() => tree.root), inject: [SupervisionTree] },
+    SupervisionEventBus,
+    MainEventSink,
+    ProcessHosting,
+    SupervisionOrchestrator,
+    SupervisionService,
+  ],
   exports: [SupervisionService],
 })
 export class SupervisionModule extends ConfigurableModuleClass {

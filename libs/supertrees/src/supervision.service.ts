@@ -2,9 +2,10 @@ import { Injectable, type Type } from '@nestjs/common';
 import { asapScheduler, auditTime, defer, map, merge, of, type Observable } from 'rxjs';
 import { SupervisionEventBus } from './events/event.bus.js';
 import { ofPath } from './events/event.operators.js';
-import type { NodeSnapshot } from './events/snapshot.js';
+import { SnapshotStore, type NodeSnapshot } from './events/snapshot.js';
 import type { SupervisionEvent } from './events/supervision.events.js';
 import { UnknownNodeError } from './errors/supervision-runtime.error.js';
+import { SupervisionTree } from './discovery/supervision.tree.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { walkTree } from './tree/tree.types.js';
 
@@ -13,6 +14,8 @@ import { walkTree } from './tree/tree.types.js';
 export class SupervisionService {
   constructor(
     private readonly bus: SupervisionEventBus,
+    private readonly store: SnapshotStore,
+    private readonly tree: SupervisionTree,
     private readonly orchestrator: SupervisionOrchestrator,
   ) {}
 
@@ -32,13 +35,13 @@ export class SupervisionService {
   /** The path of a worker or supervisor class in the tree (`root/…/Name`). */
   pathOf(node: Type<unknown> | string): string {
     if (typeof node === 'string') return node;
-    for (const n of walkTree(this.orchestrator.tree)) if (n.type === node) return n.path;
+    for (const n of walkTree(this.tree.root)) if (n.type === node) return n.path;
     throw new UnknownNodeError(node.name);
   }
 
   /** The whole tree now, across processes: per node its state, restarts, last error, start time and pid. */
   snapshot(): NodeSnapshot {
-    return this.bus.snapshot();
+    return this.store.snapshot();
   }
 
   /** The snapshot now, then again after changes (at most once per turn of the event loop). Completes at shutdown. */

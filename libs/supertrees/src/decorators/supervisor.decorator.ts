@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SupervisorOptions } from '../interfaces/options.interface.js';
-import { SUPERVISOR_METADATA } from '../supervision.constants.js';
+import { SUPERVISOR_METADATA } from '../shared/supervision.constants.js';
 
 /** What `@Supervisor()` stores on its class; validated when the tree is built, at `app.init()`. */
 export interface SupervisorMetadata {

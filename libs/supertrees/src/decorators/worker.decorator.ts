@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { WorkerOptions } from '../interfaces/options.interface.js';
-import { WORKER_METADATA } from '../supervision.constants.js';
+import { WORKER_METADATA } from '../shared/supervision.constants.js';
 
 /** What `@Worker()` stores on its class; validated when the tree is built, at `app.init()`. */
 export interface WorkerMetadata {

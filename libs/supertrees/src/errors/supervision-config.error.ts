@@ -1,4 +1,4 @@
-import { MESSAGES } from '../supervision.messages.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 
 /**
  * A misconfigured tree. Thrown from `app.init()` before anything starts; `className` names the

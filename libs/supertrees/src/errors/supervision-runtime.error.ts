@@ -1,4 +1,4 @@
-import { MESSAGES } from '../supervision.messages.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 
 /** A supervisor exceeded its restart intensity: the reason it fails towards its parent. */
 export class SupervisorGaveUpError extends Error {

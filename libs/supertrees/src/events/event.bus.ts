@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { MESSAGES } from '../supervision.messages.js';
-import type { NodeSnapshot, SnapshotStore } from './snapshot.js';
+import { SnapshotStore } from './snapshot.js';
 import type { ProcessEvent, SupervisionEvent } from './supervision.events.js';
 
 /**
@@ -15,13 +14,10 @@ import type { ProcessEvent, SupervisionEvent } from './supervision.events.js';
 export class SupervisionEventBus {
   private readonly subject = new Subject<SupervisionEvent>();
   private seq = 0;
-  private store?: SnapshotStore;
   private done = false;
   readonly events$ = this.subject.asObservable();
 
-  attach(store: SnapshotStore): void {
-    this.store = store;
-  }
+  constructor(private readonly store: SnapshotStore) {}
 
   /** Publishes `event`, which becomes the bus's: it is given its `seq` in place, not copied. */
   publish(event: ProcessEvent): void {
@@ -29,22 +25,13 @@ export class SupervisionEventBus {
     this.seq += 1;
     const full = event as SupervisionEvent & { seq: number };
     (full as { seq: number }).seq = this.seq;
-    this.store?.apply(full);
+    this.store.apply(full);
     this.subject.next(full);
-  }
-
-  snapshot(): NodeSnapshot {
-    if (!this.store) throw new Error(MESSAGES.notStarted());
-    return this.store.snapshot();
   }
 
   /** Ends the stream for every subscriber (at shutdown). */
   complete(): void {
     this.done = true;
     this.subject.complete();
-  }
-
-  get completed(): boolean {
-    return this.done;
   }
 }

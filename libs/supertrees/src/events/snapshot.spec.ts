@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS, resolveBackoff } from '../supervision.defaults.js';
+import { DEFAULTS, resolveBackoff } from '../shared/supervision.defaults.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
 import { SnapshotStore, type NodeSnapshot } from './snapshot.js';
 import type { EventInput, SupervisionEvent } from './supervision.events.js';

@@ -2,7 +2,7 @@ import type { Isolation, SupervisionStrategy } from '../interfaces/options.inter
 import { walkTree, type SupervisorNode, type TreeNode } from '../tree/tree.types.js';
 import type { ErrorInfo, NodeKind, ProcessEvent } from './supervision.events.js';
 
-/** Where a node is in its life. */
+/** Where a node is in its life (as its supervisor sees it, and in the snapshot). */
 export type NodeState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
 
 /** One node of {@link SupervisionService.snapshot}: the tree now. */
@@ -41,10 +41,16 @@ const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'fail
  * disagree.
  */
 export class SnapshotStore {
-  private readonly records = new Map<string, NodeRecord>();
+  private built?: { readonly root: SupervisorNode; readonly records: Map<string, NodeRecord> };
 
-  constructor(private readonly root: SupervisorNode) {
-    for (const node of walkTree(root)) this.records.set(node.path, { state: 'idle', restarts: 0 });
+  /**
+   * `root` may be given late, as a function called on first use: the main process's store is a
+   * provider made before the tree is built (in `onModuleInit`), and nothing has to attach it later.
+   */
+  constructor(private readonly root: SupervisorNode | (() => SupervisorNode)) {}
+
+  private get records(): Map<string, NodeRecord> {
+    return (this.built ??= this.build()).records;
   }
 
   /** Folds one event in (it needs no `seq`: a supervisor process folds its own events too). */
@@ -113,7 +119,15 @@ export class SnapshotStore {
   }
 
   snapshot(now: number = Date.now()): NodeSnapshot {
-    return this.build(this.root, now);
+    const { root } = (this.built ??= this.build());
+    return this.node(root, now);
+  }
+
+  private build(): NonNullable<typeof this.built> {
+    const root = typeof this.root === 'function' ? this.root() : this.root;
+    const records = new Map<string, NodeRecord>();
+    for (const node of walkTree(root)) records.set(node.path, { state: 'idle', restarts: 0 });
+    return { root, records };
   }
 
   /** A node that ended takes its subtree with it, even where the subtree's own events were lost. */
@@ -125,7 +139,7 @@ export class SnapshotStore {
     }
   }
 
-  private build(node: TreeNode, now: number): NodeSnapshot {
+  private node(node: TreeNode, now: number): NodeSnapshot {
     const r = this.records.get(node.path)!;
     const running = r.state === 'running' && r.startedAt !== undefined;
     return {
@@ -142,7 +156,7 @@ export class SnapshotStore {
         ? {
             isolation: node.isolation,
             strategy: node.strategy,
-            children: node.children.map((child) => this.build(child, now)),
+            children: node.children.map((child) => this.node(child, now)),
           }
         : {}),
     };

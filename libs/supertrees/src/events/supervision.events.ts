@@ -128,23 +128,25 @@ export type SupervisionEvent =
 
 export type SupervisionEventType = SupervisionEvent['type'];
 
-export const EVENT_TYPES: readonly SupervisionEventType[] = [
-  'starting',
-  'started',
-  'restarted',
-  'exited',
-  'failed',
-  'restart-scheduled',
-  'gave-up',
-  'stopping',
-  'stopped',
-  'escalated',
-  'tree-failed',
-  'events-dropped',
-  'protocol-error',
-];
+/** Every event type, derived from the union: a type added there fails to compile here until listed. */
+export const EVENT_TYPES: readonly SupervisionEventType[] = Object.keys({
+  starting: true,
+  started: true,
+  restarted: true,
+  exited: true,
+  failed: true,
+  'restart-scheduled': true,
+  'gave-up': true,
+  stopping: true,
+  stopped: true,
+  escalated: true,
+  'tree-failed': true,
+  'events-dropped': true,
+  'protocol-error': true,
+} satisfies Record<SupervisionEventType, true>) as SupervisionEventType[];
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** `Omit` applied to each member of a union, so the result stays discriminated. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** An event as the runtime raises it; the process stamps the rest. */
 export type EventInput = DistributiveOmit<SupervisionEvent, 'seq' | 'processSeq' | 'timestamp' | 'pid'>;

@@ -2,9 +2,9 @@ import type { Type } from '@nestjs/common';
 
 /**
  * When a child is restarted after `run()` ends.
- * - `always`: whenever it ends, normally or not (OTP `permanent`; the default, as in the seed).
+ * - `always`: whenever it ends, normally or not (OTP `permanent`; the default).
  * - `on-failure`: only when `run()` threw or rejected (OTP `transient`).
- * - `once`: at most one restart in the child's life (the seed's `Once`).
+ * - `once`: at most one restart in the child's life.
  * - `never`: never (OTP `temporary`); a sibling's restart does not bring it back either.
  */
 export type RestartPolicy = 'always' | 'on-failure' | 'once' | 'never';
@@ -54,7 +54,7 @@ export interface SupervisionPolicyOptions {
   strategy?: SupervisionStrategy;
   /**
    * Restart intensity: at most this many restarts within `withinMs`; one more and the supervisor
-   * stops all its children and fails (escalation). Default: unlimited (as in the seed).
+   * stops all its children and fails (escalation). Default: unlimited.
    */
   maxRestarts?: number;
   /** The sliding window of `maxRestarts`, in ms. Required with `maxRestarts`. */

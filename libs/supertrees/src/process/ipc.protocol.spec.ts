@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProcessEvent } from '../events/supervision.events.js';
-import { checkEvent, parseChildMessage, parseParentMessage, PROTOCOL_VERSION, type Parsed } from './ipc.protocol.js';
+import { checkEvent, parseUpMessage, parseDownMessage, PROTOCOL_VERSION, type Parsed } from './ipc.protocol.js';
 
 const SUBTREE = 'root/Ingest';
 
@@ -117,7 +117,7 @@ describe('checkEvent', () => {
   });
 });
 
-describe('parseChildMessage', () => {
+describe('parseUpMessage', () => {
   const snapshot = {
     name: 'Ingest',
     path: SUBTREE,
@@ -137,7 +137,7 @@ describe('parseChildMessage', () => {
     ['escalate', { t: 'escalate', error }],
     ['fatal', { t: 'fatal', error: { name: 'Error', message: 'no boot' } }],
   ])('accepts %s and returns the message itself', (_title, message) => {
-    expect(parseChildMessage(message)).toEqual({ ok: true, message });
+    expect(parseUpMessage(message)).toEqual({ ok: true, message });
   });
 
   it.each([
@@ -165,19 +165,19 @@ describe('parseChildMessage', () => {
     ['escalate without an error', { t: 'escalate' }, 'escalate without an error'],
     ['fatal with a string for an error', { t: 'fatal', error: 'no boot' }, 'fatal without an error'],
   ])('rejects %s', (_title, value, problem) => {
-    expect(problemOf(parseChildMessage(value))).toBe(problem);
+    expect(problemOf(parseUpMessage(value))).toBe(problem);
   });
 });
 
-describe('parseParentMessage', () => {
+describe('parseDownMessage', () => {
   const start = { t: 'start', v: PROTOCOL_VERSION, path: SUBTREE, attempt: 0, heartbeatIntervalMs: 500, maxBufferedEvents: 10_000 };
 
   it('accepts start and returns the message itself', () => {
-    expect(parseParentMessage(start)).toEqual({ ok: true, message: start });
+    expect(parseDownMessage(start)).toEqual({ ok: true, message: start });
   });
 
   it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'])('accepts stop for reason %s', (reason) => {
-    expect(parseParentMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
+    expect(parseDownMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
   });
 
   it.each([
@@ -194,6 +194,6 @@ describe('parseParentMessage', () => {
     ['stop with an unknown reason', { t: 'stop', reason: 'because' }, 'stop without a valid reason'],
     ['stop without a reason', { t: 'stop' }, 'stop without a valid reason'],
   ])('rejects %s', (_title, value, problem) => {
-    expect(problemOf(parseParentMessage(value))).toBe(problem);
+    expect(problemOf(parseDownMessage(value))).toBe(problem);
   });
 });

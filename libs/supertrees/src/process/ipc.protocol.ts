@@ -1,11 +1,17 @@
-import { EVENT_TYPES, type ErrorInfo, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
+import {
+  EVENT_TYPES,
+  type ErrorInfo,
+  type ProcessEvent,
+  type StopReason,
+  type SupervisionEventType,
+} from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
 
 /** Bumped on any change a peer of another version could misread. */
 export const PROTOCOL_VERSION = 1;
 
-/** Parent to child. */
-export type ParentMessage =
+/** Down, from the parent to a supervisor process it forked. */
+export type DownMessage =
   /** The handshake's answer: which supervisor this process becomes, and how to behave. */
   | {
       readonly t: 'start';
@@ -18,8 +24,8 @@ export type ParentMessage =
   /** Stop the subtree gracefully and exit. */
   | { readonly t: 'stop'; readonly reason: StopReason };
 
-/** Child to parent. */
-export type ChildMessage =
+/** Up, from a supervisor process to its parent. */
+export type UpMessage =
   /** First message: the child's code is loaded and it waits for `start`. */
   | { readonly t: 'hello'; readonly v: number; readonly pid: number }
   /** Every child of its subtree has started. */
@@ -37,7 +43,13 @@ export type ChildMessage =
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; problem: string };
 
-const STOP_REASONS = ['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'];
+/** Every stop reason, derived from the type: a reason added there fails to compile here until listed. */
+const STOP_REASONS: readonly string[] = Object.keys({
+  shutdown: true,
+  strategy: true,
+  'supervisor-gave-up': true,
+  orphaned: true,
+} satisfies Record<StopReason, true>);
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -65,7 +77,7 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   'tree-failed': { error: isErrorInfo },
   'events-dropped': { count: isNumber, originPid: isNumber },
   'protocol-error': { fromPid: isNumber, detail: isString, count: isNumber },
-};
+} satisfies Record<SupervisionEventType, Record<string, (v: unknown) => boolean>>;
 
 /**
  * Checks an event a child forwards. `subtree` is the path of the supervisor that process runs: a
@@ -97,8 +109,8 @@ function isNodeSnapshot(value: unknown): value is NodeSnapshot {
   );
 }
 
-/** Validates a message from a child. Events are checked one by one by the receiver. */
-export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
+/** Validates a message up from a supervisor process. Events are checked one by one by the receiver. */
+export function parseUpMessage(value: unknown): Parsed<UpMessage> {
   if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
   switch (value.t) {
     case 'hello':
@@ -120,8 +132,8 @@ export function parseChildMessage(value: unknown): Parsed<ChildMessage> {
   }
 }
 
-/** Validates a message from the parent. */
-export function parseParentMessage(value: unknown): Parsed<ParentMessage> {
+/** Validates a message down from the parent. */
+export function parseDownMessage(value: unknown): Parsed<DownMessage> {
   if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
   switch (value.t) {
     case 'start':

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoggerService } from '@nestjs/common';
-import { CHILD_ENV, WARM_UP_ENV } from '../supervision.constants.js';
-import type { ResolvedProcessOptions } from '../supervision.defaults.js';
-import { MESSAGES } from '../supervision.messages.js';
-import { parseChildMessage } from './ipc.protocol.js';
+import { SUPERVISOR_PROCESS_ENV, WARM_UP_ENV } from '../shared/supervision.constants.js';
+import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
+import { parseUpMessage } from './ipc.protocol.js';
 import type { ProcessRegistry } from './process.registry.js';
 
 /** A forked process that has not yet been told which supervisor to become. */
@@ -85,7 +85,7 @@ export class ProcessPool {
   private fork(warmUp: boolean): SpareProcess {
     const entry = this.options.entry ?? process.argv[1];
     if (!entry) throw new Error(MESSAGES.noEntry());
-    const env: NodeJS.ProcessEnv = { ...compileCacheEnv(), ...process.env, ...this.options.env, [CHILD_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' };
+    const env: NodeJS.ProcessEnv = { ...compileCacheEnv(), ...process.env, ...this.options.env, [SUPERVISOR_PROCESS_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' };
     const proc = fork(entry, [], {
       env,
       execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB, env.NODE_OPTIONS),
@@ -101,7 +101,7 @@ export class ProcessPool {
       closed: new Promise((resolve) => proc.once('close', () => resolve())),
     };
     const onHello = (raw: unknown) => {
-      const parsed = parseChildMessage(raw);
+      const parsed = parseUpMessage(raw);
       if (parsed.ok && parsed.message.t === 'hello') {
         spare.ready = true;
         proc.off('message', onHello);

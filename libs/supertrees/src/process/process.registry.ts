@@ -15,10 +15,6 @@ export class ProcessRegistry {
     child.once('exit', () => this.remove(child));
   }
 
-  get pids(): number[] {
-    return [...this.live].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
-  }
-
   killAll(): void {
     for (const child of this.live) {
       try {

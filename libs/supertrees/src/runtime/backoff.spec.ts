@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveBackoff, type ResolvedBackoff } from '../supervision.defaults.js';
+import { resolveBackoff, type ResolvedBackoff } from '../shared/supervision.defaults.js';
 import { Backoff } from './backoff.js';
 
 const options = (overrides: Partial<ResolvedBackoff> = {}): ResolvedBackoff => ({
@@ -39,11 +39,11 @@ describe('Backoff', () => {
       expect([backoff.next(0), backoff.next(0), backoff.next(0)]).toEqual([100, 100, 100]);
     });
 
-    it('counts consecutive restarts', () => {
+    it('counts consecutive restarts: the third in a row gets the third delay', () => {
       const backoff = new Backoff(options());
       backoff.next(0);
       backoff.next(0);
-      expect(backoff.count).toBe(2);
+      expect(backoff.next(0)).toBe(backoff.delayFor(3));
     });
 
     it('uses the library defaults when resolved from no options', () => {
@@ -84,7 +84,8 @@ describe('Backoff', () => {
       backoff.next(0);
       backoff.next(0);
       expect(backoff.next(1_000)).toBe(100);
-      expect(backoff.count).toBe(1);
+      // The count started again at 1: the next restart in a row is the second.
+      expect(backoff.next(0)).toBe(200);
     });
 
     it('keeps growing after a run shorter than resetAfterMs', () => {
@@ -93,13 +94,11 @@ describe('Backoff', () => {
       expect(backoff.next(999)).toBe(200);
     });
 
-    it('reset() sets the count back to 0', () => {
-      const backoff = new Backoff(options());
-      backoff.next(0);
-      backoff.next(0);
-      backoff.reset();
-      expect(backoff.count).toBe(0);
-      expect(backoff.next(0)).toBe(100);
+    it('resets on a run of exactly resetAfterMs, however long the streak was', () => {
+      const backoff = new Backoff(options({ resetAfterMs: 1_000, maxDelayMs: 10_000 }));
+      for (let i = 0; i < 6; i += 1) backoff.next(0);
+      expect(backoff.next(1_000)).toBe(100);
+      expect(backoff.next(0)).toBe(200);
     });
   });
 

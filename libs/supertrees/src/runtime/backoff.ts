@@ -1,4 +1,4 @@
-import type { ResolvedBackoff } from '../supervision.defaults.js';
+import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
 
 /**
  * Restart delays for one child: `minDelayMs × multiplier^(n−1)` for the n-th consecutive restart,
@@ -12,11 +12,6 @@ export class Backoff {
     private readonly options: ResolvedBackoff,
     private readonly random: () => number = Math.random,
   ) {}
-
-  /** Consecutive restarts counted so far (0 after a reset). */
-  get count(): number {
-    return this.consecutive;
-  }
 
   /** The delay before the next restart of a child that ran `ranForMs` before it ended. */
   next(ranForMs: number): number {
@@ -34,9 +29,5 @@ export class Backoff {
     if (jitter === 0) return base;
     const spread = base * jitter * (2 * this.random() - 1);
     return Math.max(0, Math.min(maxDelayMs, base + spread));
-  }
-
-  reset(): void {
-    this.consecutive = 0;
   }
 }

@@ -60,17 +60,17 @@ describe('RestartIntensity', () => {
     expect(intensity.record(2e9)).toBe(false);
   });
 
-  describe('countAt', () => {
-    it('counts the restarts inside the window ending at now', () => {
-      const intensity = new RestartIntensity(10, 1_000);
-      intensity.record(0);
-      intensity.record(600);
-      intensity.record(900);
-      expect(intensity.countAt(1_500)).toBe(2);
+  describe('the window', () => {
+    it('counts only the restarts inside the window ending at now', () => {
+      const intensity = new RestartIntensity(3, 1_000);
+      expect([intensity.record(0), intensity.record(600), intensity.record(900)]).toEqual([true, true, true]);
+      // 0 has left the window ending at 1 500: 600, 900 and 1 500 are three, which is allowed.
+      expect(intensity.record(1_500)).toBe(true);
+      expect(intensity.record(1_550)).toBe(false);
     });
 
-    it('is 0 before any restart', () => {
-      expect(new RestartIntensity(10, 1_000).countAt(0)).toBe(0);
+    it('lets the first restart through when maxRestarts is at least 1', () => {
+      expect(new RestartIntensity(1, 1_000).record(0)).toBe(true);
     });
   });
 });

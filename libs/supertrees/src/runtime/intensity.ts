@@ -19,9 +19,4 @@ export class RestartIntensity {
     while (this.times.length > 0 && this.times[0]! < horizon) this.times.shift();
     return this.times.length <= this.maxRestarts;
   }
-
-  /** Restarts inside the window ending at `now`. */
-  countAt(now: number): number {
-    return this.times.filter((t) => t >= now - this.withinMs).length;
-  }
 }

@@ -1,13 +1,17 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import type { EventSink } from '../events/event.sink.js';
+import { EventStamper } from '../events/event.stamper.js';
+import { SnapshotStore, type NodeState } from '../events/snapshot.js';
 import type { EventInput, StopReason } from '../events/supervision.events.js';
 import type { RestartPolicy, SupervisionStrategy } from '../interfaces/options.interface.js';
-import type { ResolvedBackoff } from '../supervision.defaults.js';
-import { MESSAGES } from '../supervision.messages.js';
+import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
-import type { ChildExit, StartInfo, SupervisedChild } from './child.js';
-import { SupervisorRuntime, type EventRelay, type RuntimeHost } from './supervisor.runtime.js';
+import type { ChildExit, StartInfo, SupervisedChild } from './supervised-child.js';
+import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
+import { RestartScheduler, systemClock } from './timers.js';
 
 /** Lets the setImmediate callbacks queued so far run. */
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -102,14 +106,36 @@ class FakeHost implements RuntimeHost {
       this.logged.push({ message, stack });
     },
   };
-  readonly relay: EventRelay = { event: () => undefined, snapshot: () => undefined };
+  readonly sink: EventSink = {
+    emit: (event) => this.emit(event),
+    forward: () => undefined,
+    forwardSnapshot: () => undefined,
+  };
+  readonly clock = systemClock;
+  readonly restarts = new RestartScheduler();
+  /** What the supervisor does when it gives up; a test may replace it. */
+  onGiveUp: (error: SupervisorGaveUpError) => void = () => undefined;
   private readonly children = new Map<string, FakeChild>();
   private waiters: { predicate: Predicate; resolve: (event: EventInput) => void }[] = [];
+  private readonly stamper = new EventStamper(1);
+  private store?: SnapshotStore;
 
   constructor(private readonly pids: Record<string, number> = {}) {}
 
-  emit(event: EventInput): void {
+  /** Folds the events of the supervisor of `node` into a snapshot, as the main process does. */
+  watch(node: SupervisorNode): void {
+    this.store = new SnapshotStore(node);
+  }
+
+  /** The state and restart count of each child, in order, as the snapshot shows them. */
+  states(): { path: string; status: NodeState; restarts: number }[] {
+    return (this.store!.snapshot().children ?? []).map((c) => ({ path: c.path, status: c.state, restarts: c.restarts }));
+  }
+
+  private emit(event: EventInput): void {
     this.events.push(event);
+    // A copy: the events kept above are asserted as the runtime raised them, unstamped.
+    this.store?.apply(this.stamper.stamp({ ...event }));
     this.waiters = this.waiters.filter((w) => {
       if (!w.predicate(event)) return true;
       w.resolve(event);
@@ -187,7 +213,8 @@ const supervisor = (
 const runtimes: SupervisorRuntime[] = [];
 
 function run(node: SupervisorNode, host = new FakeHost()): { host: FakeHost; runtime: SupervisorRuntime } {
-  const runtime = new SupervisorRuntime(node, host);
+  host.watch(node);
+  const runtime = new SupervisorRuntime(node, host, (error) => host.onGiveUp(error));
   runtimes.push(runtime);
   return { host, runtime };
 }
@@ -228,8 +255,8 @@ describe('SupervisorRuntime', () => {
     });
 
     it('shows every child running once start() resolved', async () => {
-      const { runtime } = await started(['always', 'never']);
-      expect(runtime.children()).toEqual([
+      const { host } = await started(['always', 'never']);
+      expect(host.states()).toEqual([
         { path: 'root/A', status: 'running', restarts: 0 },
         { path: 'root/B', status: 'running', restarts: 0 },
       ]);
@@ -288,7 +315,7 @@ describe('SupervisorRuntime', () => {
       stale({ kind: 'failed', error: new Error('from the previous run'), phase: 'run' });
       await turn();
       expect(host.trace(mark)).toEqual([]);
-      expect(runtime.children().map((c) => c.status)).toEqual(['running', 'running']);
+      expect(host.states().map((c) => c.status)).toEqual(['running', 'running']);
     });
   });
 
@@ -322,7 +349,7 @@ describe('SupervisorRuntime', () => {
       await host.waitFor(is('restarted', 'B', 1));
       host.child('B').fail();
       await host.waitFor(is('restarted', 'B', 2));
-      expect(runtime.children().map((c) => c.restarts)).toEqual([0, 2]);
+      expect(host.states().map((c) => c.restarts)).toEqual([0, 2]);
     });
 
     it('delays consecutive restarts by the child’s backoff', async () => {
@@ -383,7 +410,7 @@ describe('SupervisorRuntime', () => {
       host.child('B').fail();
       await host.waitFor(is('restarted', 'C'));
       expect(host.journal.slice(mark)).toEqual(['stop C (strategy)', 'down C', 'stop A (strategy)', 'down A', 'start B#1', 'up B#1', 'start C#1', 'up C#1']);
-      expect(runtime.children()[0]).toEqual({ path: 'root/A', status: 'stopped', restarts: 0 });
+      expect(host.states()[0]).toEqual({ path: 'root/A', status: 'stopped', restarts: 0 });
     });
 
     it('does not bring back a once child that already used its restart', async () => {
@@ -394,7 +421,7 @@ describe('SupervisorRuntime', () => {
       host.child('B').fail();
       await host.waitFor(is('restarted', 'B', 2));
       expect(host.journal.slice(mark)).toEqual(['stop A (strategy)', 'down A', 'start B#2', 'up B#2']);
-      expect(runtime.children()[0]!.status).toBe('stopped');
+      expect(host.states()[0]!.status).toBe('stopped');
     });
 
     it('counts a group restart once against the restart intensity', async () => {
@@ -429,7 +456,7 @@ describe('SupervisorRuntime', () => {
       const { host, runtime } = await started(['always', 'always', 'always'], { strategy: 'rest-for-one' });
       host.child('B').fail();
       await host.waitFor(is('restarted', 'C'));
-      expect(runtime.children()[0]).toEqual({ path: 'root/A', status: 'running', restarts: 0 });
+      expect(host.states()[0]).toEqual({ path: 'root/A', status: 'running', restarts: 0 });
     });
   });
 
@@ -447,7 +474,7 @@ describe('SupervisorRuntime', () => {
       await host.waitFor(is('gave-up', 'A'));
       expect(host.trace(mark)).toEqual(['exited A', 'gave-up A']);
       expect(host.events.at(-1)).toMatchObject({ reason: 'policy', restarts: 0 });
-      expect(runtime.children()[0]!.status).toBe('exited');
+      expect(host.states()[0]!.status).toBe('exited');
     });
 
     it('on-failure: restarts a child that failed', async () => {
@@ -472,7 +499,7 @@ describe('SupervisorRuntime', () => {
       host.child('A').fail();
       expect(await host.waitFor(is('gave-up', 'A'))).toMatchObject({ reason: 'policy', restarts: 0 });
       expect(host.journal.slice(mark)).toEqual([]);
-      expect(runtime.children().map((c) => c.status)).toEqual(['failed', 'running']);
+      expect(host.states().map((c) => c.status)).toEqual(['failed', 'running']);
     });
   });
 
@@ -482,7 +509,7 @@ describe('SupervisorRuntime', () => {
       const setup = await started(['always', 'always', 'always'], { maxRestarts: 1, withinMs: 60_000 });
       let calls = 0;
       const gaveUp = new Promise<{ error: SupervisorGaveUpError; journal: string[] }>((resolve) => {
-        setup.runtime.onGiveUp = (error) => {
+        setup.host.onGiveUp = (error) => {
           calls += 1;
           resolve({ error, journal: [...setup.host.journal] });
         };
@@ -546,7 +573,7 @@ describe('SupervisorRuntime', () => {
 
     it('gives up at the first restart when maxRestarts is 0', async () => {
       const { host, runtime } = await started(['always', 'always'], { maxRestarts: 0, withinMs: 1_000 });
-      const gaveUp = new Promise<SupervisorGaveUpError>((resolve) => (runtime.onGiveUp = resolve));
+      const gaveUp = new Promise<SupervisorGaveUpError>((resolve) => (host.onGiveUp = resolve));
       const mark = host.journal.length;
       host.child('A').fail();
       expect((await gaveUp).maxRestarts).toBe(0);
@@ -577,7 +604,7 @@ describe('SupervisorRuntime', () => {
       host.child('A').plans.push('reject');
       await runtime.start();
       expect(await host.waitFor(is('gave-up', 'A'))).toMatchObject({ reason: 'policy' });
-      expect(runtime.children().map((c) => c.status)).toEqual(['failed', 'running']);
+      expect(host.states().map((c) => c.status)).toEqual(['failed', 'running']);
     });
 
     it('under one-for-all, stops the siblings already running and starts the rest only with the group', async () => {
@@ -639,7 +666,7 @@ describe('SupervisorRuntime', () => {
       const mark = host.events.length;
       await runtime.stop();
       expect(host.trace(mark)).toEqual(['stopped A (shutdown)']);
-      expect(runtime.children()[0]!.status).toBe('stopped');
+      expect(host.states()[0]!.status).toBe('stopped');
     });
 
     it.each(['hang-then-resolve', 'hang-then-reject'] as const)(

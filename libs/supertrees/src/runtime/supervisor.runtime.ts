@@ -1,41 +1,43 @@
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import type { EventSink } from '../events/event.sink.js';
 import type { Mutable } from '../events/event.stamper.js';
-import type { NodeSnapshot } from '../events/snapshot.js';
-import { toErrorInfo, type EventInput, type ProcessEvent, type StopReason } from '../events/supervision.events.js';
+import type { NodeState } from '../events/snapshot.js';
+import { toErrorInfo, type DistributiveOmit, type EventInput, type StopReason } from '../events/supervision.events.js';
+import { ROOT_NAME } from '../shared/supervision.constants.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
 import { Backoff } from './backoff.js';
-import { scheduleRestart, type ChildExit, type SupervisedChild } from './child.js';
 import { RestartIntensity } from './intensity.js';
 import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
-
-/** Where a child is in its life, as its supervisor sees it. */
-export type ChildStatus = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
-
-/** Where a process sends what its supervisor processes report: up to its parent, or into the main stream. */
-export interface EventRelay {
-  event(event: ProcessEvent): void;
-  snapshot(root: NodeSnapshot): void;
-}
+import type { ChildExit, SupervisedChild } from './supervised-child.js';
+import type { Clock, RestartScheduler } from './timers.js';
 
 /** What a supervisor runtime needs from its host process. */
 export interface RuntimeHost {
-  /** Raises an event; the host stamps pid, sequence numbers and time. */
-  emit(event: EventInput): void;
+  /** Where this process's events go; the sink stamps pid, sequence numbers and time. */
+  readonly sink: EventSink;
   /** Logs failures (with stacks) and warnings; undefined when logging is off. */
   readonly logger: LoggerService | undefined;
-  /** Passes on what a supervisor process reports about its subtree, unchanged. */
-  readonly relay: EventRelay;
+  /** The one monotonic clock of the host's supervisors. */
+  readonly clock: Clock;
+  /** Schedules the restarts of the host's supervisors (its zero-delay bursts are its own). */
+  readonly restarts: RestartScheduler;
   /** Builds the adapter that runs `node` (a worker, or a supervisor in this or another process). */
   createChild(node: TreeNode): SupervisedChild;
 }
+
+/**
+ * How a supervisor's end reaches its parent: called once if it gives up, after it stopped all
+ * its children (and, below the root, raised `escalated`). The parent sees it as its child's failure.
+ */
+export type OnGiveUp = (error: SupervisorGaveUpError) => void;
 
 interface Slot {
   readonly index: number;
   readonly node: TreeNode;
   readonly child: SupervisedChild;
   readonly backoff: Backoff;
-  status: ChildStatus;
+  status: NodeState;
   /** Restarts so far; the attempt number of the current start. */
   restarts: number;
   /** Bumped at each start and stop, so late news from an earlier run is ignored. */
@@ -68,13 +70,16 @@ export class SupervisorRuntime {
   private mailbox: Promise<void> = Promise.resolve();
   private halted = false;
   private stopPromise?: Promise<void>;
-  /** Called once if this supervisor gives up, after it stopped all its children. */
-  onGiveUp: (error: SupervisorGaveUpError) => void = () => undefined;
+  private readonly sink: EventSink;
+  private readonly clock: Clock;
 
   constructor(
     readonly node: SupervisorNode,
     private readonly host: RuntimeHost,
+    private readonly onGiveUp: OnGiveUp,
   ) {
+    this.sink = host.sink;
+    this.clock = host.clock;
     this.intensity = new RestartIntensity(node.maxRestarts, node.withinMs);
     this.slots = node.children.map((child, index) => ({
       index,
@@ -110,11 +115,6 @@ export class SupervisorRuntime {
       await this.mailbox;
     })();
     return this.stopPromise;
-  }
-
-  /** Status and restart count of each child, in order. */
-  children(): { path: string; status: ChildStatus; restarts: number }[] {
-    return this.slots.map((s) => ({ path: s.node.path, status: s.status, restarts: s.restarts }));
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
@@ -156,7 +156,7 @@ export class SupervisorRuntime {
     } catch (error) {
       if (generation !== slot.generation) return ABORTED;
       slot.status = 'failed';
-      slot.endedAt = performance.now();
+      slot.endedAt = this.clock.now();
       const phase = slot.node.kind === 'worker' ? 'init' : 'process';
       this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(error), phase, ranForMs: 0 });
       this.logFailure(slot, error);
@@ -164,7 +164,7 @@ export class SupervisorRuntime {
     }
     if (generation !== slot.generation) return ABORTED;
     slot.status = 'running';
-    slot.startedAt = performance.now();
+    slot.startedAt = this.clock.now();
     this.emitFor(slot.node, { type: 'started', attempt, ...(info?.processPid ? { processPid: info.processPid } : {}) });
     if (attempt > 0) {
       this.emitFor(slot.node, { type: 'restarted', attempt, downtimeMs: round(slot.startedAt - slot.endedAt) });
@@ -174,7 +174,7 @@ export class SupervisorRuntime {
 
   private async onExit(slot: Slot, generation: number, exit: ChildExit): Promise<void> {
     if (generation !== slot.generation || slot.status !== 'running') return;
-    slot.endedAt = performance.now();
+    slot.endedAt = this.clock.now();
     const ranForMs = round(slot.endedAt - slot.startedAt);
     const attempt = slot.restarts;
     if (exit.kind === 'normal') {
@@ -194,7 +194,7 @@ export class SupervisorRuntime {
       this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
       return;
     }
-    if (!this.intensity.record(performance.now())) {
+    if (!this.intensity.record(this.clock.now())) {
       await this.giveUp(slot, error);
       return;
     }
@@ -228,7 +228,7 @@ export class SupervisorRuntime {
     }
     const pending: PendingRestart = {
       members,
-      cancel: scheduleRestart(delayMs, () => {
+      cancel: this.host.restarts.schedule(delayMs, () => {
         void this.enqueue(() => this.restart(pending));
       }),
     };
@@ -255,6 +255,10 @@ export class SupervisorRuntime {
       cause,
     });
     this.host.logger?.error(error.message);
+    // The root's end is the tree's: the lifecycle reports that as `tree-failed`.
+    if (this.node.path !== ROOT_NAME) {
+      this.sink.emit({ type: 'escalated', path: this.node.path, kind: 'supervisor', error: toErrorInfo(error) });
+    }
     this.onGiveUp(error);
   }
 
@@ -276,7 +280,7 @@ export class SupervisorRuntime {
     this.emitFor(slot.node, { type: 'stopping', reason });
     slot.stopping = slot.child.stop(reason).then((timedOut) => {
       slot.status = 'stopped';
-      slot.endedAt = performance.now();
+      slot.endedAt = this.clock.now();
       slot.stopping = undefined;
       this.emitFor(slot.node, { type: 'stopped', reason, timedOut });
     });
@@ -292,11 +296,11 @@ export class SupervisorRuntime {
   }
 
   /** Raises `event` (a fresh literal of the caller's) for `node`: completed in place, not copied. */
-  private emitFor(node: TreeNode, event: DistributiveOmitPathKind<EventInput>): void {
+  private emitFor(node: TreeNode, event: DistributiveOmit<EventInput, 'path' | 'kind'>): void {
     const full = event as Mutable<EventInput>;
     full.path = node.path;
     full.kind = node.kind;
-    this.host.emit(full as EventInput);
+    this.sink.emit(full as EventInput);
   }
 
   private logFailure(slot: Slot, error: unknown): void {
@@ -313,8 +317,6 @@ const NO_SLOTS: readonly Slot[] = [];
 function nextAttempt(slot: Slot): number {
   return slot.generation === 0 ? 0 : slot.restarts + 1;
 }
-
-type DistributiveOmitPathKind<T> = T extends unknown ? Omit<T, 'path' | 'kind'> : never;
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;

@@ -1,27 +1,32 @@
 import type { LoggerService } from '@nestjs/common';
-import type { EventInput } from '../events/supervision.events.js';
+import type { EventSink } from '../events/event.sink.js';
 import type { SupervisedWorker } from '../interfaces/worker.interface.js';
-import type { TreeNode } from '../tree/tree.types.js';
-import type { SupervisedChild } from './child.js';
-import { InProcessSupervisorChild } from './supervisor.child.js';
-import type { EventRelay, RuntimeHost } from './supervisor.runtime.js';
+import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
+import { InProcessSupervisorChild } from './in-process-supervisor.child.js';
+import type { SupervisedChild } from './supervised-child.js';
+import type { RuntimeHost } from './supervisor.runtime.js';
+import { RestartScheduler, systemClock, type Clock } from './timers.js';
 import { WorkerChild } from './worker.child.js';
 
-/** Builds the adapter for a supervisor that runs in its own process (see process/). */
-export type ProcessChildFactory = (node: TreeNode & { kind: 'supervisor' }, host: RuntimeHost) => SupervisedChild;
+/** Builds the adapter for a supervisor that runs in a forked process (the parent's side lives in process/). */
+export type ForkedChildFactory = (node: SupervisorNode, host: RuntimeHost) => SupervisedChild;
 
 /**
- * Everything the supervisors of one process share: where their events go, their logger, the
- * worker instances Nest made, and how to fork a supervisor process.
+ * Everything the supervisors of one process share: where their events go, their logger, their
+ * clock and restart scheduler, the worker instances Nest made, and how to fork a supervisor process.
  */
 export class TreeHost implements RuntimeHost {
+  readonly restarts: RestartScheduler;
+
   constructor(
-    readonly emit: (event: EventInput) => void,
-    readonly relay: EventRelay,
+    readonly sink: EventSink,
     readonly logger: LoggerService | undefined,
     private readonly instances: ReadonlyMap<Function, unknown>,
-    private readonly forkSupervisor: ProcessChildFactory,
-  ) {}
+    private readonly forkSupervisor: ForkedChildFactory,
+    readonly clock: Clock = systemClock,
+  ) {
+    this.restarts = new RestartScheduler(clock);
+  }
 
   createChild(node: TreeNode): SupervisedChild {
     if (node.kind === 'worker') {

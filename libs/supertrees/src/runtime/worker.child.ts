@@ -1,9 +1,10 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { StopReason } from '../events/supervision.events.js';
 import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
-import { MESSAGES } from '../supervision.messages.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import type { WorkerNode } from '../tree/tree.types.js';
-import { settlesWithin, type ChildExit, type SupervisedChild } from './child.js';
+import type { ChildExit, SupervisedChild } from './supervised-child.js';
+import { settlesWithin } from './timers.js';
 
 /** The reason a worker's signal is aborted with when its supervisor stops it. */
 export class WorkerStopRequest extends Error {

@@ -7,7 +7,7 @@ import type {
   SupervisionModuleOptions,
   SupervisorOptions,
 } from '../interfaces/options.interface.js';
-import { MESSAGES } from '../supervision.messages.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import {
   describe as describeValue,
   validateBackoff,

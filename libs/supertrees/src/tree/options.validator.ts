@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors/supervision-config.error.js';
-import { DEFAULTS } from '../supervision.defaults.js';
+import { DEFAULTS } from '../shared/supervision.defaults.js';
 import type {
   BackoffOptions,
   ChildOptions,

@@ -15,9 +15,9 @@ import {
   UnregisteredChildError,
 } from '../errors/supervision-config.error.js';
 import type { SupervisionModuleOptions } from '../interfaces/options.interface.js';
-import { ROOT_NAME } from '../supervision.constants.js';
-import { DEFAULTS, resolveModuleOptions } from '../supervision.defaults.js';
-import { MESSAGES } from '../supervision.messages.js';
+import { ROOT_NAME } from '../shared/supervision.constants.js';
+import { DEFAULTS, resolveModuleOptions } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import { buildTree, type DiscoveredClass } from './tree.builder.js';
 import type { SupervisorNode, TreeNode } from './tree.types.js';
 

@@ -12,9 +12,9 @@ import {
   SupervisorCycleError,
   UnregisteredChildError,
 } from '../errors/supervision-config.error.js';
-import { ROOT_NAME } from '../supervision.constants.js';
-import { DEFAULTS, resolveBackoff, type ResolvedModuleOptions } from '../supervision.defaults.js';
-import { MESSAGES } from '../supervision.messages.js';
+import { ROOT_NAME } from '../shared/supervision.constants.js';
+import { DEFAULTS, resolveBackoff, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import { describe, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
 import type { SupervisorNode, TreeNode } from './tree.types.js';
 

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Isolation, RestartPolicy, SupervisionStrategy } from '../interfaces/options.interface.js';
-import type { ResolvedBackoff } from '../supervision.defaults.js';
+import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
 
 /** What every node has as a child of its supervisor (OTP's child spec). */
 export interface ChildSpec {

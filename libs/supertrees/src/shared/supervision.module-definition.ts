@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { SupervisionModuleOptions } from './interfaces/options.interface.js';
+import type { SupervisionModuleOptions } from '../interfaces/options.interface.js';
 
 export const {
   ConfigurableModuleClass,

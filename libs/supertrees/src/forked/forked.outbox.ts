@@ -1,12 +1,12 @@
 import type { EventStamper } from '../events/event.stamper.js';
 import type { ProcessEvent } from '../events/supervision.events.js';
-import type { ChildMessage } from './ipc.protocol.js';
+import type { UpMessage } from '../process/ipc.protocol.js';
 
 /** How many events go in one IPC message. */
 const BATCH = 256;
 
 /** A channel to the parent: `process.send` in a supervisor process. */
-export type SendFn = (message: ChildMessage, done: (error: Error | null) => void) => boolean;
+export type SendFn = (message: UpMessage, done: (error: Error | null) => void) => boolean;
 
 /**
  * The events a supervisor process sends up, batched and sent only as fast as the parent reads
@@ -21,7 +21,6 @@ export class EventOutbox {
   private blocked = false;
   private scheduled = false;
   private idle: (() => void)[] = [];
-  private totalDropped = 0;
   private written = 0;
   /** Messages handed to the channel whose write has not completed: an exit now would lose them. */
   private inFlight = 0;
@@ -32,20 +31,14 @@ export class EventOutbox {
     private readonly send: SendFn,
     private readonly capacity: number,
     private readonly stamper: EventStamper,
-    private readonly dropReport: { path: string; snapshot: () => ChildMessage | undefined },
+    private readonly dropReport: { path: string; snapshot: () => UpMessage | undefined },
   ) {}
-
-  /** Events dropped so far. */
-  get droppedCount(): number {
-    return this.totalDropped;
-  }
 
   push(event: ProcessEvent): void {
     this.queue.push(event);
     if (this.queue.length > this.capacity) {
       const lost = this.queue.shift()!;
       this.dropped.set(lost.pid, (this.dropped.get(lost.pid) ?? 0) + 1);
-      this.totalDropped += 1;
     }
     this.schedule();
   }
@@ -97,7 +90,7 @@ export class EventOutbox {
     waiting.forEach((resolve) => resolve());
   }
 
-  private write(message: ChildMessage): void {
+  private write(message: UpMessage): void {
     let done = false;
     const id = ++this.written;
     this.inFlight += 1;

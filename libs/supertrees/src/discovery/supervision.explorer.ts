@@ -1,8 +1,8 @@
 import { Injectable, Scope, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { getSupervisorMetadata } from './decorators/supervisor.decorator.js';
-import { getWorkerMetadata } from './decorators/worker.decorator.js';
-import type { DiscoveredClass } from './tree/tree.builder.js';
+import { getSupervisorMetadata } from '../decorators/supervisor.decorator.js';
+import { getWorkerMetadata } from '../decorators/worker.decorator.js';
+import type { DiscoveredClass } from '../tree/tree.builder.js';
 
 /** What discovery found: the decorated classes in order, and each one's singleton instance. */
 export interface Discovery {

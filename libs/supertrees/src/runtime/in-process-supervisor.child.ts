@@ -1,8 +1,9 @@
-import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
+import type { StopReason } from '../events/supervision.events.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import { MESSAGES } from '../supervision.messages.js';
-import { settlesWithin, type ChildExit, type SupervisedChild } from './child.js';
+import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
+import { settlesWithin } from './timers.js';
 
 /**
  * A supervisor with isolation `'none'`, run inside its parent's process. Each start builds a
@@ -17,12 +18,8 @@ export class InProcessSupervisorChild implements SupervisedChild {
   ) {}
 
   async start(_attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
-    const runtime = new SupervisorRuntime(this.node, this.host);
+    const runtime = new SupervisorRuntime(this.node, this.host, (error) => onExit({ kind: 'failed', error, phase: 'run' }));
     this.runtime = runtime;
-    runtime.onGiveUp = (error) => {
-      this.host.emit({ type: 'escalated', path: this.node.path, kind: 'supervisor', error: toErrorInfo(error) });
-      onExit({ kind: 'failed', error, phase: 'run' });
-    };
     await runtime.start();
   }
 

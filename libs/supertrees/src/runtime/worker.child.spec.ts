@@ -1,85 +1,10 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { WorkerNode } from '../tree/tree.types.js';
 import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
-import { RESTART_BURST_MAX, scheduleRestart, settlesWithin, type ChildExit } from './child.js';
+import type { ChildExit } from './supervised-child.js';
 import { WorkerChild, WorkerStopRequest } from './worker.child.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-describe('scheduleRestart', () => {
-  /** A chain of zero-delay restarts, each scheduling the next, until stopped. */
-  function chain() {
-    const state = { restarts: 0, stopped: false, cancel: () => undefined as void };
-    const next = () => {
-      if (state.stopped) return;
-      state.restarts += 1;
-      state.cancel = scheduleRestart(0, next);
-    };
-    next();
-    return state;
-  }
-  const turnsWhile = async (state: { restarts: number }, turns: number): Promise<number[]> => {
-    const seen: number[] = [];
-    for (let i = 0; i < turns; i += 1) {
-      await turn();
-      seen.push(state.restarts);
-    }
-    return seen;
-  };
-
-  it('runs zero-delay restarts as microtasks, gives the event loop turns, and goes on across them', async () => {
-    const state = chain();
-    // Straight after the call nothing ran yet but the first: the rest are queued, not synchronous.
-    expect(state.restarts).toBe(1);
-    const seen = await turnsWhile(state, 5);
-    state.stopped = true;
-    state.cancel();
-    // The loop got its turns (this test is running), many restarts ran per turn (no turn per
-    // restart), and the chain kept going from turn to turn (the restart that yields is not lost).
-    expect(seen[0]).toBeGreaterThan(1);
-    for (let i = 1; i < seen.length; i += 1) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
-  });
-
-  it('ends a burst after RESTART_BURST_MAX restarts even when the clock does not move', async () => {
-    const now = jest.spyOn(performance, 'now').mockReturnValue(1_000);
-    try {
-      const state = chain();
-      const seen = await turnsWhile(state, 3);
-      state.stopped = true;
-      state.cancel();
-      expect(seen[0]).toBeLessThanOrEqual(RESTART_BURST_MAX + 2);
-      expect(seen[2]).toBeGreaterThan(seen[1]!);
-    } finally {
-      now.mockRestore();
-    }
-  });
-
-  it('cancels a queued zero-delay restart', async () => {
-    let ran = false;
-    const cancel = scheduleRestart(0, () => (ran = true));
-    cancel();
-    await turn();
-    await turn();
-    expect(ran).toBe(false);
-  });
-
-  it('uses a timer for a positive delay, and cancels it', async () => {
-    let ran = 0;
-    scheduleRestart(5, () => (ran += 1));
-    const cancel = scheduleRestart(5, () => (ran += 10));
-    cancel();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(ran).toBe(1);
-  });
-});
-
-describe('settlesWithin', () => {
-  it('is false for a promise that settles in time, either way, and true for one that does not', async () => {
-    await expect(settlesWithin(Promise.resolve(), 1_000)).resolves.toBe(false);
-    await expect(settlesWithin(Promise.reject(new Error('x')), 1_000)).resolves.toBe(false);
-    await expect(settlesWithin(new Promise(() => undefined), 10)).resolves.toBe(true);
-  });
-});
 
 const node = (name: string): WorkerNode =>
   ({ kind: 'worker', name, path: `root/${name}`, shutdownTimeoutMs: 1_000 }) as unknown as WorkerNode;

@@ -2,8 +2,8 @@ export const WORKER_METADATA = 'supertrees:worker';
 export const SUPERVISOR_METADATA = 'supertrees:supervisor';
 /** The name of the root supervisor, first segment of every path. */
 export const ROOT_NAME = 'root';
-/** Set in a supervisor process's environment: this process serves a subtree, not the app. */
-export const CHILD_ENV = 'NESTJS_SUPERTREES_CHILD';
+/** Set in a supervisor process's environment: this process serves a subtree, not the app (the value is kept from 0.1 for compatibility). */
+export const SUPERVISOR_PROCESS_ENV = 'NESTJS_SUPERTREES_CHILD';
 /** Set to `1` in a process forked as a standing spare: it warms Nest up while it waits. */
 export const WARM_UP_ENV = 'NESTJS_SUPERTREES_WARM_UP';
 /** Exit code of a supervisor process that gave up (exceeded its restart intensity). */

@@ -5,7 +5,7 @@ import type {
   RestartPolicy,
   SupervisionModuleOptions,
   SupervisionStrategy,
-} from './interfaces/options.interface.js';
+} from '../interfaces/options.interface.js';
 
 /** Every default of the library, in one place. */
 export const DEFAULTS = {

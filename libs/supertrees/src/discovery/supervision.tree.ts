@@ -1,0 +1,55 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { SupervisionModuleOptions } from '../interfaces/options.interface.js';
+import { resolveModuleOptions, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
+import { SUPERVISION_OPTIONS } from '../shared/supervision.module-definition.js';
+import { validateModuleOptions } from '../tree/options.validator.js';
+import { buildTree } from '../tree/tree.builder.js';
+import type { SupervisorNode } from '../tree/tree.types.js';
+import { SupervisionExplorer } from './supervision.explorer.js';
+
+/**
+ * The tree of this app, as its decorators and module options describe it: checks the options,
+ * discovers the decorated providers and builds the tree in `onModuleInit`, so a bad configuration
+ * fails `app.init()` before anything starts. The main process and every supervisor process build
+ * the same tree from the same code; each runs its part of it.
+ */
+@Injectable()
+export class SupervisionTree implements OnModuleInit {
+  private built?: {
+    readonly options: ResolvedModuleOptions;
+    readonly root: SupervisorNode;
+    readonly instances: ReadonlyMap<Function, unknown>;
+  };
+
+  constructor(
+    @Inject(SUPERVISION_OPTIONS) private readonly rawOptions: SupervisionModuleOptions,
+    private readonly explorer: SupervisionExplorer,
+  ) {}
+
+  onModuleInit(): void {
+    validateModuleOptions(this.rawOptions);
+    const options = resolveModuleOptions(this.rawOptions);
+    const discovery = this.explorer.explore();
+    this.built = { options, root: buildTree(discovery.classes, options), instances: discovery.instances };
+  }
+
+  /** The root supervisor and everything below it. */
+  get root(): SupervisorNode {
+    return this.get().root;
+  }
+
+  get options(): ResolvedModuleOptions {
+    return this.get().options;
+  }
+
+  /** The singleton instance Nest made of each decorated class. */
+  get instances(): ReadonlyMap<Function, unknown> {
+    return this.get().instances;
+  }
+
+  private get(): NonNullable<typeof this.built> {
+    if (!this.built) throw new Error(MESSAGES.notStarted());
+    return this.built;
+  }
+}

@@ -1,0 +1,161 @@
+import { Logger, type INestApplicationContext, type Type } from '@nestjs/common';
+import type { NestApplicationContextOptions } from '@nestjs/common/interfaces/nest-application-context-options.interface.js';
+import { NestFactory } from '@nestjs/core';
+import { SupervisionTree } from '../discovery/supervision.tree.js';
+import type { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import { EventStamper } from '../events/event.stamper.js';
+import { SnapshotStore } from '../events/snapshot.js';
+import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
+import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type UpMessage } from '../process/ipc.protocol.js';
+import { ProcessHosting } from '../process/process.hosting.js';
+import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
+import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
+import { findNode, type SupervisorNode } from '../tree/tree.types.js';
+import { ForkedEventSink } from './forked.event-sink.js';
+import { EventOutbox } from './forked.outbox.js';
+import { warmUpNest } from './nest.warm-up.js';
+
+/** How long a process whose parent died gives its workers to stop before it exits anyway. */
+const ORPHAN_GRACE_MS = 500;
+
+type StartMessage = Extract<DownMessage, { t: 'start' }>;
+
+/**
+ * The life of a supervisor process: say hello, learn which supervisor to become, boot the app's
+ * module as a Nest application context (no HTTP server), run that supervisor's subtree, send its
+ * events up, and stop when told to, or at once when the parent is gone. Uncaught errors are left
+ * to crash the process: its parent sees the death and applies the restart policy.
+ */
+export function runSupervisorProcess(appModule: Type<unknown>, contextOptions: NestApplicationContextOptions = {}): Promise<void> {
+  return new ForkedSupervisorRunner(appModule, contextOptions).run();
+}
+
+/** One supervisor process, in named steps: handshake, boot, wire, and exit. */
+class ForkedSupervisorRunner {
+  private readonly log = new Logger('SupervisorProcess');
+  private app?: INestApplicationContext;
+  private runtime?: SupervisorRuntime;
+  private outbox?: EventOutbox;
+  private exiting?: Promise<never>;
+
+  constructor(
+    private readonly appModule: Type<unknown>,
+    private readonly contextOptions: NestApplicationContextOptions,
+  ) {}
+
+  async run(): Promise<void> {
+    const start = await this.handshake();
+    const heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), start.heartbeatIntervalMs);
+    heartbeat.unref();
+    try {
+      const { tree, hosting } = await this.boot();
+      const node = findNode(tree.root, start.path);
+      if (!node || node.kind !== 'supervisor') {
+        throw new Error(`this app has no supervisor at ${start.path}; the parent and this process run different code`);
+      }
+      this.runtime = this.wire(node, start, hosting);
+      if (!this.exiting) await this.runtime.start();
+      // The subtree's own events go first, so the parent reports this supervisor started after its children.
+      await this.outbox!.flush();
+      if (!this.exiting) this.send({ t: 'started', pid: process.pid });
+    } catch (error) {
+      this.log.error(`could not start supervisor ${start.path}`, (error as Error)?.stack);
+      await this.sendAndWait({ t: 'fatal', error: toErrorInfo(error) });
+      process.exit(1);
+    }
+  }
+
+  /**
+   * Says hello and waits to be told which supervisor to become; from then on, a stop from the
+   * parent or its disappearance ends the process. A standing spare warms Nest up meanwhile.
+   */
+  private async handshake(): Promise<StartMessage> {
+    // The parent stops this process through IPC; a Ctrl-C on the terminal reaches the parent too.
+    process.on('SIGINT', () => undefined);
+    process.once('disconnect', () => {
+      const timer = setTimeout(() => process.exit(EXIT_ORPHANED), ORPHAN_GRACE_MS);
+      timer.unref();
+      void this.stop('orphaned', EXIT_ORPHANED);
+    });
+    const startMessage = new Promise<StartMessage>((resolve) => {
+      process.on('message', (raw: unknown) => {
+        const parsed = parseDownMessage(raw);
+        if (!parsed.ok) {
+          this.log.warn(`rejected an IPC message from the parent: ${parsed.problem}`);
+          return;
+        }
+        if (parsed.message.t === 'start') resolve(parsed.message);
+        else void this.stop(parsed.message.reason, 0);
+      });
+      this.send({ t: 'hello', v: PROTOCOL_VERSION, pid: process.pid });
+    });
+    // Only a standing spare warms up, after hello: one taken while at it waits for the rest, which
+    // its own context would have spent compiling the same code anyway. Processes forked for a boot
+    // do not, so as not to compete for the CPU with the supervisors starting one after another.
+    const warmedUp = process.env[WARM_UP_ENV] === '1' ? warmUpNest() : Promise.resolve();
+    const start = await startMessage;
+    await warmedUp;
+    return start;
+  }
+
+  /** Boots the app's module as an application context: the same tree as the parent's, built from the same code. */
+  private async boot(): Promise<{ tree: SupervisionTree; hosting: ProcessHosting }> {
+    const app = await NestFactory.createApplicationContext(this.appModule, { ...this.contextOptions, abortOnError: false });
+    this.app = app;
+    return { tree: app.get(SupervisionTree, { strict: false }), hosting: app.get(ProcessHosting, { strict: false }) };
+  }
+
+  /** The pipeline to the parent and the runtime of this process's supervisor. */
+  private wire(node: SupervisorNode, start: StartMessage, hosting: ProcessHosting): SupervisorRuntime {
+    const stamper = new EventStamper();
+    const store = new SnapshotStore(node);
+    const outbox = new EventOutbox((message, done) => this.send(message, done), start.maxBufferedEvents, stamper, {
+      path: node.path,
+      snapshot: () => ({ t: 'snapshot', root: store.snapshot() }),
+    });
+    this.outbox = outbox;
+    const host = hosting.createHost(node, new ForkedEventSink(stamper, store, outbox));
+    return new SupervisorRuntime(node, host, (error) => void this.escalate(error));
+  }
+
+  /** The supervisor gave up: its parent learns it as this child's failure, and the process exits. */
+  private escalate(error: SupervisorGaveUpError): Promise<never> {
+    return this.exit(EXIT_ESCALATED, async () => {
+      await this.outbox?.flush();
+      await this.sendAndWait({ t: 'escalate', error: toErrorInfo(error) });
+      await this.app?.close();
+    });
+  }
+
+  private stop(reason: StopReason, code: number): Promise<never> {
+    return this.exit(code, async () => {
+      await this.runtime?.stop(reason);
+      await this.outbox?.flush();
+      await this.app?.close();
+    });
+  }
+
+  /** Exits with `code` after `before`, once, whoever asks first. */
+  private exit(code: number, before: () => Promise<unknown>): Promise<never> {
+    this.exiting ??= (async () => {
+      try {
+        await before();
+      } catch (error) {
+        this.log.error('error while stopping', (error as Error)?.stack);
+      }
+      process.exit(code);
+    })();
+    return this.exiting;
+  }
+
+  /** With the parent gone there is no one to send to: reports done at once rather than never. */
+  private send(message: UpMessage, done: (error: Error | null) => void = () => undefined): boolean {
+    if (process.connected) return process.send!(message, undefined, {}, done);
+    done(null);
+    return false;
+  }
+
+  private sendAndWait(message: UpMessage): Promise<void> {
+    return new Promise<void>((resolve) => this.send(message, () => resolve()));
+  }
+}

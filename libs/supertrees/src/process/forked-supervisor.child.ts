@@ -1,0 +1,221 @@
+import type { ChildProcess } from 'node:child_process';
+import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
+import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
+import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
+import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
+import { schedule, settlesWithin } from '../runtime/timers.js';
+import type { ForkedChildFactory } from '../runtime/tree.host.js';
+import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
+import type { SupervisorNode } from '../tree/tree.types.js';
+import { checkEvent, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import type { ProcessPool, SpareProcess } from './process.pool.js';
+
+/** The factory a {@link TreeHost} uses for supervisors with process isolation. */
+export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool): ForkedChildFactory {
+  return (node, host) => new ForkedSupervisorChild(node, host, options, pool);
+}
+
+/**
+ * A supervisor running in a forked process, seen from its parent (the parent's handle on that
+ * process): takes a process from the pool, hands it its subtree, forwards its events, watches its
+ * heartbeat, and stops it (stop message, then SIGTERM, then SIGKILL). Its death, whatever the
+ * cause, is this child's failure.
+ */
+export class ForkedSupervisorChild implements SupervisedChild {
+  private run?: ProcessRun;
+  private rejected = 0;
+
+  constructor(
+    readonly node: SupervisorNode,
+    readonly host: RuntimeHost,
+    readonly options: ResolvedProcessOptions,
+    private readonly pool: ProcessPool,
+  ) {}
+
+  start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
+    let spare: SpareProcess;
+    try {
+      spare = this.pool.acquire();
+    } catch (error) {
+      return Promise.reject(new SupervisorProcessError((error as Error).message, this.node.path));
+    }
+    const run = new ProcessRun(this, spare, attempt, onExit);
+    this.run = run;
+    const starting = run.started;
+    // A new spare is forked once this start settled, so that it does not compete with it for CPU.
+    starting.then(
+      () => this.pool.refill(),
+      () => this.pool.refill(),
+    );
+    return starting;
+  }
+
+  async stop(reason: StopReason): Promise<boolean> {
+    const run = this.run;
+    if (!run) return false;
+    const { proc, closed } = run.spare;
+    if (proc.exitCode !== null || proc.signalCode !== null) return false;
+    run.stopRequested = true;
+    send(proc, { t: 'stop', reason });
+    if (!(await settlesWithin(closed, this.node.shutdownTimeoutMs))) return false;
+    this.host.logger?.warn(`${this.node.path} (pid ${proc.pid}) did not stop within ${this.node.shutdownTimeoutMs} ms; SIGTERM`);
+    proc.kill('SIGTERM');
+    if (await settlesWithin(closed, this.options.killTimeoutMs)) {
+      this.host.logger?.warn(`${this.node.path} (pid ${proc.pid}) ignored SIGTERM for ${this.options.killTimeoutMs} ms; SIGKILL`);
+      proc.kill('SIGKILL');
+      await closed;
+    }
+    return true;
+  }
+
+  /** Counts, logs and reports a message that breaks the protocol; the process goes on. */
+  reject(proc: ChildProcess, detail: string): void {
+    this.rejected += 1;
+    this.host.logger?.warn(`${this.node.path} (pid ${proc.pid}): rejected an IPC message: ${detail}`);
+    this.host.sink.emit({
+      type: 'protocol-error',
+      path: this.node.path,
+      kind: 'supervisor',
+      fromPid: proc.pid ?? -1,
+      detail,
+      count: this.rejected,
+    });
+  }
+}
+
+/**
+ * One start of a forked supervisor, from taking the process to its end: sends `start` once the
+ * process said hello, handles what comes up from it, and turns its close into the start's
+ * rejection or, once it ran, into the child's failure.
+ */
+class ProcessRun {
+  readonly started: Promise<StartInfo>;
+  /** Set by `stop()`: the coming close is the stop's doing, not a failure. */
+  stopRequested = false;
+  private resolve!: (info: StartInfo) => void;
+  private reject!: (error: unknown) => void;
+  private running = false;
+  private startSent = false;
+  /** Why the process is about to end, when it said so (escalation) or we decided (hung). */
+  private cause?: Error;
+  private lastHeard: number;
+  private readonly cancelStartTimer: () => void;
+  private stopWatchdog: () => void = () => undefined;
+
+  constructor(
+    private readonly child: ForkedSupervisorChild,
+    readonly spare: SpareProcess,
+    private readonly attempt: number,
+    private readonly onExit: (exit: ChildExit) => void,
+  ) {
+    const { node, options, host } = child;
+    const proc = spare.proc;
+    spare.label = node.path;
+    this.lastHeard = host.clock.now();
+    this.started = new Promise<StartInfo>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (spare.ready) this.sendStart();
+    this.cancelStartTimer = schedule(options.startTimeoutMs, () => {
+      proc.kill('SIGKILL');
+      this.reject(new SupervisorProcessError(MESSAGES.startTimeout(node.path, options.startTimeoutMs), node.path, { pid: proc.pid }));
+    });
+    proc.on('message', (raw: unknown) => this.onMessage(raw));
+    proc.once('close', (code: number | null, signal: NodeJS.Signals | null) => this.onClose(code, signal));
+    proc.once('error', (error) => {
+      // fork failed (for example EAGAIN); 'exit' may not follow
+      if (!this.running) this.reject(error);
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    const { child, spare } = this;
+    this.lastHeard = child.host.clock.now();
+    const parsed = parseUpMessage(raw);
+    if (!parsed.ok) return child.reject(spare.proc, parsed.problem);
+    const message = parsed.message;
+    switch (message.t) {
+      case 'hello':
+        this.sendStart();
+        break;
+      case 'started':
+        this.running = true;
+        this.cancelStartTimer();
+        this.stopWatchdog = this.watchHeartbeat();
+        this.resolve({ processPid: spare.proc.pid });
+        break;
+      case 'events': {
+        const sink = child.host.sink;
+        const path = child.node.path;
+        for (const event of message.events) {
+          const problem = checkEvent(event, path);
+          if (problem) child.reject(spare.proc, problem);
+          else sink.forward(event);
+        }
+        break;
+      }
+      case 'snapshot':
+        child.host.sink.forwardSnapshot(message.root);
+        break;
+      case 'escalate':
+      case 'fatal':
+        this.cause = errorFromInfo(message.error);
+        break;
+      case 'heartbeat':
+        break;
+    }
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    const { node } = this.child;
+    const pid = this.spare.proc.pid;
+    this.cancelStartTimer();
+    this.stopWatchdog();
+    const error = this.cause ?? new SupervisorProcessError(MESSAGES.processExited(node.path, code, signal), node.path, { pid, code, signal });
+    if (!this.running) this.reject(error);
+    else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
+  }
+
+  private sendStart(): void {
+    if (this.startSent) return;
+    this.startSent = true;
+    const { node, options } = this.child;
+    send(this.spare.proc, {
+      t: 'start',
+      v: PROTOCOL_VERSION,
+      path: node.path,
+      attempt: this.attempt,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      maxBufferedEvents: options.maxBufferedEvents,
+    });
+  }
+
+  private watchHeartbeat(): () => void {
+    const { node, options, host } = this.child;
+    const proc = this.spare.proc;
+    const timeout = options.heartbeatTimeoutMs;
+    const timer = setInterval(() => {
+      if (host.clock.now() - this.lastHeard <= timeout) return;
+      clearInterval(timer);
+      const error = new SupervisorProcessError(MESSAGES.heartbeatTimeout(node.path, proc.pid ?? -1, timeout), node.path, { pid: proc.pid });
+      host.logger?.error(error.message);
+      this.cause = error;
+      proc.kill('SIGKILL');
+    }, Math.max(10, Math.min(options.heartbeatIntervalMs, timeout / 4)));
+    return () => clearInterval(timer);
+  }
+}
+
+function send(proc: ChildProcess, message: DownMessage): void {
+  if (proc.connected) proc.send(message, () => undefined);
+}
+
+/** An error rebuilt from what a supervisor process reported, keeping its name and stack. */
+function errorFromInfo(info: ErrorInfo): Error {
+  const error = new Error(info.message);
+  error.name = info.name;
+  if (info.stack) error.stack = info.stack;
+  return error;
+}
