@@ -120,6 +120,11 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   onTreeFailure?: 'shutdown' | 'keep-running';
   /** The isolation of a `@Supervisor` that does not set its own. Default `'process'`. */
   defaultIsolation?: Isolation;
+  /**
+   * The isolation of every `@Supervisor`, whatever it sets itself: `'none'` runs a whole tree in
+   * this process, as a unit test wants (the testing kit sets it). Default: unset.
+   */
+  forceIsolation?: Isolation;
   /** Supervisor processes. */
   process?: ProcessOptions;
   /** Start the tree at application bootstrap. Default `true`; `false` leaves it to `SupervisionService.start()`. */

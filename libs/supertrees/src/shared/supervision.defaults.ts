@@ -52,6 +52,7 @@ export interface ResolvedModuleOptions {
   withinMs: number;
   onTreeFailure: 'shutdown' | 'keep-running';
   defaultIsolation: Isolation;
+  forceIsolation?: Isolation;
   process: ResolvedProcessOptions;
   autoStart: boolean;
   logging: boolean;
@@ -68,6 +69,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     withinMs: options.withinMs ?? DEFAULTS.withinMs,
     onTreeFailure: options.onTreeFailure ?? DEFAULTS.onTreeFailure,
     defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
+    forceIsolation: options.forceIsolation,
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
     logging: options.logging ?? DEFAULTS.logging,
     process: {

@@ -29,7 +29,7 @@ const PROCESS_KEYS = [
   'maxSemiSpaceMiB',
 ];
 // `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
-const MODULE_KEYS = ['strategy', 'maxRestarts', 'withinMs', 'onTreeFailure', 'defaultIsolation', 'process', 'autoStart', 'logging', 'isGlobal'];
+const MODULE_KEYS = ['strategy', 'maxRestarts', 'withinMs', 'onTreeFailure', 'defaultIsolation', 'forceIsolation', 'process', 'autoStart', 'logging', 'isGlobal'];
 
 interface NumberRule {
   min?: number;
@@ -194,5 +194,6 @@ export function validateModuleOptions(options: SupervisionModuleOptions): void {
   checkBoolean(owner, 'logging', options.logging);
   checkOneOf(owner, 'onTreeFailure', options.onTreeFailure, ['shutdown', 'keep-running']);
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);
+  checkOneOf(owner, 'forceIsolation', options.forceIsolation, ISOLATIONS);
   validateProcessOptions(owner, options.process);
 }

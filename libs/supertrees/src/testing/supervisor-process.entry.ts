@@ -1,0 +1,24 @@
+import type { Type } from '@nestjs/common';
+import { bootstrapSupervised, type BootstrapSupervisedOptions } from '../bootstrap.js';
+import { SupervisionTestingError } from './testing.errors.js';
+import { TESTING_MESSAGES } from './testing.messages.js';
+
+/**
+ * The body of an entry script for the supervisor processes a test forks: boots `module` as a
+ * supervisor process. The script is only ever run by the library, never as an app, so its `main`
+ * throws.
+ *
+ * ```ts
+ * // test/trees/ingest.entry.ts, compiled before the tests run
+ * await supervisorProcessEntry(IngestTreeModule);
+ * ```
+ */
+export function supervisorProcessEntry(module: Type<unknown>, options: BootstrapSupervisedOptions = {}): Promise<void> {
+  return bootstrapSupervised(
+    module,
+    () => {
+      throw new SupervisionTestingError(TESTING_MESSAGES.mainInSupervisorEntry());
+    },
+    options,
+  );
+}

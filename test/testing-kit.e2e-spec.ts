@@ -1,0 +1,121 @@
+// The testing kit (nestjs-supertrees/testing), through its public surface: a tree in the test
+// process, waiting for events by type and path, fake timers over a backoff, real supervisor
+// processes and the check that none outlives close().
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Supervisor, Worker, type SupervisedWorker, type WorkerContext } from '#supertrees';
+import {
+  EventTimeoutError,
+  SupervisionTestingError,
+  TESTING_MESSAGES,
+  createSupervisionTestingModule,
+  isAlive,
+  supervisorProcessesOf,
+  waitForEvent,
+  type SupervisionTestingModule,
+} from '#supertrees/testing';
+import { CrashOnceInItsProcess, KIT_ENTRY, KitProcessSupervisor } from './fixtures/kit-tree.js';
+
+const untilAborted = (ctx: WorkerContext) =>
+  new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+
+@Worker()
+class Steady implements SupervisedWorker {
+  run(ctx: WorkerContext): Promise<void> {
+    return untilAborted(ctx);
+  }
+}
+
+/** Declares process isolation: the kit must still keep it in the test process. */
+@Supervisor({ isolation: 'process', children: [Steady] })
+class WouldFork {}
+
+/** Fails on every run; a minute of backoff between runs. */
+@Worker({ backoff: { minDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 } })
+class SlowRetry implements SupervisedWorker {
+  run(): Promise<void> {
+    return Promise.reject(new Error('always fails'));
+  }
+}
+
+let tree: SupervisionTestingModule | undefined;
+
+afterEach(async () => {
+  jest.useRealTimers();
+  await tree?.close();
+  tree = undefined;
+});
+
+describe('createSupervisionTestingModule', () => {
+  it('runs a supervisor declared with process isolation in the test process', async () => {
+    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
+    const started = await tree.waitForEvent({ type: 'started', path: 'root/WouldFork/Steady' });
+    expect(started.pid).toBe(process.pid);
+    expect(tree.node('root/WouldFork')).toMatchObject({ state: 'running', isolation: 'none' });
+    expect(supervisorProcessesOf()).toEqual([]);
+  });
+
+  it('finds events recorded before the wait, from the very start of the tree', async () => {
+    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
+    // init() has resolved: the events of the start are history, and still found.
+    const starting = await tree.waitForEvent({ type: 'starting', path: 'root/WouldFork', subtree: true });
+    expect(starting.path).toBe('root/WouldFork');
+    expect(tree.recorder.trace({ type: 'started' })).toEqual(['started root/WouldFork/Steady', 'started root/WouldFork', 'started root']);
+  });
+
+  it('asks for an entry script when the tree is to run in real supervisor processes', async () => {
+    await expect(
+      createSupervisionTestingModule({ providers: [WouldFork, Steady], isolation: 'as-declared' }),
+    ).rejects.toThrow(new SupervisionTestingError(TESTING_MESSAGES.processesNeedEntry()));
+  });
+});
+
+describe('waitForEvent', () => {
+  it('fails after its timeout with a typed error that lists the events it saw', async () => {
+    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
+    const error = await tree.waitForEvent({ type: 'failed', path: 'root/WouldFork/Steady' }, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventTimeoutError);
+    expect((error as EventTimeoutError).message).toContain('waited 50 ms in vain for a "failed" event at root/WouldFork/Steady');
+    expect((error as EventTimeoutError).message).toContain('started root/WouldFork/Steady');
+    expect((error as EventTimeoutError).seen.length).toBe(tree.recorder.events.length);
+  });
+
+  it('waits on the service for an event still to come', async () => {
+    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
+    const stopped = waitForEvent(tree.service, { type: ['stopped', 'exited'], path: 'root/WouldFork/Steady' });
+    await tree.service.stop();
+    expect((await stopped).type).toBe('stopped');
+  });
+});
+
+describe('fake timers', () => {
+  it('advances a backoff with Jest fake timers: the restart comes when the clock says, not before', async () => {
+    // The runtime waits for turns of the event loop (setImmediate): those stay real.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate'] });
+    tree = await createSupervisionTestingModule({ providers: [SlowRetry] });
+    const scheduled = await tree.waitForEvent({ type: 'restart-scheduled', path: 'root/SlowRetry' });
+    expect(scheduled.delayMs).toBe(60_000);
+    await jest.advanceTimersByTimeAsync(59_000);
+    expect(tree.recorder.of({ type: 'restarted', path: 'root/SlowRetry' })).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await tree.waitForEvent({ type: 'restarted', path: 'root/SlowRetry' }, { timeoutMs: 5_000 });
+    expect(tree.node('root/SlowRetry').restarts).toBe(1);
+  });
+});
+
+describe('real supervisor processes', () => {
+  it('runs the tree in a forked process through an entry script, and leaves no process behind after close()', async () => {
+    tree = await createSupervisionTestingModule({
+      providers: [KitProcessSupervisor, CrashOnceInItsProcess],
+      isolation: 'as-declared',
+      entry: KIT_ENTRY,
+    });
+    const restarted = await tree.waitForEvent({ type: 'restarted', path: 'root/KitProcessSupervisor/CrashOnceInItsProcess' }, { timeoutMs: 30_000 });
+    const pid = tree.node('root/KitProcessSupervisor').pid!;
+    expect(pid).not.toBe(process.pid);
+    expect(restarted.pid).toBe(pid);
+    expect(supervisorProcessesOf()).toContain(pid);
+    await tree.close();
+    expect(isAlive(pid)).toBe(false);
+    expect(supervisorProcessesOf()).toEqual([]);
+  });
+});
