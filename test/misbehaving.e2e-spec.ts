@@ -9,7 +9,7 @@ import {
   type WorkerContext,
 } from '../libs/supertrees/src/index.js';
 import { InProcessSpinner, SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
 let app: INestApplicationContext | undefined;
@@ -27,7 +27,7 @@ async function boot(imports: unknown[], providers: unknown[] = []): Promise<{ se
   moduleRef.useLogger(false);
   app = moduleRef;
   const service = moduleRef.get(SupervisionService);
-  recorder = new EventRecorder(service.events$);
+  recorder = new EventRecorder(service.events$, { timeoutMs: 30_000 });
   await moduleRef.init();
   return { service, recorder };
 }
@@ -73,27 +73,27 @@ describe('misbehaving workers', () => {
     // A timer in this process must still fire, and the neighbour must still be making progress.
     await new Promise((resolve) => setTimeout(resolve, 50));
     await eventually(() => heartbeat.beats >= before + 5, 'the other worker keeps turning');
-    await recorder.waitFor(is('restarted', 'root/InProcessSpinner'), { count: 1_000 });
-    expect(recorder.of('stopping', 'root/Heartbeat')).toEqual([]);
+    await recorder.waitForCount({ type: 'restarted', path: 'root/InProcessSpinner' }, 1_000);
+    expect(recorder.of({ type: 'stopping', path: 'root/Heartbeat' })).toEqual([]);
     expect(app!.get(SupervisionService).snapshot().children!.find((c) => c.name === 'Heartbeat')!.state).toBe('running');
   });
 
   it('a worker whose init() throws every time never runs, is retried with growing backoff, and does not disturb the others', async () => {
     initCalls = 0;
     const { recorder } = await boot([SupervisionModule.forRoot(inProcess)], [InitAlwaysThrows, Heartbeat]);
-    const scheduled = await recorder.waitFor(is('restart-scheduled', 'root/InitAlwaysThrows'), { count: 6 });
+    const scheduled = await recorder.waitForCount({ type: 'restart-scheduled', path: 'root/InitAlwaysThrows' }, 6);
     expect(scheduled.map((e) => (e.type === 'restart-scheduled' ? e.delayMs : -1))).toEqual([1, 2, 4, 8, 8, 8]);
-    const failures = recorder.of('failed', 'root/InitAlwaysThrows');
+    const failures = recorder.of({ type: 'failed', path: 'root/InitAlwaysThrows' });
     expect(failures.every((e) => e.type === 'failed' && e.phase === 'init' && e.error.message.startsWith('init failed #'))).toBe(true);
-    expect(recorder.of('started', 'root/InitAlwaysThrows')).toEqual([]);
-    expect(recorder.of('started', 'root/Heartbeat')).toHaveLength(1);
-    expect(recorder.of('stopping', 'root/Heartbeat')).toEqual([]);
+    expect(recorder.of({ type: 'started', path: 'root/InitAlwaysThrows' })).toEqual([]);
+    expect(recorder.of({ type: 'started', path: 'root/Heartbeat' })).toHaveLength(1);
+    expect(recorder.of({ type: 'stopping', path: 'root/Heartbeat' })).toEqual([]);
   });
 
   it('a worker that throws synchronously is a failed run like any other', async () => {
     const { recorder } = await boot([SupervisionModule.forRoot(inProcess)], [ThrowsSynchronously]);
-    await recorder.waitFor(is('exited', 'root/ThrowsSynchronously'));
-    const failed = recorder.of('failed', 'root/ThrowsSynchronously');
+    await recorder.waitFor({ type: 'exited', path: 'root/ThrowsSynchronously' });
+    const failed = recorder.of({ type: 'failed', path: 'root/ThrowsSynchronously' });
     expect(failed.map((e) => e.type === 'failed' && [e.phase, e.error.name, e.error.message])).toEqual([
       ['run', 'TypeError', 'sync throw 0'],
       ['run', 'TypeError', 'sync throw 1'],
@@ -106,14 +106,14 @@ describe('misbehaving workers', () => {
     process.env.FUZZ_SEED = '20261123';
     try {
       const { service, recorder } = await boot([SCENARIOS.fuzz!]);
-      const errors = await recorder.waitFor(is('protocol-error', 'root/FuzzSupervisor'), { count: 600 });
+      const errors = await recorder.waitForCount({ type: 'protocol-error', path: 'root/FuzzSupervisor' }, 600);
       expect(errors.at(-1)).toMatchObject({ count: 600 });
       // It goes on: the child is healthy and the tree running; nothing else was rejected or failed.
       expect(service.snapshot().children![0]).toMatchObject({ state: 'running' });
-      expect(recorder.of('failed')).toEqual([]);
+      expect(recorder.of({ type: 'failed' })).toEqual([]);
       await app!.close();
       app = undefined;
-      expect(recorder.of('protocol-error')).toHaveLength(600);
+      expect(recorder.of({ type: 'protocol-error' })).toHaveLength(600);
     } finally {
       delete process.env.FUZZ_COUNT;
       delete process.env.FUZZ_SEED;

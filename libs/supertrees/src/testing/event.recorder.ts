@@ -33,9 +33,13 @@ export class EventRecorder {
   readonly events: SupervisionEvent[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly subscription: Subscription;
-  private completed = false;
+  private ended = false;
 
-  constructor(events$: Observable<SupervisionEvent>) {
+  /** @param defaults.timeoutMs the timeout of its waits that set none. Default 10 000 ms. */
+  constructor(
+    events$: Observable<SupervisionEvent>,
+    private readonly defaults: WaitOptions = {},
+  ) {
     this.subscription = events$.subscribe({
       next: (event) => {
         this.events.push(event);
@@ -46,10 +50,15 @@ export class EventRecorder {
         }
       },
       complete: () => {
-        this.completed = true;
+        this.ended = true;
         for (const waiter of [...this.waiters]) waiter.settle('completed');
       },
     });
+  }
+
+  /** True once the stream completed (the application closed). */
+  get completed(): boolean {
+    return this.ended;
   }
 
   /** The recorded events that match. */
@@ -77,8 +86,8 @@ export class EventRecorder {
     const found = this.of(match).slice(0, count);
     if (found.length >= count) return Promise.resolve(found);
     const wanted = describeMatch(match, count);
-    if (this.completed) return Promise.reject(new Error(TESTING_MESSAGES.streamCompleted(wanted)));
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    if (this.ended) return Promise.reject(new Error(TESTING_MESSAGES.streamCompleted(wanted)));
+    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         accept: (event) => matches(match, event),

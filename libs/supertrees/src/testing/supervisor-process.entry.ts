@@ -6,7 +6,8 @@ import { TESTING_MESSAGES } from './testing.messages.js';
 /**
  * The body of an entry script for the supervisor processes a test forks: boots `module` as a
  * supervisor process. The script is only ever run by the library, never as an app, so its `main`
- * throws.
+ * throws. Its Nest logger prints errors and warnings only, unless `options.contextOptions` says
+ * otherwise: a test's output is no place for every process's boot log.
  *
  * ```ts
  * // test/trees/ingest.entry.ts, compiled before the tests run
@@ -19,6 +20,6 @@ export function supervisorProcessEntry(module: Type<unknown>, options: Bootstrap
     () => {
       throw new SupervisionTestingError(TESTING_MESSAGES.mainInSupervisorEntry());
     },
-    options,
+    { ...options, contextOptions: { logger: ['error', 'warn'], ...options.contextOptions } },
   );
 }

@@ -46,6 +46,8 @@ export interface SupervisionTestingOptions {
   readonly logger?: LoggerService | LogLevel[] | false;
   /** Call `init()` (which starts the tree unless `autoStart: false`). Default `true`. */
   readonly init?: boolean;
+  /** The timeout of the waits that set none (`waitForEvent`, `recorder.waitFor`). Default 10 000 ms. */
+  readonly waitTimeoutMs?: number;
   /** How long `close()` waits for the supervisor processes to be gone. Default 10 000 ms. */
   readonly processExitTimeoutMs?: number;
 }
@@ -92,7 +94,7 @@ export async function createSupervisionTestingModule(options: SupervisionTesting
   const moduleRef = await builder.compile();
   moduleRef.useLogger(options.logger ?? false);
   const service = moduleRef.get(SupervisionService);
-  const recorder = new EventRecorder(service.events$);
+  const recorder = new EventRecorder(service.events$, { timeoutMs: options.waitTimeoutMs });
   const eventPids = new Set<number>();
   const pidWatch = service.events$.subscribe((event) => {
     for (const pid of [event.pid, event.type === 'started' ? event.processPid : undefined]) {
