@@ -229,7 +229,8 @@ beforeAll(async () => {
 }, 80_000);
 
 afterAll(() => {
-  for (const pid of [...running]) killGroup(pid);
+  // killGroup() deletes from the set: iterate over a copy.
+  for (const pid of Array.from(running)) killGroup(pid);
   if (temp) rmSync(temp, { recursive: true, force: true });
 });
 

@@ -2,7 +2,12 @@
 // process, waiting for events by type and path, fake timers over a backoff, real supervisor
 // processes and the check that none outlives close().
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { Supervisor, Worker, type SupervisedWorker, type WorkerContext } from '#supertrees';
+import {
+  Supervisor,
+  Worker,
+  type SupervisedWorker,
+  type WorkerContext,
+} from '#supertrees';
 import {
   EventTimeoutError,
   SupervisionTestingError,
@@ -13,10 +18,16 @@ import {
   waitForEvent,
   type SupervisionTestingModule,
 } from '#supertrees/testing';
-import { CrashOnceInItsProcess, KIT_ENTRY, KitProcessSupervisor } from './fixtures/kit-tree.js';
+import {
+  CrashOnceInItsProcess,
+  KIT_ENTRY,
+  KitProcessSupervisor,
+} from './fixtures/kit-tree.js';
 
 const untilAborted = (ctx: WorkerContext) =>
-  new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  new Promise<void>((resolve) =>
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 
 @Worker()
 class Steady implements SupervisedWorker {
@@ -47,41 +58,82 @@ afterEach(async () => {
 
 describe('createSupervisionTestingModule', () => {
   it('runs a supervisor declared with process isolation in the test process', async () => {
-    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
-    const started = await tree.waitForEvent({ type: 'started', path: 'root/WouldFork/Steady' });
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const started = await tree.waitForEvent({
+      type: 'started',
+      path: 'root/WouldFork/Steady',
+    });
     expect(started.pid).toBe(process.pid);
-    expect(tree.node('root/WouldFork')).toMatchObject({ state: 'running', isolation: 'none' });
+    expect(tree.node('root/WouldFork')).toMatchObject({
+      state: 'running',
+      isolation: 'none',
+    });
     expect(supervisorProcessesOf()).toEqual([]);
   });
 
   it('finds events recorded before the wait, from the very start of the tree', async () => {
-    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
     // init() has resolved: the events of the start are history, and still found.
-    const starting = await tree.waitForEvent({ type: 'starting', path: 'root/WouldFork', subtree: true });
+    const starting = await tree.waitForEvent({
+      type: 'starting',
+      path: 'root/WouldFork',
+      subtree: true,
+    });
     expect(starting.path).toBe('root/WouldFork');
-    expect(tree.recorder.trace({ type: 'started' })).toEqual(['started root/WouldFork/Steady', 'started root/WouldFork', 'started root']);
+    expect(tree.recorder.trace({ type: 'started' })).toEqual([
+      'started root/WouldFork/Steady',
+      'started root/WouldFork',
+      'started root',
+    ]);
   });
 
   it('asks for an entry script when the tree is to run in real supervisor processes', async () => {
     await expect(
-      createSupervisionTestingModule({ providers: [WouldFork, Steady], isolation: 'as-declared' }),
-    ).rejects.toThrow(new SupervisionTestingError(TESTING_MESSAGES.processesNeedEntry()));
+      createSupervisionTestingModule({
+        providers: [WouldFork, Steady],
+        isolation: 'as-declared',
+      }),
+    ).rejects.toThrow(
+      new SupervisionTestingError(TESTING_MESSAGES.processesNeedEntry()),
+    );
   });
 });
 
 describe('waitForEvent', () => {
   it('fails after its timeout with a typed error that lists the events it saw', async () => {
-    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
-    const error = await tree.waitForEvent({ type: 'failed', path: 'root/WouldFork/Steady' }, { timeoutMs: 50 }).catch((e: unknown) => e);
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const error = await tree
+      .waitForEvent(
+        { type: 'failed', path: 'root/WouldFork/Steady' },
+        { timeoutMs: 50 },
+      )
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EventTimeoutError);
-    expect((error as EventTimeoutError).message).toContain('waited 50 ms in vain for a "failed" event at root/WouldFork/Steady');
-    expect((error as EventTimeoutError).message).toContain('started root/WouldFork/Steady');
-    expect((error as EventTimeoutError).seen.length).toBe(tree.recorder.events.length);
+    expect((error as EventTimeoutError).message).toContain(
+      'waited 50 ms in vain for a "failed" event at root/WouldFork/Steady',
+    );
+    expect((error as EventTimeoutError).message).toContain(
+      'started root/WouldFork/Steady',
+    );
+    expect((error as EventTimeoutError).seen.length).toBe(
+      tree.recorder.events.length,
+    );
   });
 
   it('waits on the service for an event still to come', async () => {
-    tree = await createSupervisionTestingModule({ providers: [WouldFork, Steady] });
-    const stopped = waitForEvent(tree.service, { type: ['stopped', 'exited'], path: 'root/WouldFork/Steady' });
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const stopped = waitForEvent(tree.service, {
+      type: ['stopped', 'exited'],
+      path: 'root/WouldFork/Steady',
+    });
     await tree.service.stop();
     expect((await stopped).type).toBe('stopped');
   });
@@ -92,12 +144,20 @@ describe('fake timers', () => {
     // The runtime waits for turns of the event loop (setImmediate): those stay real.
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'clearImmediate'] });
     tree = await createSupervisionTestingModule({ providers: [SlowRetry] });
-    const scheduled = await tree.waitForEvent({ type: 'restart-scheduled', path: 'root/SlowRetry' });
+    const scheduled = await tree.waitForEvent({
+      type: 'restart-scheduled',
+      path: 'root/SlowRetry',
+    });
     expect(scheduled.delayMs).toBe(60_000);
     await jest.advanceTimersByTimeAsync(59_000);
-    expect(tree.recorder.of({ type: 'restarted', path: 'root/SlowRetry' })).toEqual([]);
+    expect(
+      tree.recorder.of({ type: 'restarted', path: 'root/SlowRetry' }),
+    ).toEqual([]);
     await jest.advanceTimersByTimeAsync(1_000);
-    await tree.waitForEvent({ type: 'restarted', path: 'root/SlowRetry' }, { timeoutMs: 5_000 });
+    await tree.waitForEvent(
+      { type: 'restarted', path: 'root/SlowRetry' },
+      { timeoutMs: 5_000 },
+    );
     expect(tree.node('root/SlowRetry').restarts).toBe(1);
   });
 });
@@ -109,7 +169,13 @@ describe('real supervisor processes', () => {
       isolation: 'as-declared',
       entry: KIT_ENTRY,
     });
-    const restarted = await tree.waitForEvent({ type: 'restarted', path: 'root/KitProcessSupervisor/CrashOnceInItsProcess' }, { timeoutMs: 30_000 });
+    const restarted = await tree.waitForEvent(
+      {
+        type: 'restarted',
+        path: 'root/KitProcessSupervisor/CrashOnceInItsProcess',
+      },
+      { timeoutMs: 30_000 },
+    );
     const pid = tree.node('root/KitProcessSupervisor').pid!;
     expect(pid).not.toBe(process.pid);
     expect(restarted.pid).toBe(pid);

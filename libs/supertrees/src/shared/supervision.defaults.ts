@@ -75,7 +75,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),
-      env: { ...(options.process?.env ?? {}) },
+      env: { ...options.process?.env },
     },
   };
 }

@@ -1,7 +1,12 @@
 import { clearTimeout, setTimeout } from 'node:timers';
 import type { Observable, Subscription } from 'rxjs';
 import type { SupervisionEvent, SupervisionEventType } from '../index.js';
-import { describeMatch, matches, type EventMatch, type MatchedEvent } from './event.matching.js';
+import {
+  describeMatch,
+  matches,
+  type EventMatch,
+  type MatchedEvent,
+} from './event.matching.js';
 import { EventTimeoutError } from './testing.errors.js';
 import { TESTING_MESSAGES } from './testing.messages.js';
 
@@ -43,7 +48,7 @@ export class EventRecorder {
     this.subscription = events$.subscribe({
       next: (event) => {
         this.events.push(event);
-        for (const waiter of [...this.waiters]) {
+        for (const waiter of this.waiters) {
           if (!waiter.accept(event)) continue;
           waiter.found.push(event);
           if (waiter.found.length >= waiter.count) waiter.settle('found');
@@ -51,7 +56,7 @@ export class EventRecorder {
       },
       complete: () => {
         this.ended = true;
-        for (const waiter of [...this.waiters]) waiter.settle('completed');
+        for (const waiter of this.waiters) waiter.settle('completed');
       },
     });
   }
@@ -63,7 +68,9 @@ export class EventRecorder {
 
   /** The recorded events that match. */
   of<T extends SupervisionEventType>(match: EventMatch<T>): MatchedEvent<T>[] {
-    return this.events.filter((event): event is MatchedEvent<T> => matches(match, event));
+    return this.events.filter((event): event is MatchedEvent<T> =>
+      matches(match, event),
+    );
   }
 
   /** `type path` of each recorded event that matches (every one by default): for asserting an order. */
@@ -72,7 +79,10 @@ export class EventRecorder {
   }
 
   /** The first matching event, recorded already or to come. */
-  async waitFor<T extends SupervisionEventType>(match: EventMatch<T>, options: WaitOptions = {}): Promise<MatchedEvent<T>> {
+  async waitFor<T extends SupervisionEventType>(
+    match: EventMatch<T>,
+    options: WaitOptions = {},
+  ): Promise<MatchedEvent<T>> {
     const [event] = await this.waitForCount(match, 1, options);
     return event!;
   }
@@ -86,8 +96,12 @@ export class EventRecorder {
     const found = this.of(match).slice(0, count);
     if (found.length >= count) return Promise.resolve(found);
     const wanted = describeMatch(match, count);
-    if (this.ended) return Promise.reject(new Error(TESTING_MESSAGES.streamCompleted(wanted)));
-    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    if (this.ended)
+      return Promise.reject(
+        new Error(TESTING_MESSAGES.streamCompleted(wanted)),
+      );
+    const timeoutMs =
+      options.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         accept: (event) => matches(match, event),
@@ -97,10 +111,21 @@ export class EventRecorder {
           clearTimeout(timer);
           this.waiters.delete(waiter);
           if (outcome === 'found') resolve(found as MatchedEvent<T>[]);
-          else reject(outcome === 'completed' ? new Error(TESTING_MESSAGES.streamCompleted(wanted)) : outcome);
+          else
+            reject(
+              outcome === 'completed'
+                ? new Error(TESTING_MESSAGES.streamCompleted(wanted))
+                : outcome,
+            );
         },
       };
-      const timer = setTimeout(() => waiter.settle(new EventTimeoutError(wanted, timeoutMs, [...this.events])), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          waiter.settle(
+            new EventTimeoutError(wanted, timeoutMs, [...this.events]),
+          ),
+        timeoutMs,
+      );
       this.waiters.add(waiter);
     });
   }

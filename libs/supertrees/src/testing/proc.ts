@@ -58,7 +58,10 @@ export function allProcesses(): ProcStat[] {
 }
 
 /** The descendants of `root` among `processes` (zombies included), depth first. */
-export function descendantsIn(processes: readonly ProcStat[], root: number): ProcStat[] {
+export function descendantsIn(
+  processes: readonly ProcStat[],
+  root: number,
+): ProcStat[] {
   const children = new Map<number, ProcStat[]>();
   for (const p of processes) {
     const list = children.get(p.ppid) ?? [];
@@ -103,7 +106,9 @@ export function supervisorProcessesOf(root: number = process.pid): number[] {
   const marker = `${CHILD_ENV}=1`;
   return liveDescendantsOf(root).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
+      return readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .includes(marker);
     } catch {
       return false;
     }

@@ -11,5 +11,10 @@ export function* walkSnapshot(node: NodeSnapshot): Generator<NodeSnapshot> {
 /** The node at `path` in a snapshot; a {@link SupervisionTestingError} naming the paths there are if there is none. */
 export function findNode(root: NodeSnapshot, path: string): NodeSnapshot {
   for (const node of walkSnapshot(root)) if (node.path === path) return node;
-  throw new SupervisionTestingError(TESTING_MESSAGES.noNode(path, [...walkSnapshot(root)].map((node) => node.path)));
+  throw new SupervisionTestingError(
+    TESTING_MESSAGES.noNode(
+      path,
+      [...walkSnapshot(root)].map((node) => node.path),
+    ),
+  );
 }

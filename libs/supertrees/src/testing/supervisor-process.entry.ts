@@ -1,25 +1,35 @@
 import type { Type } from '@nestjs/common';
-import { bootstrapSupervised, type BootstrapSupervisedOptions } from '../bootstrap.js';
+import {
+  bootstrapSupervised,
+  type BootstrapSupervisedOptions,
+} from '../bootstrap.js';
 import { SupervisionTestingError } from './testing.errors.js';
 import { TESTING_MESSAGES } from './testing.messages.js';
 
 /**
  * The body of an entry script for the supervisor processes a test forks: boots `module` as a
  * supervisor process. The script is only ever run by the library, never as an app, so its `main`
- * throws. Its Nest logger prints errors and warnings only, unless `options.contextOptions` says
- * otherwise: a test's output is no place for every process's boot log.
+ * throws. Without `options.contextOptions` its Nest logger prints errors and warnings only: a test's output is no place for every process's boot log.
  *
  * ```ts
  * // test/trees/ingest.entry.ts, compiled before the tests run
  * await supervisorProcessEntry(IngestTreeModule);
  * ```
  */
-export function supervisorProcessEntry(module: Type<unknown>, options: BootstrapSupervisedOptions = {}): Promise<void> {
+export function supervisorProcessEntry(
+  module: Type<unknown>,
+  options: BootstrapSupervisedOptions = {},
+): Promise<void> {
   return bootstrapSupervised(
     module,
     () => {
-      throw new SupervisionTestingError(TESTING_MESSAGES.mainInSupervisorEntry());
+      throw new SupervisionTestingError(
+        TESTING_MESSAGES.mainInSupervisorEntry(),
+      );
     },
-    { ...options, contextOptions: { logger: ['error', 'warn'], ...options.contextOptions } },
+    {
+      ...options,
+      contextOptions: options.contextOptions ?? { logger: ['error', 'warn'] },
+    },
   );
 }

@@ -16,7 +16,9 @@ export class EventTimeoutError extends Error {
     readonly timeoutMs: number,
     readonly seen: readonly SupervisionEvent[],
   ) {
-    super(TESTING_MESSAGES.eventTimeout(wanted, timeoutMs, seen.map(describeEvent)));
+    super(
+      TESTING_MESSAGES.eventTimeout(wanted, timeoutMs, seen.map(describeEvent)),
+    );
     this.name = 'EventTimeoutError';
   }
 }
@@ -34,6 +36,7 @@ export class ProcessesLeftError extends Error {
 
 /** `type path`, and the error message of a failure: one line per event in an error message. */
 export function describeEvent(event: SupervisionEvent): string {
-  const error = 'error' in event && event.error ? `: ${event.error.message}` : '';
+  const error =
+    'error' in event && event.error ? `: ${event.error.message}` : '';
   return `${event.type} ${event.path}${error}`;
 }

@@ -1,5 +1,9 @@
 import type { LoggerService, LogLevel, ModuleMetadata } from '@nestjs/common';
-import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
+import {
+  Test,
+  type TestingModule,
+  type TestingModuleBuilder,
+} from '@nestjs/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   SupervisionModule,
@@ -12,7 +16,10 @@ import type { EventMatch, MatchedEvent } from './event.matching.js';
 import { EventRecorder, type WaitOptions } from './event.recorder.js';
 import { isAlive, supervisorProcessesOf } from './proc.js';
 import { findNode } from './snapshot.nodes.js';
-import { ProcessesLeftError, SupervisionTestingError } from './testing.errors.js';
+import {
+  ProcessesLeftError,
+  SupervisionTestingError,
+} from './testing.errors.js';
 import { TESTING_MESSAGES } from './testing.messages.js';
 
 /** What {@link createSupervisionTestingModule} builds and how. */
@@ -61,7 +68,10 @@ export interface SupervisionTestingModule {
   /** Runs `moduleRef.init()`: discovery, validation and (with `autoStart`) the start. */
   init(): Promise<void>;
   /** The first matching event, recorded already or to come (see {@link waitForEvent}). */
-  waitForEvent<T extends SupervisionEventType>(match: EventMatch<T>, options?: WaitOptions): Promise<MatchedEvent<T>>;
+  waitForEvent<T extends SupervisionEventType>(
+    match: EventMatch<T>,
+    options?: WaitOptions,
+  ): Promise<MatchedEvent<T>>;
   /** The node at `path` in the snapshot now. */
   node(path: string): NodeSnapshot;
   /**
@@ -84,7 +94,9 @@ const DEFAULT_PROCESS_EXIT_TIMEOUT_MS = 10_000;
  * await tree.close();
  * ```
  */
-export async function createSupervisionTestingModule(options: SupervisionTestingOptions): Promise<SupervisionTestingModule> {
+export async function createSupervisionTestingModule(
+  options: SupervisionTestingOptions,
+): Promise<SupervisionTestingModule> {
   const forRoot = supervisionForRoot(options);
   let builder = Test.createTestingModule({
     imports: [...(forRoot ? [forRoot] : []), ...(options.imports ?? [])],
@@ -94,10 +106,15 @@ export async function createSupervisionTestingModule(options: SupervisionTesting
   const moduleRef = await builder.compile();
   moduleRef.useLogger(options.logger ?? false);
   const service = moduleRef.get(SupervisionService);
-  const recorder = new EventRecorder(service.events$, { timeoutMs: options.waitTimeoutMs });
+  const recorder = new EventRecorder(service.events$, {
+    timeoutMs: options.waitTimeoutMs,
+  });
   const eventPids = new Set<number>();
   const pidWatch = service.events$.subscribe((event) => {
-    for (const pid of [event.pid, event.type === 'started' ? event.processPid : undefined]) {
+    for (const pid of [
+      event.pid,
+      event.type === 'started' ? event.processPid : undefined,
+    ]) {
       if (pid !== undefined && pid !== process.pid) eventPids.add(pid);
     }
   });
@@ -109,7 +126,10 @@ export async function createSupervisionTestingModule(options: SupervisionTesting
       recorder.stop();
       pidWatch.unsubscribe();
     }
-    await noSupervisorProcessLeft(eventPids, options.processExitTimeoutMs ?? DEFAULT_PROCESS_EXIT_TIMEOUT_MS);
+    await noSupervisorProcessLeft(
+      eventPids,
+      options.processExitTimeoutMs ?? DEFAULT_PROCESS_EXIT_TIMEOUT_MS,
+    );
   };
   const tree: SupervisionTestingModule = {
     moduleRef,
@@ -136,12 +156,18 @@ export async function createSupervisionTestingModule(options: SupervisionTesting
 function supervisionForRoot(options: SupervisionTestingOptions) {
   if (options.supervision === false) {
     if (options.isolation !== undefined || options.entry !== undefined) {
-      throw new SupervisionTestingError(TESTING_MESSAGES.isolationNeedsForRoot());
+      throw new SupervisionTestingError(
+        TESTING_MESSAGES.isolationNeedsForRoot(),
+      );
     }
     return undefined;
   }
   const isolation = options.isolation ?? 'none';
-  if (isolation === 'as-declared' && options.entry === undefined && options.supervision?.process?.entry === undefined) {
+  if (
+    isolation === 'as-declared' &&
+    options.entry === undefined &&
+    options.supervision?.process?.entry === undefined
+  ) {
     throw new SupervisionTestingError(TESTING_MESSAGES.processesNeedEntry());
   }
   const own = options.supervision ?? {};
@@ -159,12 +185,18 @@ function supervisionForRoot(options: SupervisionTestingOptions) {
 }
 
 /** Waits until neither a pid named by an event nor a marked supervisor process below this one is alive. */
-async function noSupervisorProcessLeft(eventPids: ReadonlySet<number>, timeoutMs: number): Promise<void> {
-  const left = () => [...new Set([...[...eventPids].filter(isAlive), ...supervisorProcessesOf()])];
+async function noSupervisorProcessLeft(
+  eventPids: ReadonlySet<number>,
+  timeoutMs: number,
+): Promise<void> {
+  const left = () => [
+    ...new Set([...[...eventPids].filter(isAlive), ...supervisorProcessesOf()]),
+  ];
   const deadline = performanceNow() + timeoutMs;
   let alive = left();
   while (alive.length > 0) {
-    if (performanceNow() > deadline) throw new ProcessesLeftError(alive, timeoutMs);
+    if (performanceNow() > deadline)
+      throw new ProcessesLeftError(alive, timeoutMs);
     await sleep(25);
     alive = left();
   }

@@ -1,10 +1,17 @@
 import type { Observable } from 'rxjs';
-import type { SupervisionEvent, SupervisionEventType, SupervisionService } from '../index.js';
+import type {
+  SupervisionEvent,
+  SupervisionEventType,
+  SupervisionService,
+} from '../index.js';
 import type { EventMatch, MatchedEvent } from './event.matching.js';
 import { EventRecorder, type WaitOptions } from './event.recorder.js';
 
 /** Where events come from: the service, any event stream, or a recorder (whose history counts too). */
-export type EventSource = Pick<SupervisionService, 'events$'> | Observable<SupervisionEvent> | EventRecorder;
+export type EventSource =
+  | Pick<SupervisionService, 'events$'>
+  | Observable<SupervisionEvent>
+  | EventRecorder;
 
 /**
  * Resolves with the first event that matches `match`, without sleeping; rejects with an
@@ -33,8 +40,11 @@ export async function waitForEvents<T extends SupervisionEventType>(
   count: number,
   options: WaitOptions = {},
 ): Promise<MatchedEvent<T>[]> {
-  if (source instanceof EventRecorder) return source.waitForCount(match, count, options);
-  const recorder = new EventRecorder('events$' in source ? source.events$ : source);
+  if (source instanceof EventRecorder)
+    return source.waitForCount(match, count, options);
+  const recorder = new EventRecorder(
+    'events$' in source ? source.events$ : source,
+  );
   try {
     return await recorder.waitForCount(match, count, options);
   } finally {
