@@ -21,6 +21,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const libDir = join(repo, 'libs', 'supertrees');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] as const;
+/** Peers only the testing kit (`nestjs-supertrees/testing`) needs. */
+const OPTIONAL_PEERS = ['@nestjs/testing'] as const;
 
 interface RunResult {
   code: number | null;
@@ -197,6 +199,32 @@ await app.close();
 // No process.exit(): the process must end by itself once the application is closed.
 `;
 
+/** The testing kit from the package's subpath export, on the same tree. */
+const KIT_TS = `
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { Worker, type SupervisedWorker, type WorkerContext } from 'nestjs-supertrees';
+import { createSupervisionTestingModule } from 'nestjs-supertrees/testing';
+
+@Injectable()
+class Greeting {}
+
+@Worker()
+class Pinger implements SupervisedWorker {
+  constructor(readonly greeting: Greeting) {}
+
+  run(ctx: WorkerContext): Promise<void> {
+    return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+}
+
+const tree = await createSupervisionTestingModule({ providers: [Greeting, Pinger] });
+const started = await tree.waitForEvent({ type: 'started', path: 'root/Pinger' });
+const injected = tree.moduleRef.get(Pinger).greeting instanceof Greeting;
+await tree.close();
+process.stdout.write(JSON.stringify({ started: started.pid === process.pid, injected, state: tree.node('root/Pinger').state }) + '\\n');
+`;
+
 interface PackReport {
   filename: string;
   integrity: string;
@@ -254,19 +282,21 @@ describe('the npm package nestjs-supertrees', () => {
     const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
-    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS].sort());
+    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
+    expect(Object.keys(manifest.peerDependenciesMeta as Record<string, { optional: boolean }>)).toEqual([...OPTIONAL_PEERS]);
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {
     const app = join(temp, 'app');
     mkdirSync(app);
-    const closure = lockedClosure(PEERS);
-    const pinned = Object.fromEntries(PEERS.map((name) => [name, closure[`node_modules/${name}`]!.version!]));
+    const closure = lockedClosure([...PEERS, ...OPTIONAL_PEERS]);
+    const pinned = Object.fromEntries([...PEERS, ...OPTIONAL_PEERS].map((name) => [name, closure[`node_modules/${name}`]!.version!]));
     const pkg = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as {
       version: string;
       license: string;
       engines: Record<string, string>;
       peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
     const dependencies = { ...pinned, 'nestjs-supertrees': `file:../pack/${posix.basename(tarball)}` };
     writeFileSync(
@@ -290,11 +320,13 @@ describe('the npm package nestjs-supertrees', () => {
             license: pkg.license,
             engines: pkg.engines,
             peerDependencies: pkg.peerDependencies,
+            peerDependenciesMeta: pkg.peerDependenciesMeta,
           },
         },
       }),
     );
     writeFileSync(join(app, 'app.ts'), APP_TS);
+    writeFileSync(join(app, 'kit.ts'), KIT_TS);
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -313,7 +345,7 @@ describe('the npm package nestjs-supertrees', () => {
           rootDir: '.',
           outDir: 'out',
         },
-        files: ['app.ts'],
+        files: ['app.ts', 'kit.ts'],
       }),
     );
 
@@ -336,6 +368,10 @@ describe('the npm package nestjs-supertrees', () => {
     expect(report.snapshot.children?.map((c) => [c.path, c.state])).toEqual([['root/Pinger', 'running']]);
     expect(report.injected).toBe(true);
     expect(report.runs).toBe(1);
+
+    const kit = await run(process.execPath, ['out/kit.js'], app, 20_000);
+    if (kit.code !== 0) throw new Error(`the kit script exited ${kit.code ?? kit.signal}:\n${kit.stdout}\n${kit.stderr}`);
+    expect(JSON.parse(kit.stdout.trim().split('\n').at(-1)!)).toEqual({ started: true, injected: true, state: 'stopped' });
     process.stderr.write(
       `pack test: tsc + npm pack ${packMs} ms, npm install ${installed.ms} ms, tsc ${compiled.ms} ms, app ${ran.ms} ms\n`,
     );
