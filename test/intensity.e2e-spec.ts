@@ -2,8 +2,8 @@
 // children in reverse, and escalates to its parent; at the root, the tree fails.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MESSAGES, SupervisorGaveUpError, type RestartPolicy } from '../libs/supertrees/src/index.js';
-import { bootInProcess, Cleanup, defineSupervisor, defineWorker, RunControl, type Compiled } from './helpers/in-process.js';
 import { findNode } from '#supertrees/testing';
+import { bootInProcess, Cleanup, defineSupervisor, defineWorker, RunControl, type Compiled } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

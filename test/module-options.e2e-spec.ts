@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type ConfigurableModuleOptionsFactory, type LoggerService } from '@nestjs/common';
 import { MESSAGES, SupervisionModule, SupervisionService, Supervisor, type SupervisionModuleOptions } from '../libs/supertrees/src/index.js';
-import { Cleanup, compileTree, Deferred, defineWorker, RunControl, supervision } from './helpers/in-process.js';
 import { findNode } from '#supertrees/testing';
+import { Cleanup, compileTree, Deferred, defineWorker, RunControl, supervision } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

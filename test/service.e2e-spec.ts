@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { config, map, type Subscription } from 'rxjs';
 import { MESSAGES, ofType, type NodeSnapshot, type SupervisionEvent } from '../libs/supertrees/src/index.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
@@ -12,7 +13,6 @@ import {
   RunControl,
   supervision,
 } from './helpers/in-process.js';
-import { findNode } from '#supertrees/testing';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

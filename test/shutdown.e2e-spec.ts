@@ -2,6 +2,7 @@
 // pending restarts cancelled, streams completed.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WorkerStopRequest } from '../libs/supertrees/src/index.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
@@ -12,7 +13,6 @@ import {
   RunControl,
   supervision,
 } from './helpers/in-process.js';
-import { findNode } from '#supertrees/testing';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -1,6 +1,7 @@
 // One-for-one, one-for-all and rest-for-one with real workers: who is stopped, who comes back, in what order.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RestartPolicy, SupervisionStrategy, WorkerContext } from '../libs/supertrees/src/index.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
@@ -9,7 +10,6 @@ import {
   RunControl,
   type Compiled,
 } from './helpers/in-process.js';
-import { findNode } from '#supertrees/testing';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
