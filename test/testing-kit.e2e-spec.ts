@@ -2,6 +2,8 @@
 // process, waiting for events by type and path, fake timers over a backoff, real supervisor
 // processes and the check that none outlives close().
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   Supervisor,
   Worker,
@@ -10,12 +12,15 @@ import {
 } from '#supertrees';
 import {
   EventTimeoutError,
+  ProcessesLeftError,
   SupervisionTestingError,
   TESTING_MESSAGES,
   createSupervisionTestingModule,
   isAlive,
   supervisorProcessesOf,
+  findNode,
   waitForEvent,
+  waitForEvents,
   type SupervisionTestingModule,
 } from '#supertrees/testing';
 import {
@@ -137,6 +142,55 @@ describe('waitForEvent', () => {
     await tree.service.stop();
     expect((await stopped).type).toBe('stopped');
   });
+
+  it('rejects at once when the stream completes before the event comes', async () => {
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const failed = tree.waitForEvent({ type: 'failed' }, { timeoutMs: 60_000 });
+    await tree.close();
+    await expect(failed).rejects.toThrow(
+      TESTING_MESSAGES.streamCompleted('a "failed" event'),
+    );
+  });
+
+  it('waits for a count of events, and matches a subtree with a predicate', async () => {
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const stopped = waitForEvents(
+      tree.service,
+      { type: 'stopped', path: 'root/WouldFork', subtree: true },
+      2,
+    );
+    await tree.service.stop();
+    expect((await stopped).map((e) => e.path)).toEqual([
+      'root/WouldFork/Steady',
+      'root/WouldFork',
+    ]);
+    const supervisors = await tree.recorder.waitForCount(
+      { type: 'started', where: (e) => e.kind === 'supervisor' },
+      2,
+    );
+    expect(supervisors.map((e) => e.path)).toEqual(['root/WouldFork', 'root']);
+  });
+});
+
+describe('findNode', () => {
+  it('names the paths there are when the one asked for is not in the snapshot', async () => {
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    expect(() => findNode(tree!.service.snapshot(), 'root/Nope')).toThrow(
+      new SupervisionTestingError(
+        TESTING_MESSAGES.noNode('root/Nope', [
+          'root',
+          'root/WouldFork',
+          'root/WouldFork/Steady',
+        ]),
+      ),
+    );
+  });
 });
 
 describe('fake timers', () => {
@@ -163,6 +217,33 @@ describe('fake timers', () => {
 });
 
 describe('real supervisor processes', () => {
+  it('fails close() with the pids of supervisor processes that outlive it', async () => {
+    // A stand-in for a supervisor process that would not end: marked as one, never told to stop.
+    const stray = spawn(
+      process.execPath,
+      ['-e', 'setInterval(() => {}, 1000)'],
+      {
+        env: { ...process.env, NESTJS_SUPERTREES_CHILD: '1' },
+        stdio: 'ignore',
+      },
+    );
+    try {
+      await once(stray, 'spawn');
+      tree = await createSupervisionTestingModule({
+        providers: [WouldFork, Steady],
+        processExitTimeoutMs: 200,
+      });
+      const error = await tree.close().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProcessesLeftError);
+      expect((error as ProcessesLeftError).pids).toEqual([stray.pid]);
+    } finally {
+      const gone = once(stray, 'exit');
+      stray.kill('SIGKILL');
+      await gone;
+      tree = undefined;
+    }
+  });
+
   it('runs the tree in a forked process through an entry script, and leaves no process behind after close()', async () => {
     tree = await createSupervisionTestingModule({
       providers: [KitProcessSupervisor, CrashOnceInItsProcess],
