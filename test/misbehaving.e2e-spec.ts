@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import type { ModuleMetadata } from '@nestjs/common';
 import {
   SupervisionModule,
   SupervisionService,
@@ -8,28 +7,29 @@ import {
   type SupervisedWorker,
   type WorkerContext,
 } from '../libs/supertrees/src/index.js';
+import { createSupervisionTestingModule, type EventRecorder, type SupervisionTestingModule } from '#supertrees/testing';
 import { InProcessSpinner, SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder } from '#supertrees/testing';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
-let app: INestApplicationContext | undefined;
-let recorder: EventRecorder | undefined;
+let app: SupervisionTestingModule | undefined;
 
 afterEach(async () => {
   await app?.close();
-  recorder?.stop();
-  app = recorder = undefined;
+  app = undefined;
   await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 0, 'no child process left');
 });
 
-async function boot(imports: unknown[], providers: unknown[] = []): Promise<{ service: SupervisionService; recorder: EventRecorder }> {
-  const moduleRef = await Test.createTestingModule({ imports: imports as never[], providers: providers as never[] }).compile();
-  moduleRef.useLogger(false);
-  app = moduleRef;
-  const service = moduleRef.get(SupervisionService);
-  recorder = new EventRecorder(service.events$, { timeoutMs: 30_000 });
-  await moduleRef.init();
-  return { service, recorder };
+/** Boots `imports` (which bring their own forRoot) and `providers` through the testing kit. */
+async function boot(imports: ModuleMetadata['imports'], providers: ModuleMetadata['providers'] = []): Promise<{ service: SupervisionService; recorder: EventRecorder }> {
+  app = await createSupervisionTestingModule({
+    imports,
+    providers,
+    supervision: false,
+    init: false,
+    waitTimeoutMs: 30_000,
+  });
+  await app.init();
+  return app;
 }
 
 /** Runs until stopped, counting its loop turns: it only advances while the event loop is free. */
@@ -68,14 +68,14 @@ const inProcess = { onTreeFailure: 'keep-running' as const, logging: false, defa
 describe('misbehaving workers', () => {
   it('a worker that resolves at once under always with zero backoff leaves the event loop free and the tree running', async () => {
     const { recorder } = await boot([SupervisionModule.forRoot(inProcess)], [InProcessSpinner, Heartbeat]);
-    const heartbeat = app!.get(Heartbeat);
+    const heartbeat = app!.moduleRef.get(Heartbeat);
     const before = heartbeat.beats;
     // A timer in this process must still fire, and the neighbour must still be making progress.
     await new Promise((resolve) => setTimeout(resolve, 50));
     await eventually(() => heartbeat.beats >= before + 5, 'the other worker keeps turning');
     await recorder.waitForCount({ type: 'restarted', path: 'root/InProcessSpinner' }, 1_000);
     expect(recorder.of({ type: 'stopping', path: 'root/Heartbeat' })).toEqual([]);
-    expect(app!.get(SupervisionService).snapshot().children!.find((c) => c.name === 'Heartbeat')!.state).toBe('running');
+    expect(app!.moduleRef.get(SupervisionService).snapshot().children!.find((c) => c.name === 'Heartbeat')!.state).toBe('running');
   });
 
   it('a worker whose init() throws every time never runs, is retried with growing backoff, and does not disturb the others', async () => {

@@ -2,23 +2,17 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { EXIT_ESCALATED, SupervisionService, type SupervisionEvent } from '../libs/supertrees/src/index.js';
+import { createSupervisionTestingModule, type EventRecorder, type SupervisionTestingModule } from '#supertrees/testing';
 import { SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder } from '#supertrees/testing';
 import { descendantsOf, eventually, isAlive, spawnFixtureApp, type SpawnedApp } from './helpers/processes.js';
 
-type App = INestApplicationContext;
-
-let app: App | undefined;
-let recorder: EventRecorder | undefined;
+let app: SupervisionTestingModule | undefined;
 let spawned: SpawnedApp | undefined;
 const seenPids = new Set<number>();
 
 afterEach(async () => {
   await app?.close();
-  recorder?.stop();
   if (spawned && spawned.proc.exitCode === null && spawned.proc.signalCode === null) {
     spawned.proc.kill('SIGKILL');
     await spawned.exited;
@@ -26,23 +20,24 @@ afterEach(async () => {
   // Whatever happened in the test, no process of the tree (spares included) may outlive it.
   await eventually(() => [...seenPids].every((pid) => !isAlive(pid)), `pids ${[...seenPids].join(', ')} gone`);
   await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 0, 'no child process of the test runner left');
-  app = recorder = spawned = undefined;
+  app = spawned = undefined;
   seenPids.clear();
 });
 
-/** Boots a scenario in this (the test) process, recording events from the first. */
+/**
+ * Boots a scenario (its module has its own forRoot, with the fixture entry) in this, the test,
+ * process through the testing kit, recording events from the first; its close() fails if a
+ * supervisor process outlives it.
+ */
 async function boot(name: string): Promise<{ service: SupervisionService; recorder: EventRecorder }> {
-  const moduleRef = await Test.createTestingModule({ imports: [SCENARIOS[name]!] }).compile();
-  moduleRef.useLogger(false);
-  app = moduleRef;
-  const service = moduleRef.get(SupervisionService);
-  recorder = new EventRecorder(service.events$, { timeoutMs: 30_000 });
+  app = await createSupervisionTestingModule({ imports: [SCENARIOS[name]!], supervision: false, init: false, waitTimeoutMs: 30_000 });
+  const { service, recorder } = app;
   service.events$.subscribe((e) => {
     for (const pid of [e.pid, e.type === 'started' ? e.processPid : undefined]) {
       if (pid !== undefined && pid !== process.pid) seenPids.add(pid);
     }
   });
-  await moduleRef.init();
+  await app.init();
   return { service, recorder };
 }
 

@@ -176,6 +176,24 @@ describe('waitForEvent', () => {
   });
 });
 
+describe('a where that throws', () => {
+  it('fails its own wait with its error and leaves the stream to the others', async () => {
+    tree = await createSupervisionTestingModule({
+      providers: [WouldFork, Steady],
+    });
+    const bad = tree.recorder.waitFor({
+      type: 'stopped',
+      where: () => {
+        throw new Error('bad predicate');
+      },
+    });
+    const good = tree.recorder.waitFor({ type: 'stopped', path: 'root' });
+    await tree.service.stop();
+    await expect(bad).rejects.toThrow('bad predicate');
+    await expect(good).resolves.toMatchObject({ path: 'root' });
+  });
+});
+
 describe('findNode', () => {
   it('names the paths there are when the one asked for is not in the snapshot', async () => {
     tree = await createSupervisionTestingModule({

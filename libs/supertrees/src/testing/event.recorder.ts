@@ -49,7 +49,17 @@ export class EventRecorder {
       next: (event) => {
         this.events.push(event);
         for (const waiter of this.waiters) {
-          if (!waiter.accept(event)) continue;
+          let accepted: boolean;
+          try {
+            accepted = waiter.accept(event);
+          } catch (error) {
+            // A `where` that throws fails its own wait, never the stream it listens to.
+            waiter.settle(
+              error instanceof Error ? error : new Error(String(error)),
+            );
+            continue;
+          }
+          if (!accepted) continue;
           waiter.found.push(event);
           if (waiter.found.length >= waiter.count) waiter.settle('found');
         }
@@ -93,8 +103,16 @@ export class EventRecorder {
     count: number,
     options: WaitOptions = {},
   ): Promise<MatchedEvent<T>[]> {
-    const found = this.of(match).slice(0, count);
-    if (found.length >= count) return Promise.resolve(found);
+    let found: SupervisionEvent[];
+    try {
+      found = this.of(match).slice(0, count);
+    } catch (error) {
+      return Promise.reject(
+        error instanceof Error ? error : new Error(String(error)),
+      );
+    }
+    if (found.length >= count)
+      return Promise.resolve(found as MatchedEvent<T>[]);
     const wanted = describeMatch(match, count);
     if (this.ended)
       return Promise.reject(
