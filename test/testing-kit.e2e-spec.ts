@@ -181,15 +181,17 @@ describe('a where that throws', () => {
     tree = await createSupervisionTestingModule({
       providers: [WouldFork, Steady],
     });
-    const bad = tree.recorder.waitFor({
-      type: 'stopped',
-      where: () => {
-        throw new Error('bad predicate');
-      },
-    });
+    const bad = expect(
+      tree.recorder.waitFor({
+        type: 'stopped',
+        where: () => {
+          throw new Error('bad predicate');
+        },
+      }),
+    ).rejects.toThrow('bad predicate');
     const good = tree.recorder.waitFor({ type: 'stopped', path: 'root' });
     await tree.service.stop();
-    await expect(bad).rejects.toThrow('bad predicate');
+    await bad;
     await expect(good).resolves.toMatchObject({ path: 'root' });
   });
 });
