@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 /** `.` is the root folder: the Nest module, its lifecycle, the public service and entry points. */
-type Folder = '.' | 'shared' | 'interfaces' | 'decorators' | 'errors' | 'tree' | 'events' | 'runtime' | 'discovery' | 'process' | 'forked';
+type Folder = '.' | 'shared' | 'interfaces' | 'decorators' | 'errors' | 'tree' | 'events' | 'runtime' | 'discovery' | 'process' | 'forked' | 'testing';
 
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
@@ -21,6 +21,8 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery'],
   forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process'],
   '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked'],
+  // The testing kit (nestjs-supertrees/testing): the public API, and the environment name that marks a supervisor process.
+  testing: ['.', 'shared'],
 };
 
 function sources(dir: string): string[] {

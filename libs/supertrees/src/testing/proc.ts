@@ -2,7 +2,7 @@
 // for the testing kit, the repository's tests and its benchmarks. Where there is no /proc, the
 // functions that list processes return nothing and isAlive() falls back to kill(pid, 0).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { CHILD_ENV } from '../supervision.constants.js';
+import { SUPERVISOR_PROCESS_ENV } from '../shared/supervision.constants.js';
 
 export interface ProcStat {
   readonly pid: number;
@@ -103,7 +103,7 @@ export function isAlive(pid: number): boolean {
  * environment marks them as forked by the library.
  */
 export function supervisorProcessesOf(root: number = process.pid): number[] {
-  const marker = `${CHILD_ENV}=1`;
+  const marker = `${SUPERVISOR_PROCESS_ENV}=1`;
   return liveDescendantsOf(root).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/environ`, 'utf8')
