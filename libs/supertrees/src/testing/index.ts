@@ -13,7 +13,10 @@ export {
 export { EventRecorder, type WaitOptions } from './event.recorder.js';
 export type { EventMatch, MatchedEvent } from './event.matching.js';
 export { findNode, walkSnapshot } from './snapshot.nodes.js';
-export { supervisorProcessEntry } from './supervisor-process.entry.js';
+export {
+  supervisorProcessEntry,
+  type SupervisorProcessEntryOptions,
+} from './supervisor-process.entry.js';
 export { isAlive, supervisorProcessesOf } from './proc.js';
 export {
   EventTimeoutError,

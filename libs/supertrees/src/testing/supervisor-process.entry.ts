@@ -16,9 +16,14 @@ import { TESTING_MESSAGES } from './testing.messages.js';
  * await supervisorProcessEntry(IngestTreeModule);
  * ```
  */
+/** The options of `bootstrapSupervised` (`processModule`, `contextOptions`). */
+export type SupervisorProcessEntryOptions = NonNullable<
+  Parameters<typeof bootstrapSupervised>[2]
+>;
+
 export function supervisorProcessEntry(
   module: Type<unknown>,
-  options: BootstrapSupervisedOptions = {},
+  options: SupervisorProcessEntryOptions = {},
 ): Promise<void> {
   return bootstrapSupervised(
     module,
