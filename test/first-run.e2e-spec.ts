@@ -1,6 +1,5 @@
-// The main.ts that `nest new` generates calls NestFactory.create and listen, not
-// bootstrapSupervised. Its supervisor processes run that same file: each must stop during
-// NestFactory.create (before init(), so before listen()), and the app must learn why at once.
+// What a new user meets first with supervisor processes: the main.ts that `nest new` generates,
+// and the output of supervisor processes.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,8 @@ import { printedEvents, startApp, type AppProcess } from './helpers/app-process.
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const script = join(repo, 'dist', 'test', 'fixtures', 'unsupervised-main.js');
+const fixtures = join(repo, 'dist', 'test', 'fixtures');
+const script = join(fixtures, 'unsupervised-main.js');
 const SUPERVISOR = 'root/JobsSupervisor';
 
 let app: AppProcess | undefined;
@@ -20,6 +20,9 @@ afterEach(async () => {
   await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 0, 'no child process of the test runner left');
 });
 
+// nest new's main.ts calls NestFactory.create and listen, not bootstrapSupervised. Its supervisor
+// processes run that same file: each must stop during NestFactory.create (before init(), so
+// before listen()), and the app must learn why at once.
 describe('a supervisor process whose script does not call bootstrapSupervised', () => {
   it('exits during NestFactory.create without listening, and the app reports what to change in main.ts', async () => {
     app = startApp(script, { cwd: repo });
@@ -51,4 +54,31 @@ describe('a supervisor process whose script does not call bootstrapSupervised', 
     expect(exit.signal ?? exit.code).toBe('SIGTERM');
     expect(printedEvents(app.output).some((e) => e.type === 'stopped' && e.path === 'root')).toBe(true);
   }, 60_000);
+});
+
+describe("a supervisor process's output", () => {
+  /** Runs the app once; the lines its supervisor process printed (prefixed with its path and pid). */
+  async function supervisorLines(env: Record<string, string>): Promise<{ own: string[]; fromSupervisor: string[] }> {
+    app = startApp(join(fixtures, 'boot-log-main.js'), { cwd: repo, env });
+    await app.line(/^READY$/);
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    const prefixed = /^(stderr: )?\[root\/ChattySupervisor \d+\] /;
+    return { own: app.output.filter((l) => !prefixed.test(l)), fromSupervisor: app.output.filter((l) => prefixed.test(l)) };
+  }
+
+  it("leaves out Nest's boot log by default, and keeps the app's own log lines and warnings", async () => {
+    const { own, fromSupervisor } = await supervisorLines({});
+    expect(own.some((l) => l.includes('InstanceLoader'))).toBe(true);
+    expect(fromSupervisor.filter((l) => /NestFactory|InstanceLoader/.test(l))).toEqual([]);
+    expect(fromSupervisor.some((l) => /chatty log line/.test(l))).toBe(true);
+    expect(fromSupervisor.some((l) => /chatty warn line/.test(l))).toBe(true);
+  }, 30_000);
+
+  it("prints Nest's boot log with bootstrapSupervised's bootLog: true", async () => {
+    const { fromSupervisor } = await supervisorLines({ BOOT_LOG: '1' });
+    expect(fromSupervisor.some((l) => /NestFactory.*Starting Nest application/.test(l))).toBe(true);
+    expect(fromSupervisor.some((l) => /InstanceLoader.*dependencies initialized/.test(l))).toBe(true);
+    expect(fromSupervisor.some((l) => /chatty log line/.test(l))).toBe(true);
+  }, 30_000);
 });
