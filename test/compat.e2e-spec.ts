@@ -22,7 +22,7 @@ const apps: AppProcess[] = [];
 beforeAll(async () => {
   temp = mkdtempSync(join(tmpdir(), 'supertrees-compat-'));
   packed = await packLibrary(temp);
-}, 80_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const app of apps) await app.kill();
@@ -89,5 +89,5 @@ describe.each([
     process.stderr.write(
       `compat ${fixture}: pack ${packed.ms} ms, npm install ${installed.ms} ms, tsc ${built.ms} ms, run to SIGTERM and exit\n`,
     );
-  }, 240_000);
+  }, 360_000);
 });

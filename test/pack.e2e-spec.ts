@@ -132,7 +132,7 @@ let packMs = 0;
 beforeAll(async () => {
   temp = mkdtempSync(join(tmpdir(), 'supertrees-pack-'));
   ({ tarball, integrity: tarballIntegrity, ms: packMs } = await packLibrary(temp));
-}, 80_000);
+}, 180_000);
 
 afterAll(() => {
   killAllRuns();

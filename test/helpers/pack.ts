@@ -108,12 +108,12 @@ export async function packLibrary(temp: string): Promise<PackedLibrary> {
   const stage = join(temp, 'stage');
   cpSync(libDir, stage, { recursive: true, filter: (src) => !/^(src|dist|node_modules)$/.test(relative(libDir, src)) });
   const built = ok(
-    await run(process.execPath, [repoTsc, '-p', join(libDir, 'tsconfig.lib.json'), '--outDir', join(stage, 'dist')], repo, 40_000),
+    await run(process.execPath, [repoTsc, '-p', join(libDir, 'tsconfig.lib.json'), '--outDir', join(stage, 'dist')], repo, 90_000),
     'tsc -p libs/supertrees/tsconfig.lib.json',
   );
   mkdirSync(join(temp, 'pack'));
   // --ignore-scripts: prepack would build again, into libs/supertrees/dist.
-  const packed = ok(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', join(temp, 'pack')], stage, 30_000), 'npm pack');
+  const packed = ok(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', join(temp, 'pack')], stage, 60_000), 'npm pack');
   const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackReport[];
   return { tarball: join(temp, 'pack', report!.filename), integrity: report!.integrity, ms: built.ms + packed.ms };
 }
