@@ -49,16 +49,16 @@ describe.each([
     const core = JSON.parse(readFileSync(join(dir, 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8')) as { version: string };
     expect(core.version.split('.')[0]).toBe(nest);
     // Exit code 0 only if every dependency, the peers of nestjs-supertrees included, is met.
-    ok(await npm(['ls', '--all'], dir, 30_000), `npm ls in ${fixture}`);
+    ok(await npm(['ls', '--all'], dir, 60_000), `npm ls in ${fixture}`);
     const built = ok(
-      await run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, 60_000),
+      await run(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], dir, 120_000),
       `tsc in ${fixture}`,
     );
 
     const app = startApp(join(dir, 'dist', 'main.js'), { cwd: dir, env: { PORT: '0' } });
     apps.push(app);
-    const url = (await app.line(/^LISTENING /)).slice('LISTENING '.length);
-    await app.line(new RegExp(`^EVENT .*"type":"restarted".*"path":"${WORKER}"`));
+    const url = (await app.line(/^LISTENING /, 90_000)).slice('LISTENING '.length);
+    await app.line(new RegExp(`^EVENT .*"type":"restarted".*"path":"${WORKER}"`), 90_000);
 
     expect(await (await fetch(url)).text()).toBe('Hello World!');
     const tree = (await (await fetch(`${url}/tree`)).json()) as NodeSnapshot;

@@ -26,7 +26,7 @@ afterEach(async () => {
 describe('a supervisor process whose script does not call bootstrapSupervised', () => {
   it('exits during NestFactory.create without listening, and the app reports what to change in main.ts', async () => {
     app = startApp(script, { cwd: repo });
-    const failedLine = await app.line(new RegExp(`^EVENT .*"type":"failed".*"path":"${SUPERVISOR}"`), 30_000);
+    const failedLine = await app.line(new RegExp(`^EVENT .*"type":"failed".*"path":"${SUPERVISOR}"`), 60_000);
     const failed = JSON.parse(failedLine.slice(6)) as FailedEvent;
     expect(failed.phase).toBe('process');
     expect(failed.error.message).toBe(MESSAGES.unsupervisedBoot(SUPERVISOR, script));
@@ -53,7 +53,7 @@ describe('a supervisor process whose script does not call bootstrapSupervised', 
     const exit = await app.exited;
     expect(exit.signal ?? exit.code).toBe('SIGTERM');
     expect(printedEvents(app.output).some((e) => e.type === 'stopped' && e.path === 'root')).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("a supervisor process's output", () => {
@@ -73,12 +73,12 @@ describe("a supervisor process's output", () => {
     expect(fromSupervisor.filter((l) => /NestFactory|InstanceLoader/.test(l))).toEqual([]);
     expect(fromSupervisor.some((l) => /chatty log line/.test(l))).toBe(true);
     expect(fromSupervisor.some((l) => /chatty warn line/.test(l))).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   it("prints Nest's boot log with bootstrapSupervised's bootLog: true", async () => {
     const { fromSupervisor } = await supervisorLines({ BOOT_LOG: '1' });
     expect(fromSupervisor.some((l) => /NestFactory.*Starting Nest application/.test(l))).toBe(true);
     expect(fromSupervisor.some((l) => /InstanceLoader.*dependencies initialized/.test(l))).toBe(true);
     expect(fromSupervisor.some((l) => /chatty log line/.test(l))).toBe(true);
-  }, 30_000);
+  }, 90_000);
 });

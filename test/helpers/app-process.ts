@@ -37,7 +37,7 @@ export function startApp(script: string, options: { cwd: string; env?: Record<st
       resolve({ code, signal });
     }),
   );
-  const line = (pattern: RegExp, timeoutMs = 30_000) =>
+  const line = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
         const found = output.find((l) => pattern.test(l));
