@@ -41,5 +41,5 @@ export {
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
-export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
+export { EXIT_ESCALATED, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
 export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

@@ -14,6 +14,7 @@ import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { ForkedEventSink } from './forked.event-sink.js';
 import { EventOutbox } from './forked.outbox.js';
 import { warmUpNest } from './nest.warm-up.js';
+import { markSupervisorBoot } from './unsupervised-boot.check.js';
 
 /** How long a process whose parent died gives its workers to stop before it exits anyway. */
 const ORPHAN_GRACE_MS = 500;
@@ -27,6 +28,7 @@ type StartMessage = Extract<DownMessage, { t: 'start' }>;
  * to crash the process: its parent sees the death and applies the restart policy.
  */
 export function runSupervisorProcess(appModule: Type<unknown>, contextOptions: NestApplicationContextOptions = {}): Promise<void> {
+  markSupervisorBoot();
   return new ForkedSupervisorRunner(appModule, contextOptions).run();
 }
 

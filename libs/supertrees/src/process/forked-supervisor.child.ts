@@ -6,6 +6,7 @@ import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
 import type { ForkedChildFactory } from '../runtime/tree.host.js';
 import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
+import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { checkEvent, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
@@ -169,11 +170,15 @@ class ProcessRun {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const { node } = this.child;
+    const { node, options } = this.child;
     const pid = this.spare.proc.pid;
     this.cancelStartTimer();
     this.stopWatchdog();
-    const error = this.cause ?? new SupervisorProcessError(MESSAGES.processExited(node.path, code, signal), node.path, { pid, code, signal });
+    const message =
+      code === EXIT_NOT_BOOTSTRAPPED
+        ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')
+        : MESSAGES.processExited(node.path, code, signal);
+    const error = this.cause ?? new SupervisorProcessError(message, node.path, { pid, code, signal });
     if (!this.running) this.reject(error);
     else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
   }
