@@ -15,6 +15,7 @@ export type {
   RestartPolicy,
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
+  StartMode,
   SupervisionStrategy,
   SupervisorOptions,
   WorkerOptions,
@@ -25,6 +26,7 @@ export { ofType, ofPath } from './events/event.operators.js';
 export { EVENT_TYPES } from './events/supervision.events.js';
 export type * from './events/supervision.events.js';
 export type { NodeSnapshot, NodeState } from './events/snapshot.js';
+export type { SupervisorProcessReport, SupervisorProcessStatus } from './process/process.vitals.js';
 export { WorkerStopRequest } from './runtime/worker.child.js';
 
 export {

@@ -13,6 +13,7 @@ import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervisio
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { ForkedEventSink } from './forked.event-sink.js';
 import { EventOutbox } from './forked.outbox.js';
+import { VitalSigns } from './forked.vital-signs.js';
 import { warmUpNest } from './nest.warm-up.js';
 
 /** How long a process whose parent died gives its workers to stop before it exits anyway. */
@@ -45,10 +46,17 @@ class ForkedSupervisorRunner {
 
   async run(): Promise<void> {
     const start = await this.handshake();
-    const heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), start.heartbeatIntervalMs);
+    // Each heartbeat says how this process and those below it are doing (memory, event-loop delay).
+    const signs = new VitalSigns();
+    let below: ProcessHosting | undefined;
+    const heartbeat = setInterval(
+      () => this.send({ t: 'heartbeat', processes: [signs.measure(start.path), ...(below?.vitals.list() ?? [])] }),
+      start.heartbeatIntervalMs,
+    );
     heartbeat.unref();
     try {
       const { tree, hosting } = await this.boot();
+      below = hosting;
       const node = findNode(tree.root, start.path);
       if (!node || node.kind !== 'supervisor') {
         throw new Error(`this app has no supervisor at ${start.path}; the parent and this process run different code`);

@@ -4,6 +4,7 @@ import type {
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
+  StartMode,
   SupervisionStrategy,
 } from '../interfaces/options.interface.js';
 
@@ -25,6 +26,7 @@ export const DEFAULTS = {
   isolation: 'process' as Isolation,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
+  start: 'blocking' as StartMode,
   logging: true,
   process: {
     heartbeatIntervalMs: 500,
@@ -54,6 +56,7 @@ export interface ResolvedModuleOptions {
   defaultIsolation: Isolation;
   process: ResolvedProcessOptions;
   autoStart: boolean;
+  start: StartMode;
   logging: boolean;
 }
 
@@ -69,6 +72,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     onTreeFailure: options.onTreeFailure ?? DEFAULTS.onTreeFailure,
     defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
+    start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
     process: {
       ...DEFAULTS.process,
