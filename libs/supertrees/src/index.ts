@@ -6,6 +6,12 @@ export { isSupervisorProcess } from './process/process.role.js';
 
 export { Worker, type WorkerMetadata } from './decorators/worker.decorator.js';
 export { Supervisor, type SupervisorMetadata } from './decorators/supervisor.decorator.js';
+export {
+  OnSupervisionEvent,
+  type OnSupervisionEventOptions,
+  type SupervisionEventHandlerMetadata,
+  type SupervisionEventOf,
+} from './events/on-supervision-event.decorator.js';
 
 export type {
   BackoffOptions,
@@ -33,6 +39,7 @@ export {
   DuplicateChildError,
   DuplicatePathError,
   InvalidChildError,
+  InvalidEventHandlerError,
   InvalidOptionError,
   InvalidScopeError,
   InvalidWorkerError,

@@ -7,6 +7,7 @@ import { MainEventSink } from './events/main.event-sink.js';
 import { SnapshotStore } from './events/snapshot.js';
 import { ProcessHosting } from './process/process.hosting.js';
 import { ConfigurableModuleClass } from './shared/supervision.module-definition.js';
+import { SupervisionEventHandlers } from './supervision.event-handlers.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { SupervisionService } from './supervision.service.js';
 
@@ -26,6 +27,7 @@ import { SupervisionService } from './supervision.service.js';
     ProcessHosting,
     SupervisionOrchestrator,
     SupervisionService,
+    SupervisionEventHandlers,
   ],
   exports: [SupervisionService],
 })

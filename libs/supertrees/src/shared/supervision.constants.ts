@@ -10,3 +10,4 @@ export const WARM_UP_ENV = 'NESTJS_SUPERTREES_WARM_UP';
 export const EXIT_ESCALATED = 70;
 /** Exit code of a supervisor process whose parent went away. */
 export const EXIT_ORPHANED = 71;
+export const EVENT_HANDLER_METADATA = 'supertrees:event-handler';

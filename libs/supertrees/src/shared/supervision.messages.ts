@@ -34,6 +34,14 @@ export const MESSAGES = {
     `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
   noEntry: () =>
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
+  handlerUnknownType: (handler: string, type: string) =>
+    `${handler}: @OnSupervisionEvent() names an unknown event type ${JSON.stringify(type)}; use one of EVENT_TYPES or '*'`,
+  handlerBadPath: (handler: string, path: string) =>
+    `${handler}: @OnSupervisionEvent() names path ${path}, which is not a node of the supervision tree`,
+  handlerScoped: (handler: string, scope: string) =>
+    `${handler}: a ${scope}-scoped provider cannot have @OnSupervisionEvent() handlers; events go to singletons (Scope.DEFAULT)`,
+  handlerFailed: (handler: string, type: string, path: string, message: string) =>
+    `${handler} threw on the ${type} event of ${path}: ${message}`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
 } as const;
