@@ -253,7 +253,11 @@ describe('the npm package nestjs-supertrees', () => {
     const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
-    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS].sort());
+    const optional = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+    const peers = Object.keys(manifest.peerDependencies as Record<string, string>);
+    expect(peers.filter((name) => !optional[name]?.optional).sort()).toEqual([...PEERS].sort());
+    // The integrations' libraries are optional peers, each loaded only by its own entry point.
+    expect(peers.filter((name) => optional[name]?.optional).sort()).toEqual(['@nestjs/terminus', '@opentelemetry/api', 'prom-client']);
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {
@@ -266,6 +270,7 @@ describe('the npm package nestjs-supertrees', () => {
       license: string;
       engines: Record<string, string>;
       peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
     const dependencies = { ...pinned, 'nestjs-supertrees': `file:../pack/${posix.basename(tarball)}` };
     writeFileSync(
@@ -289,6 +294,7 @@ describe('the npm package nestjs-supertrees', () => {
             license: pkg.license,
             engines: pkg.engines,
             peerDependencies: pkg.peerDependencies,
+            peerDependenciesMeta: pkg.peerDependenciesMeta,
           },
         },
       }),
