@@ -1,6 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { HealthModuleClass } from './supervision-health.options.js';
+import { HealthModuleClass, type SupervisionHealthOptions } from './supervision-health.options.js';
 import { SupervisionHealthIndicator } from './supervision-health.indicator.js';
 
 /**
@@ -12,4 +12,9 @@ import { SupervisionHealthIndicator } from './supervision-health.indicator.js';
   providers: [HealthIndicatorService, SupervisionHealthIndicator],
   exports: [SupervisionHealthIndicator],
 })
-export class SupervisionHealthModule extends HealthModuleClass {}
+export class SupervisionHealthModule extends HealthModuleClass {
+  /** Every option has a default, so `forRoot()` alone will do. */
+  static override forRoot(options: SupervisionHealthOptions = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}
