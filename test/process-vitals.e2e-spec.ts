@@ -25,7 +25,6 @@ describe('SupervisionService.processes()', () => {
     cleanup.add(() => moduleRef.close());
     await moduleRef.init();
     const service = moduleRef.get(SupervisionService);
-    expect(service.processes().length).toBeGreaterThan(0);
 
     // Three levels: Level1 reports its own figures; Level2's and Level3's come up through it.
     await eventually(() => service.processes().filter((p) => p.rssBytes !== undefined).length === 3, 'three processes with figures', 20_000);

@@ -107,6 +107,10 @@ describe('SupervisionPrometheusModule', () => {
 
   it('refuses bad options with a typed error', async () => {
     await expect(boot(supervision(), { prefix: 'has space' })).rejects.toThrow(InvalidOptionError);
+    await expect(boot(supervision(), { prefix: '9lives_' })).rejects.toThrow('option "prefix" must be a string matching');
+    await expect(boot(supervision(), { regsitry: new Registry() } as SupervisionPrometheusOptions)).rejects.toThrow(
+      'SupervisionPrometheusModule.forRoot: option "regsitry" is not an option (known: registry, prefix, backoffBuckets)',
+    );
     await expect(boot(supervision(), { backoffBuckets: [1, 0.5] })).rejects.toThrow(
       'SupervisionPrometheusModule.forRoot: option "backoffBuckets" must be a non-empty array of increasing positive numbers (seconds)',
     );

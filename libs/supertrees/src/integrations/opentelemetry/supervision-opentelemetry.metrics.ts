@@ -26,18 +26,18 @@ const PROCESS_GAUGES: Record<ProcessMetric, { name: string; description: string;
  */
 @Injectable()
 export class SupervisionOpenTelemetryMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly options: ResolvedOpenTelemetryOptions;
+  private options?: ResolvedOpenTelemetryOptions;
   private subscription?: Subscription;
   private observe?: { callback: BatchObservableCallback; gauges: ObservableGauge[] };
 
   constructor(
     private readonly supervision: SupervisionService,
-    @Inject(SUPERVISION_OPENTELEMETRY_OPTIONS) options: SupervisionOpenTelemetryOptions,
-  ) {
-    this.options = resolveOpenTelemetryOptions(options);
-  }
+    @Inject(SUPERVISION_OPENTELEMETRY_OPTIONS) private readonly rawOptions: SupervisionOpenTelemetryOptions,
+  ) {}
 
   onModuleInit(): void {
+    // Checked here, so bad options fail app.init() before the tree starts.
+    this.options = resolveOpenTelemetryOptions(this.rawOptions);
     const { meter, prefix, backoffBuckets } = this.options;
     const supervision = this.supervision;
     const restarts = meter.createCounter(`${prefix}restarts`, { description: 'Restarts of each node of the supervision tree', unit: '{restart}' });
@@ -73,7 +73,7 @@ export class SupervisionOpenTelemetryMetrics implements OnModuleInit, OnApplicat
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
-    if (this.observe) this.options.meter.removeBatchObservableCallback(this.observe.callback, this.observe.gauges);
+    if (this.observe) this.options!.meter.removeBatchObservableCallback(this.observe.callback, this.observe.gauges);
     this.observe = undefined;
   }
 }

@@ -26,7 +26,7 @@ export interface ResolvedOpenTelemetryOptions {
 }
 
 export function resolveOpenTelemetryOptions(options: SupervisionOpenTelemetryOptions = {}): ResolvedOpenTelemetryOptions {
-  checkMetricsOptions('SupervisionOpenTelemetryModule.forRoot', options, ['meter', 'prefix', 'backoffBuckets', 'isGlobal'], /^([a-zA-Z][\w.\-/]*)?$/);
+  checkMetricsOptions('SupervisionOpenTelemetryModule.forRoot', options, ['meter', 'prefix', 'backoffBuckets'], /^([a-zA-Z][\w.\-/]*)?$/);
   return {
     meter: options.meter ?? metrics.getMeter(OPENTELEMETRY_DEFAULTS.meterName),
     prefix: options.prefix ?? OPENTELEMETRY_DEFAULTS.prefix,

@@ -26,18 +26,18 @@ const PROCESS_GAUGES: Record<ProcessMetric, { name: string; help: string }> = {
  */
 @Injectable()
 export class SupervisionPrometheusMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly options: ResolvedPrometheusOptions;
+  private options?: ResolvedPrometheusOptions;
   private readonly metrics: Metric[] = [];
   private subscription?: Subscription;
 
   constructor(
     private readonly supervision: SupervisionService,
-    @Inject(SUPERVISION_PROMETHEUS_OPTIONS) options: SupervisionPrometheusOptions,
-  ) {
-    this.options = resolvePrometheusOptions(options);
-  }
+    @Inject(SUPERVISION_PROMETHEUS_OPTIONS) private readonly rawOptions: SupervisionPrometheusOptions,
+  ) {}
 
   onModuleInit(): void {
+    // Checked here, so bad options fail app.init() before the tree starts.
+    this.options = resolvePrometheusOptions(this.rawOptions);
     const { prefix, registry, backoffBuckets } = this.options;
     const registers = [registry];
     const supervision = this.supervision;
@@ -90,6 +90,6 @@ export class SupervisionPrometheusMetrics implements OnModuleInit, OnApplication
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
-    for (const metric of this.metrics.splice(0)) this.options.registry.removeSingleMetric((metric as unknown as { name: string }).name);
+    for (const metric of this.metrics.splice(0)) this.options!.registry.removeSingleMetric((metric as unknown as { name: string }).name);
   }
 }

@@ -25,7 +25,7 @@ export interface ResolvedPrometheusOptions {
 }
 
 export function resolvePrometheusOptions(options: SupervisionPrometheusOptions = {}): ResolvedPrometheusOptions {
-  checkMetricsOptions('SupervisionPrometheusModule.forRoot', options, ['registry', 'prefix', 'backoffBuckets', 'isGlobal'], /^[a-zA-Z_:]?[a-zA-Z0-9_:]*$/);
+  checkMetricsOptions('SupervisionPrometheusModule.forRoot', options, ['registry', 'prefix', 'backoffBuckets'], /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/);
   return {
     registry: options.registry ?? register,
     prefix: options.prefix ?? PROMETHEUS_DEFAULTS.prefix,

@@ -13,19 +13,19 @@ import { isAlive, isReady, TreeHealthTracker, type TreeHealth } from './tree-hea
  */
 @Injectable()
 export class SupervisionHealthIndicator implements OnModuleInit, OnApplicationShutdown {
-  private readonly options: ResolvedHealthOptions;
+  private options?: ResolvedHealthOptions;
   private readonly tracker = new TreeHealthTracker();
   private subscription?: Subscription;
 
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly supervision: SupervisionService,
-    @Inject(SUPERVISION_HEALTH_OPTIONS) options: SupervisionHealthOptions,
-  ) {
-    this.options = resolveHealthOptions(options);
-  }
+    @Inject(SUPERVISION_HEALTH_OPTIONS) private readonly rawOptions: SupervisionHealthOptions,
+  ) {}
 
   onModuleInit(): void {
+    // Checked here, so bad options fail app.init() before the tree starts.
+    this.options = resolveHealthOptions(this.rawOptions);
     // Before the tree starts (it starts after every other module's bootstrap), so nothing is missed.
     this.subscription = this.supervision.events$.subscribe((event) => this.tracker.apply(event));
   }
@@ -48,12 +48,16 @@ export class SupervisionHealthIndicator implements OnModuleInit, OnApplicationSh
 
   /** The assessment behind both checks. */
   health(): TreeHealth {
-    const assessed = this.tracker.assess(this.supervision.snapshot(), this.supervision.processes(), this.options);
+    const assessed = this.tracker.assess(this.supervision.snapshot(), this.supervision.processes(), this.resolved());
     return { ...assessed, tree: this.supervision.status };
   }
 
+  private resolved(): ResolvedHealthOptions {
+    return (this.options ??= resolveHealthOptions(this.rawOptions));
+  }
+
   private result<Key extends string>(key: Key | undefined, up: boolean, health: TreeHealth): HealthIndicatorResult<Key> {
-    const session = this.indicators.check((key ?? this.options.key) as Key);
+    const session = this.indicators.check((key ?? this.resolved().key) as Key);
     const details = { ...health };
     return (up ? session.up(details) : session.down(details)) as HealthIndicatorResult<Key>;
   }

@@ -29,7 +29,7 @@ export type ResolvedHealthOptions = Required<SupervisionHealthOptions>;
 /** Checks and completes the options once, in the one provider that uses them. */
 export function resolveHealthOptions(options: SupervisionHealthOptions = {}): ResolvedHealthOptions {
   const owner = 'SupervisionHealthModule.forRoot';
-  const allowed = ['key', 'stuckInBackoffMs', 'maxMissedHeartbeats', 'isGlobal'];
+  const allowed = ['key', 'stuckInBackoffMs', 'maxMissedHeartbeats'];
   for (const name of Object.keys(options)) {
     if (!allowed.includes(name)) throw new InvalidOptionError(owner, name, `is not an option (known: ${allowed.join(', ')})`);
   }
