@@ -46,17 +46,19 @@ class ForkedSupervisorRunner {
 
   async run(): Promise<void> {
     const start = await this.handshake();
-    // Each heartbeat says how this process and those below it are doing (memory, event-loop delay).
-    const signs = new VitalSigns();
-    let below: ProcessHosting | undefined;
+    // From `started` on, each heartbeat also says how this process and those below it are doing
+    // (memory, event-loop delay); the boot, which blocks the loop by design, is not measured.
+    let vitals: { signs: VitalSigns; below: ProcessHosting } | undefined;
     const heartbeat = setInterval(
-      () => this.send({ t: 'heartbeat', processes: [signs.measure(start.path), ...(below?.vitals.list() ?? [])] }),
+      () =>
+        this.send(
+          vitals ? { t: 'heartbeat', processes: [vitals.signs.measure(start.path), ...vitals.below.vitals.list()] } : { t: 'heartbeat' },
+        ),
       start.heartbeatIntervalMs,
     );
     heartbeat.unref();
     try {
       const { tree, hosting } = await this.boot();
-      below = hosting;
       const node = findNode(tree.root, start.path);
       if (!node || node.kind !== 'supervisor') {
         throw new Error(`this app has no supervisor at ${start.path}; the parent and this process run different code`);
@@ -65,7 +67,10 @@ class ForkedSupervisorRunner {
       if (!this.exiting) await this.runtime.start();
       // The subtree's own events go first, so the parent reports this supervisor started after its children.
       await this.outbox!.flush();
-      if (!this.exiting) this.send({ t: 'started', pid: process.pid });
+      if (!this.exiting) {
+        this.send({ t: 'started', pid: process.pid });
+        vitals = { signs: new VitalSigns(), below: hosting };
+      }
     } catch (error) {
       this.log.error(`could not start supervisor ${start.path}`, (error as Error)?.stack);
       await this.sendAndWait({ t: 'fatal', error: toErrorInfo(error) });

@@ -12,7 +12,7 @@ export interface SupervisorProcessReport {
   readonly rssBytes?: number;
   readonly heapUsedBytes?: number;
   readonly heapTotalBytes?: number;
-  /** Event-loop delay since its previous heartbeat (mean and max, ms, beyond the 10 ms sampling period). */
+  /** Event-loop delay since its previous heartbeat (mean and max, ms, beyond the 20 ms sampling period). */
   readonly eventLoopDelayMeanMs?: number;
   readonly eventLoopDelayMaxMs?: number;
 }
