@@ -50,7 +50,7 @@ export class SupervisionService {
   /**
    * Where the tree as a whole is: the root's state. `'running'` once its start sequence is done,
    * `'stopping'` from the first step of a stop (before any child stops), `'failed'` after the root
-   * gave up; `'idle'` before the start (for instance during a `start: 'background'` boot).
+   * gave up; `'idle'` before the start (with `autoStart: false`, or before bootstrap).
    */
   get status(): NodeState {
     try {
