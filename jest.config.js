@@ -7,6 +7,9 @@ export default {
   moduleNameMapper: {
     '^#supertrees$': '<rootDir>/libs/supertrees/src/index.ts',
     '^#supertrees/testing$': '<rootDir>/libs/supertrees/src/testing/index.ts',
+    '^#supertrees/terminus$': '<rootDir>/libs/supertrees/src/integrations/terminus/index.ts',
+    '^#supertrees/prometheus$': '<rootDir>/libs/supertrees/src/integrations/prometheus/index.ts',
+    '^#supertrees/opentelemetry$': '<rootDir>/libs/supertrees/src/integrations/opentelemetry/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],

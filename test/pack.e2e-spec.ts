@@ -18,7 +18,8 @@ import { killAllRuns, libDir, npm, ok, packLibrary, repo, repoTsc as tsc, run } 
 
 const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] as const;
 /** Peers only the testing kit (`nestjs-supertrees/testing`) needs. */
-const OPTIONAL_PEERS = ['@nestjs/testing'] as const;
+// @nestjs/testing for the testing kit; the integrations' libraries, each loaded only by its own entry point.
+const OPTIONAL_PEERS = ['@nestjs/testing', '@nestjs/terminus', 'prom-client', '@opentelemetry/api'] as const;
 
 interface LockEntry {
   version?: string;
@@ -126,7 +127,6 @@ await app.close();
 // No process.exit(): the process must end by itself once the application is closed.
 `;
 
-<<<<<<< HEAD
 /** The testing kit from the package's subpath export, on the same tree. */
 const KIT_TS = `
 import 'reflect-metadata';
@@ -158,50 +158,6 @@ interface PackReport {
   integrity: string;
 }
 
-=======
->>>>>>> compat
-let temp = '';
-let tarball = '';
-let tarballIntegrity = '';
-let packMs = 0;
-
-beforeAll(async () => {
-  temp = mkdtempSync(join(tmpdir(), 'supertrees-pack-'));
-  ({ tarball, integrity: tarballIntegrity, ms: packMs } = await packLibrary(temp));
-}, 180_000);
-
-afterAll(() => {
-<<<<<<< HEAD
-  // killGroup() deletes from the set: iterate over a copy.
-  for (const pid of Array.from(running)) killGroup(pid);
-=======
-  killAllRuns();
->>>>>>> compat
-  if (temp) rmSync(temp, { recursive: true, force: true });
-});
-
-describe('the npm package nestjs-supertrees', () => {
-  it('holds the built JavaScript and declarations, a README and a LICENSE, and nothing else', async () => {
-    const listing = ok(await run('tar', ['-tzf', tarball], temp, 30_000), 'tar -tzf');
-    const files = listing.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((f) => posix.relative('package', f))
-      .sort();
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
-    const unexpected = files.filter(
-      (f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+(?<!\.d)\.js$/.test(f) && !/^dist\/.+\.d\.ts$/.test(f),
-    );
-    expect(unexpected).toEqual([]);
-    expect(files.filter((f) => /spec|\.map$|^(src|test)\//.test(f))).toEqual([]);
-    // Every module of the source tree is there, compiled, with its declarations.
-    expect(files.filter((f) => f.endsWith('.js')).length).toBe(files.filter((f) => f.endsWith('.d.ts')).length);
-
-    const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest.dependencies).toBeUndefined();
-    expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
-    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
-    expect(Object.keys(manifest.peerDependenciesMeta as Record<string, { optional: boolean }>)).toEqual([...OPTIONAL_PEERS]);
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {

@@ -6,7 +6,20 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 /** `.` is the root folder: the Nest module, its lifecycle, the public service and entry points. */
-type Folder = '.' | 'shared' | 'interfaces' | 'decorators' | 'errors' | 'tree' | 'events' | 'runtime' | 'discovery' | 'process' | 'forked' | 'testing';
+type Folder =
+  | '.'
+  | 'shared'
+  | 'interfaces'
+  | 'decorators'
+  | 'errors'
+  | 'tree'
+  | 'events'
+  | 'runtime'
+  | 'discovery'
+  | 'process'
+  | 'forked'
+  | 'testing'
+  | 'integrations';
 
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
@@ -23,6 +36,8 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked'],
   // The testing kit (nestjs-supertrees/testing): the public API, and the environment name that marks a supervisor process.
   testing: ['.', 'shared'],
+  // The optional integrations sit above the library and read it through its public service.
+  integrations: ['.', 'errors', 'events', 'process'],
 };
 
 function sources(dir: string): string[] {
@@ -79,6 +94,13 @@ describe('folder import rules', () => {
     };
     for (const folder of edges.keys()) visit(folder, []);
     expect(cycles).toEqual([]);
+  });
+
+  it('lets integrations/ reach the root only through SupervisionService, and nothing reach integrations/', () => {
+    const offending = all.filter(
+      ({ from, to, specifier }) => (from === 'integrations' && to === '.' && !specifier.endsWith('/supervision.service.js')) || (from !== 'integrations' && to === 'integrations'),
+    );
+    expect(offending).toEqual([]);
   });
 
   it('keeps runtime/ free of process code and the forked side free of the lifecycle', () => {

@@ -8,6 +8,7 @@ import { SnapshotStore } from './events/snapshot.js';
 import { exitIfUnsupervisedBoot } from './forked/unsupervised-boot.check.js';
 import { ProcessHosting } from './process/process.hosting.js';
 import { ConfigurableModuleClass } from './shared/supervision.module-definition.js';
+import { SupervisionEventHandlers } from './supervision.event-handlers.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { SupervisionService } from './supervision.service.js';
 
@@ -27,6 +28,7 @@ import { SupervisionService } from './supervision.service.js';
     ProcessHosting,
     SupervisionOrchestrator,
     SupervisionService,
+    SupervisionEventHandlers,
   ],
   exports: [SupervisionService],
 })

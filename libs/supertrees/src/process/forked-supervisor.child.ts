@@ -9,12 +9,13 @@ import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
 import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import { checkEvent, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { checkEvent, checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
+import type { ProcessVitalsBoard } from './process.vitals.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
-export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool): ForkedChildFactory {
-  return (node, host) => new ForkedSupervisorChild(node, host, options, pool);
+export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool, vitals: ProcessVitalsBoard): ForkedChildFactory {
+  return (node, host) => new ForkedSupervisorChild(node, host, options, pool, vitals);
 }
 
 /**
@@ -32,6 +33,7 @@ export class ForkedSupervisorChild implements SupervisedChild {
     readonly host: RuntimeHost,
     readonly options: ResolvedProcessOptions,
     private readonly pool: ProcessPool,
+    readonly vitals: ProcessVitalsBoard,
   ) {}
 
   start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
@@ -103,6 +105,7 @@ class ProcessRun {
   private lastHeard: number;
   private readonly cancelStartTimer: () => void;
   private stopWatchdog: () => void = () => undefined;
+  private unwatch: () => void = () => undefined;
 
   constructor(
     private readonly child: ForkedSupervisorChild,
@@ -145,6 +148,7 @@ class ProcessRun {
         this.running = true;
         this.cancelStartTimer();
         this.stopWatchdog = this.watchHeartbeat();
+        this.unwatch = child.vitals.watch(child.node.path, spare.proc.pid ?? -1, () => child.host.clock.now() - this.lastHeard);
         this.resolve({ processPid: spare.proc.pid });
         break;
       case 'events': {
@@ -164,8 +168,13 @@ class ProcessRun {
       case 'fatal':
         this.cause = errorFromInfo(message.error);
         break;
-      case 'heartbeat':
+      case 'heartbeat': {
+        if (!message.processes) break;
+        const problem = checkProcessReports(message.processes, child.node.path);
+        if (problem) child.reject(spare.proc, problem);
+        else child.vitals.heartbeat(child.node.path, message.processes);
         break;
+      }
     }
   }
 
@@ -174,6 +183,7 @@ class ProcessRun {
     const pid = this.spare.proc.pid;
     this.cancelStartTimer();
     this.stopWatchdog();
+    this.unwatch();
     const message =
       code === EXIT_NOT_BOOTSTRAPPED
         ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')

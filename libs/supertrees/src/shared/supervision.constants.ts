@@ -15,3 +15,4 @@ export const EXIT_ORPHANED = 71;
  * `bootstrapSupervised` (it booted the app itself, as `nest new`'s main.ts does).
  */
 export const EXIT_NOT_BOOTSTRAPPED = 72;
+export const EVENT_HANDLER_METADATA = 'supertrees:event-handler';

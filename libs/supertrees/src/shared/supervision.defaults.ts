@@ -4,6 +4,7 @@ import type {
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
+  StartMode,
   SupervisionStrategy,
 } from '../interfaces/options.interface.js';
 
@@ -25,6 +26,7 @@ export const DEFAULTS = {
   isolation: 'process' as Isolation,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
+  start: 'blocking' as StartMode,
   logging: true,
   process: {
     heartbeatIntervalMs: 500,
@@ -55,6 +57,7 @@ export interface ResolvedModuleOptions {
   forceIsolation?: Isolation;
   process: ResolvedProcessOptions;
   autoStart: boolean;
+  start: StartMode;
   logging: boolean;
 }
 
@@ -71,6 +74,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
     forceIsolation: options.forceIsolation,
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
+    start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
     process: {
       ...DEFAULTS.process,

@@ -44,6 +44,14 @@ export const MESSAGES = {
     `supervisor process ${path} exited at once: its script ${entry} booted the app itself instead of calling bootstrapSupervised(); ${MAIN_TS_FIX}`,
   unsupervisedBootHere: (entry: string) =>
     `this process was forked as a supervisor process, but its script ${entry} booted the app itself instead of calling bootstrapSupervised(); exiting before anything starts or listens. Fix: ${MAIN_TS_FIX}`,
+  handlerUnknownType: (handler: string, type: string) =>
+    `${handler}: @OnSupervisionEvent() names an unknown event type ${JSON.stringify(type)}; use one of EVENT_TYPES or '*'`,
+  handlerBadPath: (handler: string, path: string) =>
+    `${handler}: @OnSupervisionEvent() names path ${path}, which is not a node of the supervision tree`,
+  handlerScoped: (handler: string, scope: string) =>
+    `${handler}: a ${scope}-scoped provider cannot have @OnSupervisionEvent() handlers; events go to singletons (Scope.DEFAULT)`,
+  handlerFailed: (handler: string, type: string, path: string, message: string) =>
+    `${handler} threw on the ${type} event of ${path}: ${message}`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
 } as const;
