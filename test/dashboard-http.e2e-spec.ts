@@ -1,0 +1,177 @@
+// The dashboard over plain HTTP (no browser): mounting, the guard on every route, refusals, and
+// the options' checks. The browser tests are in dashboard.e2e-spec.ts.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { InvalidOptionError, SupervisionService } from '../libs/supertrees/src/index.js';
+import {
+  DASHBOARD_ACTION_HEADER,
+  DASHBOARD_MESSAGES,
+  SupervisionDashboardModule,
+  type SupervisionDashboardOptions,
+} from '../libs/supertrees/src/dashboard/index.js';
+import { DASHBOARD_JS } from '../libs/supertrees/src/dashboard/dashboard.assets.js';
+import { KEY, KEY_HEADER, startDashboardApp, type DashboardApp } from './helpers/dashboard-app.js';
+
+const withKey = { [KEY_HEADER]: KEY };
+const ROUTES = ['ops/tree/', 'ops/tree', 'ops/tree/assets/dashboard.js', 'ops/tree/assets/dashboard.css', 'ops/tree/stream'];
+/** Whether this version of the library has per-node control (issue 11); the dashboard asks the same. */
+const actionsSupported =
+  typeof (SupervisionService.prototype as unknown as Record<string, unknown>)['restartChild'] === 'function' &&
+  typeof (SupervisionService.prototype as unknown as Record<string, unknown>)['terminateChild'] === 'function';
+
+/** Reads an SSE response until `count` messages have arrived, then cancels it. */
+async function readMessages(response: Response, count: number): Promise<{ event: string; data: unknown }[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const messages: { event: string; data: unknown }[] = [];
+  let buffer = '';
+  try {
+    while (messages.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6))
+          .join('\n');
+        if (data) messages.push({ event, data: JSON.parse(data) });
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return messages;
+}
+
+describe('SupervisionDashboardModule.register() checks its options', () => {
+  const register = (options: unknown) => () => SupervisionDashboardModule.register(options as SupervisionDashboardOptions);
+
+  it('requires a guard: the dashboard is never open by default', () => {
+    expect(register({})).toThrow(InvalidOptionError);
+    expect(register({})).toThrow(`option "guard" ${DASHBOARD_MESSAGES.guardRequired()}`);
+  });
+
+  it('rejects a guard without canActivate(), an unknown option and a bad value, naming each', () => {
+    expect(register({ guard: class NotAGuard {} })).toThrow(/option "guard" must be a CanActivate class .*class NotAGuard/);
+    const guard = { canActivate: () => true };
+    expect(register({ guard, action: true })).toThrow(/option "action" is not an option/);
+    expect(register({ guard, actions: 'yes' })).toThrow(/option "actions" must be true or false \(got "yes"\)/);
+    expect(register({ guard, path: 'a?b' })).toThrow(/option "path" must be a route path/);
+    expect(register({ guard, eventLogSize: -1 })).toThrow(/option "eventLogSize" must be a whole number/);
+  });
+
+  it('never builds page content from data: the client script has no HTML parsing sink', () => {
+    expect(DASHBOARD_JS).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+  });
+});
+
+describe('the dashboard over HTTP, mounted at ops/tree behind a guard class with injected dependencies', () => {
+  let demo: DashboardApp;
+  beforeAll(async () => {
+    demo = await startDashboardApp();
+  });
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  it('refuses every route, the files and the live stream included, to a request the guard rejects', async () => {
+    for (const route of [...ROUTES, 'ops/tree/assets/nope.js']) {
+      const response = await fetch(`${demo.url}/${route}`, { redirect: 'manual' });
+      await response.body?.cancel();
+      expect({ route, status: response.status }).toEqual({ route, status: route.endsWith('nope.js') ? 404 : 403 });
+    }
+    const action = await fetch(`${demo.url}/ops/tree/actions/restart?path=root/Ops`, { method: 'POST' });
+    expect(action.status).toBe(403);
+  });
+
+  it('redirects the bare path to the path with a slash, with a relative Location that survives prefixes and proxies', async () => {
+    const response = await fetch(`${demo.url}/ops/tree`, { headers: withKey, redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('tree/');
+  });
+
+  it('serves the page, its script and its style itself, with a policy that allows nothing from elsewhere', async () => {
+    const page = await fetch(`${demo.url}/ops/tree/`, { headers: withKey });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('src="assets/dashboard.js"');
+    expect(html).not.toMatch(/https?:\/\//);
+    const js = await fetch(`${demo.url}/ops/tree/assets/dashboard.js`, { headers: withKey });
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).toBe(DASHBOARD_JS);
+    const css = await fetch(`${demo.url}/ops/tree/assets/dashboard.css`, { headers: withKey });
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await css.text()).not.toMatch(/url\(|@import/);
+  });
+
+  it('streams hello, the recent events and the tree', async () => {
+    const response = await fetch(`${demo.url}/ops/tree/stream`, { headers: withKey });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const [hello, history, snapshot] = await readMessages(response, 3);
+    expect(hello).toMatchObject({ event: 'hello', data: { actions: 'disabled' } });
+    expect(history!.event).toBe('history');
+    expect((history!.data as { type: string; path: string }[]).some((e) => e.type === 'started' && e.path === 'root/Ops/Crashy')).toBe(true);
+    expect(snapshot).toMatchObject({ event: 'snapshot', data: { tree: { path: 'root', state: 'running' } } });
+  });
+
+  it('refuses actions with 403 when they are not enabled', async () => {
+    const response = await fetch(`${demo.url}/ops/tree/actions/restart?path=root/Ops/Steady`, {
+      method: 'POST',
+      headers: { ...withKey, [DASHBOARD_ACTION_HEADER]: '1' },
+    });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { message: string }).message).toBe(DASHBOARD_MESSAGES.actionsDisabled());
+  });
+});
+
+describe('the dashboard with actions enabled, at the root path, behind a guard instance', () => {
+  let demo: DashboardApp;
+  beforeAll(async () => {
+    demo = await startDashboardApp({ path: '/', actions: true, guard: { canActivate: () => true } });
+  });
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  const post = (action: string, path: string, headers: Record<string, string> = { [DASHBOARD_ACTION_HEADER]: '1' }) =>
+    fetch(`${demo.url}/actions/${action}?path=${encodeURIComponent(path)}`, { method: 'POST', headers });
+
+  it('serves the page at the root', async () => {
+    const page = await fetch(`${demo.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>Supervision tree</title>');
+  });
+
+  it('refuses an action without its header, which a cross-site form cannot send', async () => {
+    const response = await post('restart', 'root/Ops/Steady', {});
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { message: string }).message).toBe(DASHBOARD_MESSAGES.actionHeaderMissing(DASHBOARD_ACTION_HEADER));
+  });
+
+  it(
+    actionsSupported
+      ? 'acts through SupervisionService: 404 for an unknown node, 200 for a known one'
+      : 'answers 501 "not supported by this version" while SupervisionService has no per-node control',
+    async () => {
+      const hello = (await readMessages(await fetch(`${demo.url}/stream`), 1))[0]!;
+      if (!actionsSupported) {
+        expect(hello.data).toMatchObject({ actions: 'unsupported' });
+        const response = await post('restart', 'root/Ops/Steady');
+        expect(response.status).toBe(501);
+        expect(((await response.json()) as { message: string }).message).toBe(DASHBOARD_MESSAGES.actionsUnsupported());
+        return;
+      }
+      expect(hello.data).toMatchObject({ actions: 'enabled' });
+      expect((await post('restart', 'root/Nope')).status).toBe(404);
+      const restarted = demo.recorder.waitFor((e) => e.type === 'restarted' && e.path === 'root/Ops/Steady');
+      expect((await post('restart', 'root/Ops/Steady')).status).toBe(200);
+      await restarted;
+    },
+  );
+});
