@@ -156,7 +156,7 @@ describe('the dashboard with actions enabled, at the root path, behind a guard i
 
   it(
     actionsSupported
-      ? 'acts through SupervisionService: 404 for an unknown node, 200 for a known one'
+      ? 'acts through SupervisionService: 404 for an unknown node; terminate, then restart, a known one'
       : 'answers 501 "not supported by this version" while SupervisionService has no per-node control',
     async () => {
       const hello = (await readMessages(await fetch(`${demo.url}/stream`), 1))[0]!;
@@ -169,9 +169,13 @@ describe('the dashboard with actions enabled, at the root path, behind a guard i
       }
       expect(hello.data).toMatchObject({ actions: 'enabled' });
       expect((await post('restart', 'root/Nope')).status).toBe(404);
-      const restarted = demo.recorder.waitFor((e) => e.type === 'restarted' && e.path === 'root/Ops/Steady');
+      const startedBefore = demo.recorder.of('started', 'root/Ops/Steady').length;
+      const stopped = demo.recorder.waitFor((e) => e.type === 'stopped' && e.path === 'root/Ops/Steady');
+      expect((await post('terminate', 'root/Ops/Steady')).status).toBe(200);
+      await stopped;
+      const startedAgain = demo.recorder.waitFor((e) => e.type === 'started' && e.path === 'root/Ops/Steady', { count: startedBefore + 1 });
       expect((await post('restart', 'root/Ops/Steady')).status).toBe(200);
-      await restarted;
+      await startedAgain;
     },
   );
 });

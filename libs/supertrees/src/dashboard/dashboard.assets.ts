@@ -8,6 +8,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Supervision tree</title>
 <link rel="stylesheet" href="assets/dashboard.css">
 <script src="assets/dashboard.js" defer></script>
@@ -70,7 +71,7 @@ tbody tr:last-child td { border-bottom: none; }
 .pill:empty { display: none; }
 .status-live { background: var(--ok-bg); color: var(--ok); }
 .status-reconnecting { background: var(--warn-bg); color: var(--warn); }
-.status-disconnected { background: var(--bad-bg); color: var(--bad); }
+.status-disconnected, .status-stopped { background: var(--bad-bg); color: var(--bad); }
 .node { white-space: nowrap; }
 .node button.name { all: unset; cursor: pointer; font-weight: 600; }
 .node button.name:hover, .node button.name:focus-visible { text-decoration: underline; }
@@ -353,6 +354,11 @@ export const DASHBOARD_JS = String.raw`(function () {
       document.body.dataset.ready = 'true';
     });
     source.addEventListener('event', function (message) { addEvent(JSON.parse(message.data), false); });
+    source.addEventListener('closed', function () {
+      // The application is closing: a reconnect would only find it gone.
+      source.close();
+      setStatus('stopped');
+    });
   }
 
   byId('filter-type').addEventListener('change', applyFilters);

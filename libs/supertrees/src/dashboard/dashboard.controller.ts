@@ -8,6 +8,7 @@ import {
   Logger,
   NotFoundException,
   NotImplementedException,
+  ServiceUnavailableException,
   Param,
   Post,
   Query,
@@ -108,10 +109,17 @@ export class DashboardController {
   /**
    * Server-Sent Events: `hello`, then `history` (the recent events), then `snapshot` whenever the
    * tree changes (at most every `throttleMs`) and `event` for each event. All of it is read in one
-   * synchronous step, so no event falls between the history and the live part.
+   * synchronous step, so no event falls between the history and the live part. When the
+   * application closes, `closed`, and the connection is closed too.
    */
   @Sse('stream')
-  stream(): Observable<MessageEvent> {
+  stream(@Req() request: PlatformMessage, @Res({ passthrough: true }) response: PlatformMessage): Observable<MessageEvent> {
+    // A closing app answers with an error, which an EventSource does not retry.
+    if (this.log.ended) throw new ServiceUnavailableException(DASHBOARD_MESSAGES.closing());
+    const ended = defer(() => {
+      closeConnectionAfter(request, response);
+      return of<MessageEvent>({ type: 'closed', data: {} });
+    });
     return defer(() => {
       const hello: DashboardHello = { actions: this.actionsMode(), bootId: this.bootId, eventTypes: EVENT_TYPES };
       const trees = this.supervision.snapshot$.pipe(
@@ -125,7 +133,7 @@ export class DashboardController {
         { type: 'hello', data: hello },
         { type: 'history', data: this.log.recent() },
       ];
-      return concat(of(...opening), merge(trees, events));
+      return concat(of(...opening), merge(trees, events), ended);
     });
   }
 
@@ -162,6 +170,22 @@ export class DashboardController {
     if (!this.options.actions) return 'disabled';
     return this.control ? 'enabled' : 'unsupported';
   }
+}
+
+/** A request or response of Express (Node's own objects) or of Fastify (which wraps them as `raw`). */
+interface PlatformMessage {
+  raw?: PlatformMessage;
+  socket?: { end(): void } | null;
+  once?(event: 'finish', listener: () => void): unknown;
+}
+
+/**
+ * Ends the connection once the response has been sent. Otherwise the browser keeps it alive and
+ * reconnects through it, and `app.close()` waits for a connection that never goes idle.
+ */
+function closeConnectionAfter(request: PlatformMessage, response: PlatformMessage): void {
+  const socket = (request.raw ?? request).socket;
+  (response.raw ?? response).once?.('finish', () => socket?.end());
 }
 
 function find(node: NodeSnapshot, path: string): NodeSnapshot | undefined {

@@ -5,13 +5,15 @@ import { DASHBOARD_OPTIONS, type ResolvedDashboardOptions } from './dashboard.op
 
 /**
  * The most recent events, so a page that opens has some history: `events$` is hot and replays
- * nothing. A ring of `eventLogSize` entries; oldest first when read.
+ * nothing. A ring of `eventLogSize` entries; oldest first when read. Also knows when the stream
+ * has ended (the application is closing), so that no page is served a stream that ends at once.
  */
 @Injectable()
 export class DashboardEventLog implements OnModuleInit, OnModuleDestroy {
   private readonly ring: SupervisionEvent[] = [];
   private next = 0;
   private subscription?: Subscription;
+  private streamEnded = false;
 
   constructor(
     private readonly supervision: SupervisionService,
@@ -20,8 +22,17 @@ export class DashboardEventLog implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     // In a supervisor process events$ stays silent and no HTTP server exists: nothing to keep.
-    if (isSupervisorProcess() || this.options.eventLogSize === 0) return;
-    this.subscription = this.supervision.events$.subscribe((event) => this.push(event));
+    if (isSupervisorProcess()) return;
+    const keep = this.options.eventLogSize > 0;
+    this.subscription = this.supervision.events$.subscribe({
+      next: (event) => keep && this.push(event),
+      complete: () => (this.streamEnded = true),
+    });
+  }
+
+  /** True once `events$` has completed: the application is closing. */
+  get ended(): boolean {
+    return this.streamEnded;
   }
 
   onModuleDestroy(): void {

@@ -13,6 +13,7 @@ export const DASHBOARD_MESSAGES = {
     'per-node actions are not supported by this version of nestjs-supertrees (SupervisionService has no terminateChild()/restartChild())',
   actionHeaderMissing: (header: string) =>
     `an action needs the request header "${header}: 1" (a cross-site form cannot set it)`,
+  closing: () => 'the application is closing',
   pathMissing: () => 'give the node as ?path=root/...',
   unknownPath: (path: string) => `no node at ${path}`,
   rootNotActionable: (path: string) => `${path} is the root; stop or start the whole tree with SupervisionService instead`,
