@@ -77,7 +77,7 @@ tbody tr:last-child td { border-bottom: none; }
 .node button.name:hover, .node button.name:focus-visible { text-decoration: underline; }
 .kind { color: var(--muted); font-size: 12px; margin-left: 6px; }
 .tree-line { color: #c0c6cf; font-family: ui-monospace, monospace; }
-.badge { display: inline-block; border-radius: 4px; padding: 0 7px; font-size: 12px; font-weight: 600; background: var(--idle-bg); color: var(--idle); }
+.badge { display: inline-block; white-space: nowrap; border-radius: 4px; padding: 0 7px; font-size: 12px; font-weight: 600; background: var(--idle-bg); color: var(--idle); }
 .state-running, .type-started, .type-restarted { background: var(--ok-bg); color: var(--ok); }
 .state-starting, .state-stopping, .type-starting, .type-stopping, .type-restart-scheduled { background: var(--info-bg); color: var(--info); }
 .state-backoff, .type-gave-up, .type-events-dropped, .type-exited { background: var(--warn-bg); color: var(--warn); }
@@ -194,7 +194,8 @@ export const DASHBOARD_JS = String.raw`(function () {
       var r = view.rows.get(node.path);
       if (!r) { r = makeRow(node.path); view.rows.set(node.path, r); }
       r.node = node;
-      r.cells.line.textContent = entry.depth ? '\u2502 '.repeat(entry.depth - 1) + '\u2514\u2500 ' : '';
+      r.cells.line.textContent = entry.depth ? '\u2514\u2500 ' : '';
+      r.cells.node.style.paddingLeft = Math.max(0, entry.depth - 1) * 22 + 'px';
       r.cells.name.textContent = node.name;
       r.cells.kind.textContent = node.kind === 'supervisor'
         ? (node.strategy || '') + (node.isolation === 'process' ? ', own process' : '')
