@@ -7,6 +7,7 @@ import { SupervisionService } from '../libs/supertrees/src/index.js';
 import { DASHBOARD_MESSAGES } from '../libs/supertrees/src/dashboard/index.js';
 import { browserTestsEnabled, launchChromium } from './helpers/browser.js';
 import { KEY, KEY_HEADER, startDashboardApp, type DashboardApp } from './helpers/dashboard-app.js';
+import { endDemo, spawnDemo, type DemoProcess } from './helpers/demo.js';
 import { descendantsOf, eventually } from './helpers/processes.js';
 
 const enabled = browserTestsEnabled('dashboard browser tests');
@@ -158,6 +159,36 @@ describeBrowser('the dashboard in headless Chromium', () => {
       } finally {
         await demo.close();
       }
+    });
+  });
+
+  describe("the demo's dashboard, across supervisor processes", () => {
+    let demo: DemoProcess | undefined;
+    afterAll(async () => {
+      await endDemo(demo);
+    });
+
+    it('shows each supervisor process with its own pid, and follows it into a new process after a SIGKILL', async () => {
+      demo = spawnDemo();
+      const base = await demo.listening;
+      const page = await openPage(base, undefined);
+      await page.goto(`${base}/dashboard`);
+      await page.locator('body[data-ready="true"]').waitFor();
+      const ingest = row(page, 'root/IngestSupervisor');
+      await ingest.locator('td.state', { hasText: 'running' }).waitFor();
+      const pid = Number(await ingest.locator('td.pid').textContent());
+      expect(pid).not.toBe(demo.proc.pid);
+      expect(descendantsOf(demo.proc.pid!)).toContain(pid);
+      await expect(row(page, 'root/IngestSupervisor/FeedPoller').locator('td.pid').textContent()).resolves.toBe(String(pid));
+      await expect(row(page, 'root/TreeWatchdog').locator('td.pid').textContent()).resolves.toBe(String(demo.proc.pid));
+
+      expect((await fetch(`${base}/supervision/kill?path=root/IngestSupervisor`, { method: 'POST' })).status).toBe(201);
+      await ingest.locator('td.restarts', { hasText: '1' }).waitFor();
+      await ingest.locator('td.state', { hasText: 'running' }).waitFor();
+      await expect(ingest.locator('td.error').textContent()).resolves.toMatch(/^SupervisorProcessError: .*SIGKILL/);
+      const newPid = Number(await ingest.locator('td.pid').textContent());
+      expect(newPid).not.toBe(pid);
+      expect(descendantsOf(demo.proc.pid!)).toContain(newPid);
     });
   });
 
