@@ -30,7 +30,7 @@ try {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.goto(`${base}/dashboard/`);
+    await page.goto(`${base}/dashboard`);
     await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
     // Something to see: a crashed worker and a killed supervisor process, restarted in a new process.
     await fetch(`${base}/supervision/crash?path=root/NotifySupervisor/RateLimiter`, { method: 'POST' });

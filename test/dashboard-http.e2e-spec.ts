@@ -12,7 +12,7 @@ import { DASHBOARD_JS } from '../libs/supertrees/src/dashboard/dashboard.assets.
 import { KEY, KEY_HEADER, startDashboardApp, type DashboardApp } from './helpers/dashboard-app.js';
 
 const withKey = { [KEY_HEADER]: KEY };
-const ROUTES = ['ops/tree/', 'ops/tree', 'ops/tree/assets/dashboard.js', 'ops/tree/assets/dashboard.css', 'ops/tree/stream'];
+const ROUTES = ['ops/tree', 'ops/tree/assets/dashboard.js', 'ops/tree/assets/dashboard.css', 'ops/tree/stream'];
 /** Whether this version of the library has per-node control (issue 11); the dashboard asks the same. */
 const actionsSupported =
   typeof (SupervisionService.prototype as unknown as Record<string, unknown>)['restartChild'] === 'function' &&
@@ -69,10 +69,10 @@ describe('SupervisionDashboardModule.register() checks its options', () => {
   });
 });
 
-describe('the dashboard over HTTP, mounted at ops/tree behind a guard class with injected dependencies', () => {
+describe.each(['express', 'fastify'] as const)('the dashboard over HTTP on %s, mounted at ops/tree behind a guard class with injected dependencies', (platform) => {
   let demo: DashboardApp;
   beforeAll(async () => {
-    demo = await startDashboardApp();
+    demo = await startDashboardApp({}, platform);
   });
   afterAll(async () => {
     await demo?.close();
@@ -88,19 +88,25 @@ describe('the dashboard over HTTP, mounted at ops/tree behind a guard class with
     expect(action.status).toBe(403);
   });
 
-  it('redirects the bare path to the path with a slash, with a relative Location that survives prefixes and proxies', async () => {
-    const response = await fetch(`${demo.url}/ops/tree`, { headers: withKey, redirect: 'manual' });
+  it('answers the path with a trailing slash by a redirect to the page (Express) or 404 (Fastify, which tells them apart)', async () => {
+    const response = await fetch(`${demo.url}/ops/tree/`, { headers: withKey, redirect: 'manual' });
+    await response.body?.cancel();
+    if (platform === 'fastify') {
+      expect(response.status).toBe(404);
+      return;
+    }
+    // Relative, so it holds below a global prefix or a proxy that mounts the app elsewhere.
     expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toBe('tree/');
+    expect(response.headers.get('location')).toBe('../tree');
   });
 
   it('serves the page, its script and its style itself, with a policy that allows nothing from elsewhere', async () => {
-    const page = await fetch(`${demo.url}/ops/tree/`, { headers: withKey });
+    const page = await fetch(`${demo.url}/ops/tree`, { headers: withKey });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await page.text();
-    expect(html).toContain('src="assets/dashboard.js"');
+    expect(html).toContain('src="tree/assets/dashboard.js"');
     expect(html).not.toMatch(/https?:\/\//);
     const js = await fetch(`${demo.url}/ops/tree/assets/dashboard.js`, { headers: withKey });
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
@@ -118,6 +124,19 @@ describe('the dashboard over HTTP, mounted at ops/tree behind a guard class with
     expect(history!.event).toBe('history');
     expect((history!.data as { type: string; path: string }[]).some((e) => e.type === 'started' && e.path === 'root/Ops/Crashy')).toBe(true);
     expect(snapshot).toMatchObject({ event: 'snapshot', data: { tree: { path: 'root', state: 'running' } } });
+  });
+
+  it('ends an open stream with "closed" when the app closes, and app.close() does not wait for the client', async () => {
+    const app = await startDashboardApp({}, platform);
+    try {
+      const response = await fetch(`${app.url}/ops/tree/stream`, { headers: withKey, keepalive: true });
+      const reading = readMessages(response, 100);
+      await app.close();
+      const messages = await reading;
+      expect(messages.at(-1)).toEqual({ event: 'closed', data: {} });
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses actions with 403 when they are not enabled', async () => {

@@ -58,15 +58,15 @@ describeBrowser('the dashboard in headless Chromium', () => {
       await demo?.close();
     });
 
-    it('loads from the bare path, fetches nothing from elsewhere, and shows every node with state, pid and restarts', async () => {
+    it('loads (from the path with a slash too), fetches nothing from elsewhere, and shows every node with state, pid and restarts', async () => {
       const page = await openPage(demo.url);
       const foreign: string[] = [];
       page.on('request', (request) => {
         if (!request.url().startsWith(demo.url)) foreign.push(request.url());
       });
-      const response = await page.goto(`${demo.url}/ops/tree`);
+      const response = await page.goto(`${demo.url}/ops/tree/`);
       expect(response?.status()).toBe(200);
-      expect(page.url()).toBe(`${demo.url}/ops/tree/`);
+      expect(page.url()).toBe(`${demo.url}/ops/tree`);
       await page.locator('body[data-ready="true"]').waitFor();
       for (const path of ['root', 'root/Ops', 'root/Ops/Steady', 'root/Ops/Crashy']) {
         await expect(row(page, path).locator('td.state').textContent()).resolves.toBe('running');
@@ -82,7 +82,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
     it('follows a crash live: restarts, last error and the event log update; an error holding HTML is shown as text', async () => {
       const page = await openPage(demo.url);
-      await page.goto(`${demo.url}/ops/tree/`);
+      await page.goto(`${demo.url}/ops/tree`);
       await page.locator('body[data-ready="true"]').waitFor();
       const restarted = demo.recorder.waitFor((e) => e.type === 'restarted' && e.path === 'root/Ops/Crashy');
       demo.crash(XSS);
@@ -100,7 +100,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
     it('filters the event log by type and by path', async () => {
       const page = await openPage(demo.url);
-      await page.goto(`${demo.url}/ops/tree/`);
+      await page.goto(`${demo.url}/ops/tree`);
       await page.locator('#log tbody tr[data-type="failed"]').first().waitFor({ state: 'attached' });
       const visible = page.locator('#log tbody tr:not([hidden])');
       await page.selectOption('#filter-type', 'failed');
@@ -123,7 +123,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
     it('is refused by the guard: a browser without the key gets 403 and no tree', async () => {
       const page = await openPage(demo.url, 'wrong-key');
-      const response = await page.goto(`${demo.url}/ops/tree/`);
+      const response = await page.goto(`${demo.url}/ops/tree`);
       expect(response?.status()).toBe(403);
       expect(await page.locator('#tree').count()).toBe(0);
       const asset = await page.goto(`${demo.url}/ops/tree/assets/dashboard.js`);
@@ -132,9 +132,9 @@ describeBrowser('the dashboard in headless Chromium', () => {
 
     it('refuses an action with 403 even when the request is made by hand', async () => {
       const page = await openPage(demo.url);
-      await page.goto(`${demo.url}/ops/tree/`);
+      await page.goto(`${demo.url}/ops/tree`);
       const answer = await page.evaluate(async () => {
-        const response = await fetch('actions/terminate?path=root%2FOps%2FSteady', {
+        const response = await fetch('tree/actions/terminate?path=root%2FOps%2FSteady', {
           method: 'POST',
           headers: { 'x-supertrees-dashboard': '1' },
         });
@@ -150,7 +150,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
       const demo = await startDashboardApp();
       try {
         const page = await openPage(demo.url);
-        await page.goto(`${demo.url}/ops/tree/`);
+        await page.goto(`${demo.url}/ops/tree`);
         await page.locator('#status', { hasText: 'live' }).waitFor();
         // Without the connection closed, the browser would reconnect through it every 3 s and
         // app.close() would wait forever (until this test's timeout).
@@ -209,7 +209,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
         : 'shows no buttons and says actions are not supported by this version',
       async () => {
         const page = await openPage(demo.url);
-        await page.goto(`${demo.url}/ops/tree/`);
+        await page.goto(`${demo.url}/ops/tree`);
         await page.locator('body[data-ready="true"]').waitFor();
         const steady = row(page, 'root/Ops/Steady');
         if (!actionsSupported) {

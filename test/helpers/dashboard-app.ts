@@ -78,9 +78,13 @@ export interface DashboardApp {
 
 /**
  * An Express app in this process with a small in-process tree (root > Ops > Steady, Crashy) and
- * the dashboard mounted with the given options (by default at `ops/tree`, behind {@link KeyGuard}).
+ * the dashboard mounted with the given options (by default at `ops/tree`, behind {@link KeyGuard}),
+ * on Express (the default) or Fastify.
  */
-export async function startDashboardApp(options: Partial<SupervisionDashboardOptions> = {}): Promise<DashboardApp> {
+export async function startDashboardApp(
+  options: Partial<SupervisionDashboardOptions> = {},
+  platform: 'express' | 'fastify' = 'express',
+): Promise<DashboardApp> {
   @Module({
     imports: [
       SupervisionModule.forRoot({ onTreeFailure: 'keep-running', logging: false }),
@@ -90,7 +94,10 @@ export async function startDashboardApp(options: Partial<SupervisionDashboardOpt
   })
   class DashboardTestModule {}
 
-  const app = await NestFactory.create(DashboardTestModule, { logger: false });
+  const app =
+    platform === 'express'
+      ? await NestFactory.create(DashboardTestModule, { logger: false })
+      : await NestFactory.create(DashboardTestModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: false });
   const service = app.get(SupervisionService);
   const recorder = new EventRecorder(service.events$);
   await app.listen(0, '127.0.0.1');

@@ -2,7 +2,13 @@
 // copy at build time, nothing to fetch at run time (no CDN, no web font). The script builds every
 // element with createElement/textContent and never parses data as markup.
 
-export const DASHBOARD_HTML = `<!doctype html>
+/**
+ * The page. `base` is the last segment of the page's own URL plus a slash (`''` at the root), so
+ * that its links are relative and work below any global prefix, router module or proxy.
+ */
+export function dashboardHtml(base: string): string {
+  const href = escapeAttribute(base);
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -10,8 +16,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>Supervision tree</title>
-<link rel="stylesheet" href="assets/dashboard.css">
-<script src="assets/dashboard.js" defer></script>
+<link rel="stylesheet" href="${href}assets/dashboard.css">
+<script src="${href}assets/dashboard.js" defer></script>
 </head>
 <body>
 <header>
@@ -46,8 +52,13 @@ export const DASHBOARD_HTML = `<!doctype html>
 </body>
 </html>
 `;
+}
 
-export const DASHBOARD_CSS = `:root {
+function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export const DASHBOARD_CSS: string = `:root {
   --bg: #f6f7f9; --panel: #fff; --ink: #1d2330; --muted: #667085; --line: #e3e6eb;
   --ok: #107a40; --ok-bg: #e3f5ea; --warn: #a15c00; --warn-bg: #fff1db; --bad: #b42318; --bad-bg: #fde7e5;
   --idle: #475467; --idle-bg: #eef0f3; --info: #1d4ed8; --info-bg: #e5edff;
@@ -99,12 +110,15 @@ button:disabled { opacity: .5; cursor: progress; }
 #log tbody tr[hidden] { display: none; }
 `;
 
-export const DASHBOARD_JS = String.raw`(function () {
+export const DASHBOARD_JS: string = String.raw`(function () {
   'use strict';
   var ACTION_HEADER = 'x-supertrees-dashboard';
   var PROBLEMS = ['failed', 'gave-up', 'escalated', 'tree-failed', 'events-dropped', 'protocol-error'];
   var BASE_FIELDS = ['type', 'seq', 'processSeq', 'timestamp', 'path', 'kind', 'pid', 'error'];
   var MAX_LOG_ROWS = 1000;
+  // The dashboard's root, from this script's own URL (<root>/assets/dashboard.js), so the page can
+  // be mounted anywhere.
+  var ROOT = new URL('../', document.currentScript.src);
 
   var view = { tree: null, receivedAt: 0, bootId: null, actions: 'disabled', lastSeq: 0, rows: new Map(), order: '', typesFilled: false };
 
@@ -234,7 +248,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     result.textContent = action + ' ' + path + ' ...';
     var headers = {};
     headers[ACTION_HEADER] = '1';
-    fetch('actions/' + action + '?path=' + encodeURIComponent(path), { method: 'POST', headers: headers, credentials: 'same-origin' })
+    fetch(new URL('actions/' + action + '?path=' + encodeURIComponent(path), ROOT), { method: 'POST', headers: headers, credentials: 'same-origin' })
       .then(function (response) {
         return response.text().then(function (text) {
           if (response.ok) { result.textContent = action + ' ' + path + ': done'; return; }
@@ -320,7 +334,7 @@ export const DASHBOARD_JS = String.raw`(function () {
 
   // ---- the live stream -------------------------------------------------------------------------
   function connect() {
-    var source = new EventSource('stream');
+    var source = new EventSource(new URL('stream', ROOT));
     source.addEventListener('open', function () { setStatus('live'); });
     source.addEventListener('error', function () { setStatus(source.readyState === 2 ? 'disconnected' : 'reconnecting'); });
     source.addEventListener('hello', function (message) {

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { asyncScheduler, concat, defer, map, merge, of, throttleTime, type Observable } from 'rxjs';
 import { EVENT_TYPES, ROOT_NAME, SupervisionService, type NodeSnapshot } from '../index.js';
 import { resolveDashboardActions, type DashboardActions } from './dashboard.actions.js';
-import { DASHBOARD_CSS, DASHBOARD_HTML, DASHBOARD_JS } from './dashboard.assets.js';
+import { DASHBOARD_CSS, DASHBOARD_JS, dashboardHtml } from './dashboard.assets.js';
 import { DashboardEventLog } from './dashboard.event-log.js';
 import { DASHBOARD_MESSAGES } from './dashboard.messages.js';
 import { DASHBOARD_OPTIONS, type ResolvedDashboardOptions } from './dashboard.options.js';
@@ -68,17 +68,18 @@ export class DashboardController {
   }
 
   /**
-   * The page. Its links are relative, so it works below any prefix or proxy; that needs the URL to
-   * end with a slash, hence the redirect (with a relative Location, for the same reason).
+   * The page, at the mount path without a trailing slash (Fastify tells the two apart; Express
+   * does not, so a slash is redirected away). Its links are relative to the request's own URL, so
+   * it works below any global prefix or proxy.
    */
   @Get()
   page(@Req() request: unknown, @Res() response: unknown): void {
     const adapter = this.adapterHost.httpAdapter;
-    const url = String(adapter.getRequestUrl(request) ?? '');
-    const pathname = url.split('?')[0] ?? '';
-    if (!pathname.endsWith('/')) {
-      const last = pathname.slice(pathname.lastIndexOf('/') + 1);
-      adapter.redirect(response, 302, `${last}/`);
+    const pathname = String(adapter.getRequestUrl(request) ?? '/').split('?')[0]!;
+    const trimmed = pathname.replace(/\/+$/, '');
+    const last = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+    if (trimmed !== pathname && last) {
+      adapter.redirect(response, 302, `../${last}`);
       return;
     }
     adapter.setHeader(response, 'Content-Type', 'text/html; charset=utf-8');
@@ -87,7 +88,7 @@ export class DashboardController {
     adapter.setHeader(response, 'X-Content-Type-Options', 'nosniff');
     adapter.setHeader(response, 'Referrer-Policy', 'no-referrer');
     adapter.setHeader(response, 'Cache-Control', 'no-store');
-    adapter.reply(response, DASHBOARD_HTML, 200);
+    adapter.reply(response, dashboardHtml(last ? `${last}/` : ''), 200);
   }
 
   @Get('assets/dashboard.css')
