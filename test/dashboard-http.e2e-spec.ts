@@ -1,7 +1,9 @@
 // The dashboard over plain HTTP (no browser): mounting, the guard on every route, refusals, and
 // the options' checks. The browser tests are in dashboard.e2e-spec.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { InvalidOptionError, SupervisionService } from '../libs/supertrees/src/index.js';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { InvalidOptionError, SupervisionModule, SupervisionService } from '../libs/supertrees/src/index.js';
 import {
   DASHBOARD_ACTION_HEADER,
   DASHBOARD_MESSAGES,
@@ -9,7 +11,7 @@ import {
   type SupervisionDashboardOptions,
 } from '../libs/supertrees/src/dashboard/index.js';
 import { DASHBOARD_JS } from '../libs/supertrees/src/dashboard/dashboard.assets.js';
-import { KEY, KEY_HEADER, startDashboardApp, type DashboardApp } from './helpers/dashboard-app.js';
+import { KEY, KEY_HEADER, Steady, startDashboardApp, type DashboardApp } from './helpers/dashboard-app.js';
 
 const withKey = { [KEY_HEADER]: KEY };
 const ROUTES = ['ops/tree', 'ops/tree/assets/dashboard.js', 'ops/tree/assets/dashboard.css', 'ops/tree/stream'];
@@ -197,4 +199,24 @@ describe('the dashboard with actions enabled, at the root path, behind a guard i
       await startedAgain;
     },
   );
+});
+
+describe('the dashboard with SupervisionModule.forRoot({ isGlobal: false })', () => {
+  it('works when the same forRoot() module is in its imports', async () => {
+    const supervision = SupervisionModule.forRoot({ isGlobal: false, onTreeFailure: 'keep-running', logging: false });
+    @Module({
+      imports: [supervision, SupervisionDashboardModule.register({ path: 'tree', guard: { canActivate: () => true }, imports: [supervision] })],
+      providers: [Steady],
+    })
+    class LocalModule {}
+    const app = await NestFactory.create(LocalModule, { logger: false });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const [, , snapshot] = await readMessages(await fetch(`${url}/tree/stream`), 3);
+      expect(snapshot).toMatchObject({ event: 'snapshot', data: { tree: { children: [{ path: 'root/Steady', state: 'running' }] } } });
+    } finally {
+      await app.close();
+    }
+  });
 });
