@@ -91,7 +91,7 @@ tbody tr:last-child td { border-bottom: none; }
 .badge { display: inline-block; white-space: nowrap; border-radius: 4px; padding: 0 7px; font-size: 12px; font-weight: 600; background: var(--idle-bg); color: var(--idle); }
 .state-running, .type-started, .type-restarted { background: var(--ok-bg); color: var(--ok); }
 .state-starting, .state-stopping, .type-starting, .type-stopping, .type-restart-scheduled { background: var(--info-bg); color: var(--info); }
-.state-backoff, .type-gave-up, .type-events-dropped, .type-exited { background: var(--warn-bg); color: var(--warn); }
+.state-backoff, .state-terminated, .type-gave-up, .type-events-dropped, .type-exited { background: var(--warn-bg); color: var(--warn); }
 .state-failed, .type-failed, .type-escalated, .type-tree-failed, .type-protocol-error { background: var(--bad-bg); color: var(--bad); }
 td.error { color: var(--bad); max-width: 48ch; overflow-wrap: anywhere; }
 tr.recovered td.error { color: var(--muted); }
