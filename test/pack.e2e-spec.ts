@@ -88,6 +88,7 @@ import {
   type SupervisedWorker,
   type WorkerContext,
 } from 'nestjs-supertrees';
+import { SupervisionDashboardModule } from 'nestjs-supertrees/dashboard';
 
 @Injectable()
 class Greeting {
@@ -109,7 +110,11 @@ class Pinger implements SupervisedWorker {
 }
 
 @Module({
-  imports: [SupervisionModule.forRoot({ defaultIsolation: 'none', logging: false })],
+  imports: [
+    SupervisionModule.forRoot({ defaultIsolation: 'none', logging: false }),
+    // The subpath export resolves, type-checks and boots (no HTTP server here: it serves nothing).
+    SupervisionDashboardModule.register({ guard: { canActivate: () => false } }),
+  ],
   providers: [Greeting, Pinger],
 })
 class AppModule {}

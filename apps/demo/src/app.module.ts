@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SupervisionModule } from '#supertrees';
 import { ChaosModule } from './chaos/chaos.module.js';
+import { DemoDashboardModule } from './dashboard/demo-dashboard.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
@@ -15,6 +16,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
     NotifyModule,
     MonitorModule,
     ObservabilityModule,
+    DemoDashboardModule,
   ],
 })
 export class AppModule {}

@@ -19,7 +19,8 @@ type Folder =
   | 'process'
   | 'forked'
   | 'testing'
-  | 'integrations';
+  | 'integrations'
+  | 'dashboard';
 
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
@@ -38,6 +39,9 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   testing: ['.', 'shared'],
   // The optional integrations sit above the library and read it through its public service.
   integrations: ['.', 'errors', 'events', 'process'],
+  // An optional entry point (nestjs-supertrees/dashboard) built on the public surface only, and
+  // imported by nothing in the library, so an app that does not use it loads none of it.
+  dashboard: ['.'],
 };
 
 function sources(dir: string): string[] {
@@ -99,6 +103,13 @@ describe('folder import rules', () => {
   it('lets integrations/ reach the root only through SupervisionService, and nothing reach integrations/', () => {
     const offending = all.filter(
       ({ from, to, specifier }) => (from === 'integrations' && to === '.' && !specifier.endsWith('/supervision.service.js')) || (from !== 'integrations' && to === 'integrations'),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('builds the dashboard on the public surface (index.ts) only, and nothing imports it', () => {
+    const offending = all.filter(
+      ({ from, to, specifier }) => (from === 'dashboard' && to !== 'dashboard' && specifier !== '../index.js') || (from !== 'dashboard' && to === 'dashboard'),
     );
     expect(offending).toEqual([]);
   });
