@@ -6,6 +6,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: {
     '^#supertrees$': '<rootDir>/libs/supertrees/src/index.ts',
+    '^#supertrees/cluster$': '<rootDir>/libs/supertrees/src/cluster/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
