@@ -6,8 +6,9 @@ import type { ClusterEvent } from './cluster.events.js';
 import { clusterKeys, unitRef, type ClusterKeys, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import { resolveClusterOptions, validateUnits, type ClusterOptions, type ClusterUnitSpec, type ResolvedClusterOptions } from './cluster.options.js';
-import { parseAcquire, parseTick, parseView, type ClusterView } from './cluster.replies.js';
-import { ACQUIRE, LEAVE, RELEASE, TICK, VIEW } from './lease.scripts.js';
+import { parseAcquire, parseTick, type ClusterView } from './cluster.replies.js';
+import { ACQUIRE, LEAVE, RELEASE, TICK } from './lease.scripts.js';
+import { readView } from './cluster.view.js';
 import { assign } from './rendezvous.js';
 import { RedisLink } from './redis.link.js';
 import type { LeaseHandle, UnitHost, UnitStopReason } from './unit.host.js';
@@ -145,9 +146,7 @@ export class ClusterNode {
   /** Members and every lease of this node's units as Redis has them now. Rejects with `ClusterRedisError` / `ClusterDataError`. */
   async view(): Promise<ClusterView> {
     if (!this.link) throw new ClusterRedisError(CLUSTER_MESSAGES.notStarted());
-    const refs = [...this.slots.values()].map((s) => s.ref);
-    const keys = [this.keys.members, this.keys.memberInfo, ...refs.flatMap((r) => [this.keys.lease(r), this.keys.fence(r)])];
-    return parseView(await this.link.run(VIEW, keys, []), refs);
+    return readView(this.link, this.keys, [...this.slots.values()].map((s) => s.ref));
   }
 
   private async shutdown(): Promise<void> {

@@ -13,6 +13,7 @@ export {
 export type { LeaseHandle, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
 export { unitRef, clusterKeys, type ClusterKeys, type UnitRef } from './cluster.keys.js';
 export type { ClusterView, LeaseView, MemberView } from './cluster.replies.js';
+export { readClusterView } from './cluster.view.js';
 export { CLUSTER_EVENT_TYPES } from './cluster.events.js';
 export type * from './cluster.events.js';
 export { ClusterConfigError, ClusterDataError, ClusterRedisError } from './cluster.errors.js';

@@ -17,6 +17,11 @@ export class RedisLink {
     private readonly timeoutMs: number,
   ) {}
 
+  /** Wraps a client the caller owns (and closes). */
+  static wrap(client: Redis, commandTimeoutMs: number): RedisLink {
+    return new RedisLink(client, false, commandTimeoutMs);
+  }
+
   /** Wraps the user's client, or creates one from the URL (ioredis is loaded only here, only then). */
   static async open(options: ResolvedClusterOptions): Promise<RedisLink> {
     if (typeof options.redis !== 'string') return new RedisLink(options.redis, false, options.commandTimeoutMs);
