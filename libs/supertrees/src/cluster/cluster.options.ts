@@ -108,7 +108,7 @@ function isIoredisClient(value: unknown): value is Redis {
 
 /** Applies the defaults and checks every option once; throws `ClusterConfigError` naming the option. */
 export function resolveClusterOptions(options: ClusterOptions | undefined): ResolvedClusterOptions {
-  if (!options || typeof options !== 'object') return fail('redis', 'is required') as never;
+  if (!options || typeof options !== 'object') throw new ClusterConfigError(CLUSTER_MESSAGES.noRedis(), 'redis');
   const { redis } = options;
   if (redis === undefined || redis === null || redis === '') {
     throw new ClusterConfigError(CLUSTER_MESSAGES.noRedis(), 'redis');
