@@ -33,8 +33,9 @@ export class RedisServer {
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** Starts one on `port`, or on a free port. */
+  static async start(port?: number): Promise<RedisServer> {
+    const server = new RedisServer(port ?? (await freePort()));
     await server.launch();
     return server;
   }
