@@ -75,7 +75,7 @@ suite('cluster chaos (real redis-server, real processes)', () => {
         });
       } else if (roll < 0.5 && id !== 'none') {
         busy.add(id);
-        const pause = between(300, 3500);
+        const pause = between(500, 4500);
         actions.push(`pause ${id} for ${pause} ms`);
         replicas.get(id)!.pause();
         later(pause, () => {
