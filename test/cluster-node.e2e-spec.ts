@@ -169,7 +169,7 @@ suite('ClusterNode in this process (real redis-server)', () => {
   });
 
   it('on stop(), stops its units, releases their leases, leaves the membership and completes events$', async () => {
-    const { n, host, events } = node([{ name: 'Reconciler' }, { name: 'Consumer', partitions: 3 }]);
+    const { n, host, events, logger } = node([{ name: 'Reconciler' }, { name: 'Consumer', partitions: 3 }]);
     await n.start();
     await waitFor(() => host.running.size === 4, 'all 4 units run', 10_000);
     const token = host.running.get('Reconciler')!.fencingToken;
@@ -179,6 +179,8 @@ suite('ClusterNode in this process (real redis-server)', () => {
     expect(host.running.size).toBe(0);
     expect(host.log.filter((l) => l.what === 'stop').map((l) => l.detail)).toEqual(['shutdown', 'shutdown', 'shutdown', 'shutdown']);
     expect(completed).toBe(true);
+    // Closing its own connection is not an outage.
+    expect(logger.lines.filter((l) => !l.startsWith('log'))).toEqual([]);
     expect(events.map((e) => e.type)).toEqual(['member-joined', ...Array(4).fill('lease-acquired'), ...Array(4).fill('lease-released')]);
     expect(events.find((e) => e.type === 'lease-released' && e.unit === 'Reconciler')).toEqual(expect.objectContaining({ token, reason: 'shutdown' }));
     // Read from outside: no member, no holder, and the token history kept.

@@ -118,6 +118,7 @@ export class ClusterNode {
         this.subject.complete();
         throw new ClusterRedisError(CLUSTER_MESSAGES.unreachableAtStart(cause), { cause: error });
       }
+      this.state = 'running';
       this.noteOutage(cause);
     }
     this.state = 'running';
@@ -170,7 +171,7 @@ export class ClusterNode {
   private scheduleTick(startedAt: number): void {
     if (this.state !== 'running') return;
     const delay = Math.max(0, this.options.renewIntervalMs - (now() - startedAt));
-    this.tickTimer = setTimeout(() => void this.tick(), delay);
+    this.tickTimer = setTimeout(() => this.track(this.tick()), delay);
   }
 
   /** Heartbeat + renew everything held, in one command; then place. */
@@ -369,7 +370,8 @@ export class ClusterNode {
   }
 
   private noteOutage(cause: string): void {
-    if (this.outageSince !== undefined) return;
+    // A command cut short by our own stop() is no outage.
+    if (this.outageSince !== undefined || this.state !== 'running') return;
     this.outageSince = Date.now();
     this.logger?.warn(CLUSTER_MESSAGES.outage(cause), ClusterNode.name);
   }
