@@ -9,8 +9,8 @@ const available = redisAvailable();
 if (!available) console.log(INSTALL_HINT);
 const suite = available ? describe : describe.skip;
 
-const TTL_MS = 2_000;
-const MARGIN_MS = 400;
+const TTL_MS = 3_000;
+const MARGIN_MS = 800;
 const UNITS = [{ name: 'Reconciler' }, { name: 'Consumer', partitions: 8 }];
 const ALL = 9;
 

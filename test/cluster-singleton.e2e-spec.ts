@@ -9,7 +9,7 @@ const available = redisAvailable();
 if (!available) console.log(INSTALL_HINT);
 const suite = available ? describe : describe.skip;
 
-const TTL_MS = 2_000;
+const TTL_MS = 3_000;
 const UNITS = [{ name: 'Reconciler' }];
 
 suite('cluster: a singleton across 3 replicas (real redis-server, real processes)', () => {

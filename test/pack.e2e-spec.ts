@@ -21,6 +21,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const libDir = join(repo, 'libs', 'supertrees');
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] as const;
+/** Needed only by a subpath (`nestjs-supertrees/cluster`): declared optional, so an install never pulls them in. */
+const OPTIONAL_PEERS = ['ioredis'] as const;
 
 interface RunResult {
   code: number | null;
@@ -253,7 +255,10 @@ describe('the npm package nestjs-supertrees', () => {
     const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
-    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS].sort());
+    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
+    const meta = (manifest.peerDependenciesMeta ?? {}) as Record<string, { optional?: boolean }>;
+    expect(Object.keys(meta).filter((name) => meta[name]?.optional).sort()).toEqual([...OPTIONAL_PEERS].sort());
+    expect(files).toEqual(expect.arrayContaining(['dist/cluster/index.js', 'dist/cluster/index.d.ts']));
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {

@@ -19,7 +19,8 @@ describe('replies read from Redis', () => {
     ['a token that is not a number', () => parseAcquire(['granted', 'NaN', 1])],
     ['a token of 0', () => parseAcquire(['granted', 0, 1])],
     ['member info that is not JSON', () => parseMemberInfo('{nope', 'a')],
-    ['member info with a nested object', () => parseMemberInfo('{"a":{"b":1}}', 'a')],
+    ['member info without its heartbeat time', () => parseMemberInfo('{"info":{}}', 'a')],
+    ['member info with a nested object', () => parseMemberInfo('{"seen":1,"info":{"a":{"b":1}}}', 'a')],
     ['a lease holder that is not a member id', () => parseView([1, [], [['x y', '5', 100, '5']]], [{ id: 'U', name: 'U' }])],
     ['a lease token that is garbage', () => parseView([1, [], [['r1', 'abc', 100, '5']]], [{ id: 'U', name: 'U' }])],
   ])('rejects %s with a ClusterDataError', (_, read) => {
@@ -32,12 +33,12 @@ describe('replies read from Redis', () => {
 
   it('reads a view with a free unit and a held one', () => {
     const view = parseView(
-      [1_000, [['r1', '3000', '{"port":3001}']], [['', '', -2, ''], ['r1', '42', 1500, '42']]],
+      [1_000, [['r1', '3000', '{"seen":900,"info":{"port":3001}}']], [['', '', -2, ''], ['r1', '42', 1500, '42']]],
       [{ id: 'A', name: 'A' }, { id: 'B#3', name: 'B', partition: 3 }],
     );
     expect(view).toEqual({
       at: 1_000,
-      members: [{ id: 'r1', expiresAt: 3000, info: { port: 3001 } }],
+      members: [{ id: 'r1', lastSeenAt: 900, expiresAt: 3000, info: { port: 3001 } }],
       leases: [
         { unit: 'A', name: 'A', holder: null, token: null, expiresAt: null, lastToken: 0 },
         { unit: 'B#3', name: 'B', partition: 3, holder: 'r1', token: 42, expiresAt: 2_500, lastToken: 42 },

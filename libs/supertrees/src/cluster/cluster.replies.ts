@@ -20,6 +20,8 @@ export type AcquireReply =
 
 export interface MemberView {
   readonly id: string;
+  /** Redis time (ms since the epoch) of its last heartbeat. */
+  readonly lastSeenAt: number;
   /** Redis time (ms since the epoch) at which its heartbeat expires. */
   readonly expiresAt: number;
   readonly info: MemberInfo;
@@ -106,20 +108,24 @@ export function parseAcquire(reply: unknown): AcquireReply {
   }
 }
 
-export function parseMemberInfo(json: unknown, member: string): MemberInfo {
-  if (json === '' || json === null || json === undefined) return {};
-  if (typeof json !== 'string' || json.length > 4096) return bad(`member ${member} info`, describe(json));
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A member's heartbeat record, `{ "seen": <Redis ms>, "info": { flat fields } }`, as the tick script writes it. */
+export function parseMemberInfo(json: unknown, member: string): { seen: number; info: MemberInfo } {
+  const what = `member ${member} info`;
+  if (typeof json !== 'string' || json.length > 4096) return bad(what, describe(json));
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    return bad(`member ${member} info`, `not JSON: ${describe(json)}`);
+    return bad(what, `not JSON: ${describe(json)}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`member ${member} info`, 'not an object');
-  for (const [key, field] of Object.entries(value)) {
-    if (!['string', 'number', 'boolean'].includes(typeof field)) bad(`member ${member} info.${key}`, describe(field));
+  if (!isRecord(value) || !isRecord(value.info)) return bad(what, 'not { seen, info }');
+  const seen = int(value.seen, `${what}: seen`);
+  for (const [key, field] of Object.entries(value.info)) {
+    if (!['string', 'number', 'boolean'].includes(typeof field)) bad(`${what}.${key}`, describe(field));
   }
-  return value as MemberInfo;
+  return { seen, info: value.info as MemberInfo };
 }
 
 export function parseView(reply: unknown, units: readonly { id: string; name: string; partition?: number }[]): ClusterView {
@@ -128,7 +134,8 @@ export function parseView(reply: unknown, units: readonly { id: string; name: st
   const memberViews = array(members, 'view: members').map((entry, i) => {
     const [id, score, info] = array(entry, `view: members[${i}]`, 3);
     const member = memberId(id, `view: members[${i}].id`);
-    return { id: member, expiresAt: Math.floor(Number(score)) || bad(`view: member ${member} expiry`, describe(score)), info: parseMemberInfo(info, member) };
+    const { seen, info: fields } = parseMemberInfo(info, member);
+    return { id: member, lastSeenAt: seen, expiresAt: int(score, `view: member ${member} expiry`, 1), info: fields };
   });
   const leaseViews = array(leases, 'view: leases', units.length).map((entry, i): LeaseView => {
     const unit = units[i]!;

@@ -22,7 +22,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
  * The one command a replica sends per renewal interval, however many leases it holds.
  * KEYS: members, memberInfo, then the lease key of every unit it holds.
  * ARGV: memberId, memberInfo JSON, ttlMs, then the token it holds each of those leases with.
- * Heartbeat (member expiry = now + ttl), prune expired members, renew each lease that is still
+ * Heartbeat (member expiry = now + ttl; info stored as {"seen": now, "info": ...}), prune expired members, renew each lease that is still
  * this member's with that token (PEXPIRE ttl), and return { now, live member ids, 1/0 per lease }.
  */
 export const TICK = script(
@@ -30,7 +30,7 @@ export const TICK = script(
   `${NOW}
 local ttl = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], '{"seen":' .. now .. ',"info":' .. ARGV[2] .. '}')
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, m in ipairs(gone) do redis.call('HDEL', KEYS[2], m) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
