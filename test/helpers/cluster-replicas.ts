@@ -3,7 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPT = fileURLToPath(new URL('../../dist/test/fixtures/cluster-replica.js', import.meta.url));
+// Compiled (dist/test/helpers) it sits next to the fixture; as a source under Jest it points into dist/.
+const SCRIPT = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/test/') ? '../fixtures/cluster-replica.js' : '../../dist/test/fixtures/cluster-replica.js', import.meta.url),
+);
 
 export interface ReplicaEvent {
   e: string;
