@@ -18,8 +18,9 @@ import { killAllRuns, libDir, npm, ok, packLibrary, repo, repoTsc as tsc, run } 
 
 const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] as const;
 /** Peers only the testing kit (`nestjs-supertrees/testing`) needs. */
-// @nestjs/testing for the testing kit; the integrations' libraries, each loaded only by its own entry point.
-const OPTIONAL_PEERS = ['@nestjs/testing', '@nestjs/terminus', 'prom-client', '@opentelemetry/api'] as const;
+// Each needed only by one subpath entry point: @nestjs/testing by the testing kit, the integrations'
+// libraries by theirs, ioredis by the cluster layer. Declared optional, so an install never pulls them in.
+const OPTIONAL_PEERS = ['@nestjs/testing', '@nestjs/terminus', 'prom-client', '@opentelemetry/api', 'ioredis'] as const;
 
 interface LockEntry {
   version?: string;
@@ -158,11 +159,44 @@ await tree.close();
 process.stdout.write(JSON.stringify({ started: started.pid === process.pid, injected, state: tree.node('root/Pinger').state }) + '\\n');
 `;
 
-interface PackReport {
-  filename: string;
-  integrity: string;
-}
+let temp = '';
+let tarball = '';
+let tarballIntegrity = '';
+let packMs = 0;
 
+beforeAll(async () => {
+  temp = mkdtempSync(join(tmpdir(), 'supertrees-pack-'));
+  ({ tarball, integrity: tarballIntegrity, ms: packMs } = await packLibrary(temp));
+}, 180_000);
+
+afterAll(() => {
+  killAllRuns();
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
+
+describe('the npm package nestjs-supertrees', () => {
+  it('holds the built JavaScript and declarations, a README and a LICENSE, and nothing else', async () => {
+    const listing = ok(await run('tar', ['-tzf', tarball], temp, 30_000), 'tar -tzf');
+    const files = listing.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => posix.relative('package', f))
+      .sort();
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
+    const unexpected = files.filter(
+      (f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+(?<!\.d)\.js$/.test(f) && !/^dist\/.+\.d\.ts$/.test(f),
+    );
+    expect(unexpected).toEqual([]);
+    expect(files.filter((f) => /spec|\.map$|^(src|test)\//.test(f))).toEqual([]);
+    // Every module of the source tree is there, compiled, with its declarations.
+    expect(files.filter((f) => f.endsWith('.js')).length).toBe(files.filter((f) => f.endsWith('.d.ts')).length);
+
+    const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toBeUndefined();
+    expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
+    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
+    expect(Object.keys(manifest.peerDependenciesMeta as Record<string, { optional: boolean }>)).toEqual([...OPTIONAL_PEERS]);
+    expect(files).toEqual(expect.arrayContaining(['dist/cluster/index.js', 'dist/cluster/index.d.ts']));
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {
