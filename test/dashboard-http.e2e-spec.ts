@@ -190,11 +190,11 @@ describe('the dashboard with actions enabled, at the root path, behind a guard i
       }
       expect(hello.data).toMatchObject({ actions: 'enabled' });
       expect((await post('restart', 'root/Nope')).status).toBe(404);
-      const startedBefore = demo.recorder.of('started', 'root/Ops/Steady').length;
-      const stopped = demo.recorder.waitFor((e) => e.type === 'stopped' && e.path === 'root/Ops/Steady');
+      const startedBefore = demo.recorder.of({ type: 'started', path: 'root/Ops/Steady' }).length;
+      const stopped = demo.recorder.waitFor({ type: 'stopped', path: 'root/Ops/Steady' });
       expect((await post('terminate', 'root/Ops/Steady')).status).toBe(200);
       await stopped;
-      const startedAgain = demo.recorder.waitFor((e) => e.type === 'started' && e.path === 'root/Ops/Steady', { count: startedBefore + 1 });
+      const startedAgain = demo.recorder.waitForCount({ type: 'started', path: 'root/Ops/Steady' }, startedBefore + 1);
       expect((await post('restart', 'root/Ops/Steady')).status).toBe(200);
       await startedAgain;
     },

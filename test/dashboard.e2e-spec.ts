@@ -84,7 +84,7 @@ describeBrowser('the dashboard in headless Chromium', () => {
       const page = await openPage(demo.url);
       await page.goto(`${demo.url}/ops/tree`);
       await page.locator('body[data-ready="true"]').waitFor();
-      const restarted = demo.recorder.waitFor((e) => e.type === 'restarted' && e.path === 'root/Ops/Crashy');
+      const restarted = demo.recorder.waitFor({ type: 'restarted', path: 'root/Ops/Crashy' });
       demo.crash(XSS);
       await restarted;
       const crashy = row(page, 'root/Ops/Crashy');
@@ -226,8 +226,8 @@ describeBrowser('the dashboard in headless Chromium', () => {
         await steady.locator('button[data-action="restart"]').click();
         await page.locator('#action-result', { hasText: 'restart root/Ops/Steady: done' }).waitFor();
         await steady.locator('td.state', { hasText: 'running' }).waitFor();
-        expect(demo.recorder.of('stopped', 'root/Ops/Steady').length).toBeGreaterThan(0);
-        expect(demo.recorder.of('started', 'root/Ops/Steady').length).toBe(2);
+        expect(demo.recorder.of({ type: 'stopped', path: 'root/Ops/Steady' }).length).toBeGreaterThan(0);
+        expect(demo.recorder.of({ type: 'started', path: 'root/Ops/Steady' }).length).toBe(2);
       },
     );
   });

@@ -8,7 +8,6 @@ import {
   type FailedEvent,
   type SupervisionEvent,
 } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
 import { Cleanup, compileTree, defineSupervisor, defineWorker, RunControl, supervision } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
@@ -90,9 +89,9 @@ describe('@OnSupervisionEvent', () => {
     const { moduleRef, recorder } = await boot([Listener]);
     const listener = moduleRef.get(Listener);
     control.fail('root/Sup/W', 'W broke');
-    await recorder.waitFor(is('restarted', 'root/Sup/W'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
     control.fail('root/V', 'V broke');
-    await recorder.waitFor(is('restarted', 'root/V'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/V' });
 
     expect(listener.failures.map((e) => [e.path, e.error.message, e.phase])).toEqual([
       ['root/Sup/W', 'W broke', 'run'],
@@ -114,9 +113,9 @@ describe('@OnSupervisionEvent', () => {
     const { moduleRef, recorder, logger } = await boot([Faulty, Listener]);
     const listener = moduleRef.get(Listener);
     control.fail('root/V', 'first');
-    await recorder.waitFor(is('restarted', 'root/V'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/V' });
     control.fail('root/V', 'second');
-    await recorder.waitFor(is('restarted', 'root/V'), { count: 2 });
+    await recorder.waitForCount({ type: 'restarted', path: 'root/V' }, 2);
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(moduleRef.get(Faulty).calls).toBe(4);

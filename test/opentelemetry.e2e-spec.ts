@@ -7,7 +7,7 @@ import { DataPointType, MeterProvider, MetricReader, type MetricData } from '@op
 import { InvalidOptionError, SupervisionService } from '../libs/supertrees/src/index.js';
 import { SupervisionOpenTelemetryModule, type SupervisionOpenTelemetryOptions } from '../libs/supertrees/src/integrations/opentelemetry/index.js';
 import { SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 import { Cleanup, supervision } from './helpers/in-process.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
@@ -55,7 +55,7 @@ describe('SupervisionOpenTelemetryModule', () => {
   it('records restarts, backoff delays, states and supervisor processes on the given meter', async () => {
     const { provider, collect } = sdk();
     const { service, recorder } = await boot([SCENARIOS.basic!], { meter: provider.getMeter('test') });
-    await recorder.waitFor(is('restarted', 'root/IngestSupervisor/CrashOnce'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/IngestSupervisor/CrashOnce' });
     await eventually(() => service.processes().some((p) => p.rssBytes !== undefined), 'a heartbeat with figures');
     const pid = service.processes()[0]!.pid;
 
@@ -77,7 +77,7 @@ describe('SupervisionOpenTelemetryModule', () => {
   it('counts protocol errors, under a prefix of the app’s choice', async () => {
     const { provider, collect } = sdk();
     const { recorder } = await boot([SCENARIOS.babble!], { meter: provider.getMeter('test'), prefix: 'app.tree.' });
-    await recorder.waitFor(is('protocol-error', 'root/BabbleSupervisor'), { count: 5 });
+    await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);
     const got = await collect();
     expect(point(got.get('app.tree.protocol.errors'), { path: 'root/BabbleSupervisor' })?.value).toBe(5);
     expect([...got.keys()].filter((name) => name.startsWith('supertrees.'))).toEqual([]);

@@ -7,7 +7,7 @@ import { register, Registry } from 'prom-client';
 import { InvalidOptionError, SupervisionService } from '../libs/supertrees/src/index.js';
 import { PROMETHEUS_DEFAULTS, SupervisionPrometheusModule, type SupervisionPrometheusOptions } from '../libs/supertrees/src/integrations/prometheus/index.js';
 import { SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 import { aborted, Cleanup, defineWorker, supervision } from './helpers/in-process.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
@@ -44,7 +44,7 @@ describe('SupervisionPrometheusModule', () => {
   it('exposes restarts, states, backoff delays and each supervisor process’s memory and event-loop delay', async () => {
     const registry = new Registry();
     const { service, recorder } = await boot(SCENARIOS.basic!, { registry });
-    await recorder.waitFor(is('restarted', 'root/IngestSupervisor/CrashOnce'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/IngestSupervisor/CrashOnce' });
     const [proc] = await eventuallyValue(() => service.processes().filter((p) => p.rssBytes !== undefined), 'a heartbeat with figures');
     const pid = String(proc!.pid);
     expect(proc!.path).toBe('root/IngestSupervisor');
@@ -70,7 +70,7 @@ describe('SupervisionPrometheusModule', () => {
   it('counts protocol errors of a supervisor process', async () => {
     const registry = new Registry();
     const { recorder } = await boot(SCENARIOS.babble!, { registry, prefix: 'app_tree_' });
-    await recorder.waitFor(is('protocol-error', 'root/BabbleSupervisor'), { count: 5 });
+    await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);
     const text = await registry.metrics();
     expect(sample(text, 'app_tree_protocol_errors_total', { path: 'root/BabbleSupervisor' })).toBe(5);
     expect(text).not.toContain('supertrees_');
@@ -79,17 +79,17 @@ describe('SupervisionPrometheusModule', () => {
   it('counts events a supervisor process dropped', async () => {
     const registry = new Registry();
     const { recorder } = await boot(SCENARIOS.flood!, { registry });
-    await recorder.waitFor(is('started', 'root/FloodSupervisor'));
+    await recorder.waitFor({ type: 'started', path: 'root/FloodSupervisor' });
     // Block this (the parent's) event loop so the child's pipe fills up and it drops events.
     const until = Date.now() + 1_500;
     while (Date.now() < until) {
       // busy
     }
-    const drops = await recorder.waitFor(is('events-dropped', 'root/FloodSupervisor'));
-    const counted = drops.reduce((sum, e) => sum + (e.type === 'events-dropped' ? e.count : 0), 0);
+    const drop = await recorder.waitFor({ type: 'events-dropped', path: 'root/FloodSupervisor' });
+    const counted = drop.count;
     const value = sample(await registry.metrics(), 'supertrees_events_dropped_total', { path: 'root/FloodSupervisor' })!;
     expect(value).toBeGreaterThanOrEqual(counted);
-    expect(value).toBe(recorder.of('events-dropped').reduce((sum, e) => sum + (e.type === 'events-dropped' ? e.count : 0), 0));
+    expect(value).toBe(recorder.of({ type: 'events-dropped' }).reduce((sum, e) => sum + e.count, 0));
   });
 
   it('registers in the global registry by default and leaves it clean when the app closes', async () => {

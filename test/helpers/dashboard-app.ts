@@ -9,7 +9,7 @@ import {
   type WorkerContext,
 } from '../../libs/supertrees/src/index.js';
 import { SupervisionDashboardModule, type SupervisionDashboardOptions } from '../../libs/supertrees/src/dashboard/index.js';
-import { EventRecorder } from './event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 
 /** The header a request needs to pass {@link KeyGuard}. */
 export const KEY_HEADER = 'x-test-key';
