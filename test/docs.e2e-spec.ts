@@ -48,6 +48,7 @@ describe("the README's Errors section", () => {
     SupervisorCycleError: new api.SupervisorCycleError(['A', 'B', 'A']),
     InvalidWorkerError: new api.InvalidWorkerError('message', 'W'),
     InvalidScopeError: new api.InvalidScopeError('W', 'request'),
+    InvalidEventHandlerError: new api.InvalidEventHandlerError('message', 'Listener'),
     SupervisorGaveUpError: new api.SupervisorGaveUpError('root/S', 1, 1_000, 'root/S/W', { cause: new Error('cause') }),
     SupervisorProcessError: new api.SupervisorProcessError('message', 'root/S', { pid: 1, code: 72, signal: null }),
     UnknownNodeError: new api.UnknownNodeError('X'),

@@ -20,7 +20,8 @@ type Folder =
   | 'forked'
   | 'testing'
   | 'integrations'
-  | 'dashboard';
+  | 'dashboard'
+  | 'cluster';
 
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
@@ -42,6 +43,8 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   // An optional entry point (nestjs-supertrees/dashboard) built on the public surface only, and
   // imported by nothing in the library, so an app that does not use it loads none of it.
   dashboard: ['.'],
+  // The cluster layer (nestjs-supertrees/cluster) stands alone for now: it is wired to the tree later.
+  cluster: [],
 };
 
 function sources(dir: string): string[] {
