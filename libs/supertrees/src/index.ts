@@ -9,8 +9,10 @@ export { Supervisor, type SupervisorMetadata } from './decorators/supervisor.dec
 
 export type {
   BackoffOptions,
+  CallOptions,
   ChildOptions,
   Isolation,
+  MailboxOptions,
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
@@ -39,6 +41,17 @@ export {
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
+export {
+  CallError,
+  CallRejectedError,
+  CallTimeoutError,
+  InvalidMessageError,
+  MailboxFullError,
+  NotCallableError,
+  WorkerCrashedError,
+  WorkerRestartingError,
+  WorkerStoppedError,
+} from './errors/call.errors.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';

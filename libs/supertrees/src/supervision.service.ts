@@ -7,6 +7,8 @@ import type { SupervisionEvent } from './events/supervision.events.js';
 import { UnknownNodeError } from './errors/supervision-runtime.error.js';
 import { SupervisionTree } from './discovery/supervision.tree.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
+import { CallRouter } from './call.router.js';
+import type { CallOptions } from './interfaces/options.interface.js';
 import { walkTree } from './tree/tree.types.js';
 
 /** The tree at run time: its events, its state, and manual start and stop. Inject it anywhere. */
@@ -17,6 +19,7 @@ export class SupervisionService {
     private readonly store: SnapshotStore,
     private readonly tree: SupervisionTree,
     private readonly orchestrator: SupervisionOrchestrator,
+    private readonly calls: CallRouter,
   ) {}
 
   /**
@@ -57,6 +60,25 @@ export class SupervisionService {
    */
   start(): Promise<void> {
     return this.orchestrator.start();
+  }
+
+  /**
+   * Sends `message` to a worker's `handle(message, ctx)` and resolves with what it returned. The
+   * worker is given by class or path, in this process or any supervisor process. Rejects with a
+   * `CallError` subclass that says why there is no reply (see the README's Calls section); never
+   * waits past `timeoutMs` (default 5 000).
+   */
+  call<R = unknown>(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<R> {
+    return this.calls.call(worker, message, options) as Promise<R>;
+  }
+
+  /**
+   * Delivers `message` to a worker's `handle()` without waiting for it to be handled: resolves once
+   * the mailbox took it; rejects as `call` would before delivery. What happens to it later (a throw
+   * of `handle()`, a crash before its turn, its `timeoutMs` passing in the mailbox) is logged.
+   */
+  cast(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<void> {
+    return this.calls.cast(worker, message, options);
   }
 
   /** Stops the whole tree (also done when the application closes). */

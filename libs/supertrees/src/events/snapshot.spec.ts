@@ -8,6 +8,8 @@ class Job {}
 
 const worker = (path: string): WorkerNode => ({
   kind: 'worker',
+  callable: false,
+  mailbox: DEFAULTS.mailbox,
   name: path.split('/').pop()!,
   path,
   type: Job,

@@ -45,8 +45,36 @@ export interface ChildOptions {
   name?: string;
 }
 
+/** The bounded mailbox of a worker that can be called (one with a `handle()` method). */
+export interface MailboxOptions {
+  /**
+   * Most calls and casts it holds, waiting or being handled; one more is rejected at once with a
+   * `MailboxFullError`. Default 1 000.
+   */
+  capacity?: number;
+  /** How many `handle()`s may run at once. Default 1: calls are handled one after another, in order. */
+  concurrency?: number;
+  /**
+   * Largest message (and reply) in bytes of its JSON text, about; larger is rejected with an
+   * `InvalidMessageError` naming the field that crossed the limit. Default 1 048 576 (1 MiB).
+   */
+  maxMessageBytes?: number;
+}
+
 /** Options of `@Worker()`. */
-export type WorkerOptions = ChildOptions;
+export interface WorkerOptions extends ChildOptions {
+  /** Its mailbox, used when the class has a `handle()` method. Defaults: see {@link MailboxOptions}. */
+  mailbox?: MailboxOptions;
+}
+
+/** Options of `SupervisionService.call()`. */
+export interface CallOptions {
+  /**
+   * Longest wait for the reply, in ms, from the call to the reply: waiting in the mailbox, for a
+   * restart, and in `handle()`. Default 5 000.
+   */
+  timeoutMs?: number;
+}
 
 /** A supervisor's own policy: how it restarts its children and when it gives up. */
 export interface SupervisionPolicyOptions {

@@ -18,4 +18,10 @@ export interface SupervisedWorker {
   init?(ctx: WorkerContext): void | Promise<void>;
   /** The work. Its end (return, throw or rejection) is what the restart policy judges. */
   run(ctx: WorkerContext): void | Promise<void>;
+  /**
+   * Answers a call or cast (`SupervisionService.call` / `cast`), while `run()` runs; optional: a
+   * worker without it cannot be called. Its result (data) is the call's reply; a throw or rejection
+   * is the caller's `CallRejectedError` and does not stop the worker. `ctx` is the current start's.
+   */
+  handle?(message: unknown, ctx: WorkerContext): unknown;
 }

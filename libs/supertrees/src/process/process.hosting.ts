@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SupervisionTree } from '../discovery/supervision.tree.js';
 import type { EventSink } from '../events/event.sink.js';
+import { Mailboxes } from '../runtime/mailboxes.js';
+import { systemClock } from '../runtime/timers.js';
 import { TreeHost } from '../runtime/tree.host.js';
 import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
@@ -18,8 +20,15 @@ export class ProcessHosting {
   private readonly log = new Logger('Supervision');
   readonly registry = new ProcessRegistry();
   private pool?: ProcessPool;
+  private ownMailboxes?: Mailboxes;
 
   constructor(private readonly tree: SupervisionTree) {}
+
+  /** The mailboxes of the callable workers this process runs, across tree restarts: calls find them here. */
+  get mailboxes(): Mailboxes {
+    this.ownMailboxes ??= new Mailboxes(this.tree.options.logging ? this.log : undefined);
+    return this.ownMailboxes;
+  }
 
   /**
    * A host for the supervisors this process runs, from `localRoot` down to the next process
@@ -32,11 +41,12 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool));
+    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), systemClock, this.mailboxes);
   }
 
-  /** Ends the spare processes; the next host forks anew. */
+  /** Refuses the calls still waiting and ends the spare processes; the next host forks anew. */
   async close(): Promise<void> {
+    this.ownMailboxes?.close();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close();

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../shared/supervision.defaults.js';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
@@ -185,6 +186,8 @@ const NO_DELAY: ResolvedBackoff = { minDelayMs: 0, maxDelayMs: 0, resetAfterMs: 
 
 const worker = (name: string, restart: RestartPolicy = 'always', backoff: ResolvedBackoff = NO_DELAY): WorkerNode => ({
   kind: 'worker',
+  callable: false,
+  mailbox: DEFAULTS.mailbox,
   name,
   path: path(name),
   type: Job,

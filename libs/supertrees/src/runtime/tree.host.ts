@@ -3,6 +3,7 @@ import type { EventSink } from '../events/event.sink.js';
 import type { SupervisedWorker } from '../interfaces/worker.interface.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
 import { InProcessSupervisorChild } from './in-process-supervisor.child.js';
+import { Mailboxes } from './mailboxes.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { RuntimeHost } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock, type Clock } from './timers.js';
@@ -24,13 +25,16 @@ export class TreeHost implements RuntimeHost {
     private readonly instances: ReadonlyMap<Function, unknown>,
     private readonly forkSupervisor: ForkedChildFactory,
     readonly clock: Clock = systemClock,
+    /** The callable workers' mailboxes: the process's own when given, so calls find them across tree restarts. */
+    readonly mailboxes: Mailboxes = new Mailboxes(logger, clock),
   ) {
     this.restarts = new RestartScheduler(clock);
   }
 
   createChild(node: TreeNode): SupervisedChild {
     if (node.kind === 'worker') {
-      return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger);
+      const mailbox = node.callable ? this.mailboxes.for(node) : undefined;
+      return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox);
     }
     if (node.isolation === 'none') return new InProcessSupervisorChild(node, this);
     return this.forkSupervisor(node, this);

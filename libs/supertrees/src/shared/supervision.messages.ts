@@ -36,4 +36,23 @@ export const MESSAGES = {
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
+  notCallable: (path: string, why: 'supervisor' | 'no-handle') =>
+    why === 'supervisor'
+      ? `${path} is a supervisor; only a worker can be called`
+      : `${path} cannot be called: its class has no handle(message, ctx) method`,
+  mailboxFull: (path: string, capacity: number) =>
+    `${path}: mailbox full (${capacity} messages waiting or being handled); try again later or raise mailbox.capacity`,
+  callTimeout: (path: string, timeoutMs: number, state: 'queued' | 'handling') =>
+    state === 'queued'
+      ? `call to ${path} timed out after ${timeoutMs} ms while waiting its turn in the mailbox`
+      : `call to ${path} timed out after ${timeoutMs} ms while handle() was running`,
+  workerRestarting: (path: string, timeoutMs: number) =>
+    `call to ${path} timed out after ${timeoutMs} ms: the worker was down and not restarted in time`,
+  workerCrashed: (path: string, ended: 'failed' | 'exited') =>
+    ended === 'failed'
+      ? `${path} failed while the call was waiting or being handled; the call was not completed`
+      : `${path} ended its run() while the call was waiting or being handled; the call was not completed`,
+  workerStopped: (path: string) => `${path} is stopped; the call was not delivered`,
+  invalidMessage: (path: string, field: string, problem: string) => `call to ${path}: ${field} ${problem}`,
+  callRejected: (path: string, message: string) => `${path} handle() threw: ${message}`,
 } as const;

@@ -3,6 +3,7 @@ import { DEFAULTS } from '../shared/supervision.defaults.js';
 import type {
   BackoffOptions,
   ChildOptions,
+  MailboxOptions,
   ProcessOptions,
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
@@ -15,6 +16,8 @@ const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const ISOLATIONS = ['process', 'none'] as const;
 const BACKOFF_KEYS = ['minDelayMs', 'maxDelayMs', 'resetAfterMs', 'multiplier', 'jitter'];
 const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name'];
+const WORKER_KEYS = [...CHILD_KEYS, 'mailbox'];
+const MAILBOX_KEYS = ['capacity', 'concurrency', 'maxMessageBytes'];
 const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation'];
 const PROCESS_KEYS = [
   'entry',
@@ -119,8 +122,18 @@ function checkBoolean(owner: string, option: string, value: unknown): void {
 /** `@Worker()` options. */
 export function validateWorkerOptions(owner: string, options: WorkerOptions): void {
   checkObject(owner, '@Worker() options', options);
-  checkKeys(owner, '', options, CHILD_KEYS);
+  checkKeys(owner, '', options, WORKER_KEYS);
   validateChildOptions(owner, options);
+  validateMailbox(owner, options.mailbox);
+}
+
+export function validateMailbox(owner: string, mailbox: MailboxOptions | undefined): void {
+  if (mailbox === undefined) return;
+  checkObject(owner, 'mailbox', mailbox);
+  checkKeys(owner, 'mailbox.', mailbox, MAILBOX_KEYS);
+  checkNumber(owner, 'mailbox.capacity', mailbox.capacity, { min: 1, integer: true });
+  checkNumber(owner, 'mailbox.concurrency', mailbox.concurrency, { min: 1, integer: true });
+  checkNumber(owner, 'mailbox.maxMessageBytes', mailbox.maxMessageBytes, { min: 16, integer: true });
 }
 
 export function validateChildOptions(owner: string, options: ChildOptions): void {

@@ -13,7 +13,7 @@ import {
   UnregisteredChildError,
 } from '../errors/supervision-config.error.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
-import { DEFAULTS, resolveBackoff, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
+import { DEFAULTS, resolveBackoff, resolveMailbox, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import { describe, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
 import type { SupervisorNode, TreeNode } from './tree.types.js';
@@ -134,6 +134,8 @@ function buildChildren(
         ...common,
         kind: 'worker' as const,
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
+        callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
+        mailbox: resolveMailbox(entry.worker.options.mailbox),
       };
     }
     const sup = entry.supervisor!.options;

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Isolation, RestartPolicy, SupervisionStrategy } from '../interfaces/options.interface.js';
-import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
+import type { ResolvedBackoff, ResolvedMailbox } from '../shared/supervision.defaults.js';
 
 /** What every node has as a child of its supervisor (OTP's child spec). */
 export interface ChildSpec {
@@ -16,6 +16,9 @@ export interface ChildSpec {
 export interface WorkerNode extends ChildSpec {
   readonly kind: 'worker';
   readonly type: Type<unknown>;
+  /** Whether its class has a `handle()` method, so it can be called. */
+  readonly callable: boolean;
+  readonly mailbox: ResolvedMailbox;
 }
 
 export interface SupervisorNode extends ChildSpec {
