@@ -36,4 +36,12 @@ export const MESSAGES = {
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
+  requestTimeout: (op: string, path: string, timeoutMs: number) =>
+    `${op} on ${path} got no reply within ${timeoutMs} ms`,
+  processNotRunning: (path: string) => `its supervisor process ${path} is not running (starting, restarting or stopped)`,
+  processStopped: (path: string, reason: string) => `its supervisor process ${path} is being stopped (${reason})`,
+  processExitedBeforeReply: (path: string) => `its supervisor process ${path} exited before it replied`,
+  nodeUnavailable: (op: string, path: string, reason: string) => `${op} on ${path} failed: ${reason}`,
+  unknownOperation: (op: string, path: string) =>
+    `${op} on ${path}: no such operation in the process that hosts it (do both processes run the same code?)`,
 } as const;
