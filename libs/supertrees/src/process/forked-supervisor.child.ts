@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
+import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
+import type { RemoteEndpoint } from '../runtime/request.router.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
@@ -9,6 +11,7 @@ import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { checkEvent, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { PendingRequests } from './pending-requests.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
@@ -20,9 +23,9 @@ export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: P
  * A supervisor running in a forked process, seen from its parent (the parent's handle on that
  * process): takes a process from the pool, hands it its subtree, forwards its events, watches its
  * heartbeat, and stops it (stop message, then SIGTERM, then SIGKILL). Its death, whatever the
- * cause, is this child's failure.
+ * cause, is this child's failure. Requests for its subtree go down to it and wait for its reply.
  */
-export class ForkedSupervisorChild implements SupervisedChild {
+export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   private run?: ProcessRun;
   private rejected = 0;
 
@@ -51,9 +54,19 @@ export class ForkedSupervisorChild implements SupervisedChild {
     return starting;
   }
 
+  /** Sends a request to the process; rejects with NodeUnavailableError while it is not running. */
+  request(op: string, path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const run = this.run;
+    if (!run?.accepting) {
+      return Promise.reject(new NodeUnavailableError(op, path, MESSAGES.processNotRunning(this.node.path)));
+    }
+    return run.requests.request(op, path, payload, timeoutMs);
+  }
+
   async stop(reason: StopReason): Promise<boolean> {
     const run = this.run;
     if (!run) return false;
+    run.requests.close(MESSAGES.processStopped(this.node.path, reason));
     const { proc, closed } = run.spare;
     if (proc.exitCode !== null || proc.signalCode !== null) return false;
     run.stopRequested = true;
@@ -93,6 +106,8 @@ class ProcessRun {
   readonly started: Promise<StartInfo>;
   /** Set by `stop()`: the coming close is the stop's doing, not a failure. */
   stopRequested = false;
+  /** Requests sent down to this process that wait for their reply. */
+  readonly requests: PendingRequests;
   private resolve!: (info: StartInfo) => void;
   private reject!: (error: unknown) => void;
   private running = false;
@@ -113,6 +128,10 @@ class ProcessRun {
     const proc = spare.proc;
     spare.label = node.path;
     this.lastHeard = host.clock.now();
+    this.requests = new PendingRequests((message) => {
+      if (!proc.connected) throw new NodeUnavailableError(message.op, message.path, MESSAGES.processNotRunning(node.path));
+      proc.send(message, () => undefined);
+    });
     this.started = new Promise<StartInfo>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -163,6 +182,10 @@ class ProcessRun {
       case 'fatal':
         this.cause = errorFromInfo(message.error);
         break;
+      case 'reply':
+        // No entry: it timed out (or the process replied twice); the caller was answered once already.
+        this.requests.settle(message);
+        break;
       case 'heartbeat':
         break;
     }
@@ -173,9 +196,15 @@ class ProcessRun {
     const pid = this.spare.proc.pid;
     this.cancelStartTimer();
     this.stopWatchdog();
+    this.requests.close(MESSAGES.processExitedBeforeReply(node.path));
     const error = this.cause ?? new SupervisorProcessError(MESSAGES.processExited(node.path, code, signal), node.path, { pid, code, signal });
     if (!this.running) this.reject(error);
     else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
+  }
+
+  /** Running, and not being stopped: a request sent now can be answered. */
+  get accepting(): boolean {
+    return this.running && !this.stopRequested && this.spare.proc.connected;
   }
 
   private sendStart(): void {

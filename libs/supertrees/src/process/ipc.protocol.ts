@@ -6,9 +6,33 @@ import {
   type SupervisionEventType,
 } from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
+import { isWireError, type WireError } from '../errors/wire-error.js';
 
-/** Bumped on any change a peer of another version could misread. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped on any change a peer of another version could misread. 2: `request` down and `reply` up. */
+export const PROTOCOL_VERSION = 2;
+
+/** The longest operation name a request may carry. */
+export const MAX_OP_LENGTH = 64;
+
+/**
+ * A request to the node at `path` (a command such as `startChild`, or a call), to be handled in the
+ * process that hosts that node: forwarded hop by hop down to it. `id` correlates the reply.
+ */
+export interface RequestMessage {
+  readonly t: 'request';
+  readonly id: number;
+  readonly op: string;
+  readonly path: string;
+  /** What the handler of `op` gets; any JSON value, absent for undefined. */
+  readonly payload?: unknown;
+  /** How long the sender waits: a hop that forwards the request waits no longer. */
+  readonly timeoutMs: number;
+}
+
+/** The answer to the request `id`: the handler's value, or the error it threw as data. */
+export type ReplyMessage =
+  | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
+  | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError };
 
 /** Down, from the parent to a supervisor process it forked. */
 export type DownMessage =
@@ -22,7 +46,8 @@ export type DownMessage =
       readonly maxBufferedEvents: number;
     }
   /** Stop the subtree gracefully and exit. */
-  | { readonly t: 'stop'; readonly reason: StopReason };
+  | { readonly t: 'stop'; readonly reason: StopReason }
+  | RequestMessage;
 
 /** Up, from a supervisor process to its parent. */
 export type UpMessage =
@@ -39,7 +64,8 @@ export type UpMessage =
   /** The supervisor gave up (restart intensity); the process exits with EXIT_ESCALATED next. */
   | { readonly t: 'escalate'; readonly error: ErrorInfo }
   /** The process could not become its supervisor (for example Nest failed to boot); it exits next. */
-  | { readonly t: 'fatal'; readonly error: ErrorInfo };
+  | { readonly t: 'fatal'; readonly error: ErrorInfo }
+  | ReplyMessage;
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; problem: string };
 
@@ -57,6 +83,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isRequestId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 function isErrorInfo(value: unknown): value is ErrorInfo {
   return isObject(value) && isString(value.name) && isString(value.message) && (value.stack === undefined || isString(value.stack));
@@ -127,6 +154,11 @@ export function parseUpMessage(value: unknown): Parsed<UpMessage> {
     case 'escalate':
     case 'fatal':
       return isErrorInfo(value.error) ? ok(value) : { ok: false, problem: `${value.t} without an error` };
+    case 'reply':
+      if (!isRequestId(value.id)) return { ok: false, problem: 'reply without a positive integer id' };
+      if (value.ok === true) return ok(value);
+      if (value.ok !== false) return { ok: false, problem: 'reply whose ok is not a boolean' };
+      return isWireError(value.error) ? ok(value) : { ok: false, problem: 'failed reply without a valid error' };
     default:
       return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
   }
@@ -143,6 +175,14 @@ export function parseDownMessage(value: unknown): Parsed<DownMessage> {
         : { ok: false, problem: 'start with missing fields' };
     case 'stop':
       return STOP_REASONS.includes(value.reason as string) ? ok(value) : { ok: false, problem: 'stop without a valid reason' };
+    case 'request':
+      if (!isRequestId(value.id)) return { ok: false, problem: 'request without a positive integer id' };
+      if (!isString(value.op) || value.op.length === 0 || value.op.length > MAX_OP_LENGTH) {
+        return { ok: false, problem: `request without an op of 1 to ${MAX_OP_LENGTH} characters` };
+      }
+      if (!isString(value.path) || value.path.length === 0) return { ok: false, problem: 'request without a path' };
+      if (!isNumber(value.timeoutMs) || value.timeoutMs <= 0) return { ok: false, problem: 'request without a positive timeoutMs' };
+      return ok(value);
     default:
       return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
   }

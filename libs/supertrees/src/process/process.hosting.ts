@@ -3,6 +3,7 @@ import { SupervisionTree } from '../discovery/supervision.tree.js';
 import type { EventSink } from '../events/event.sink.js';
 import { Mailboxes } from '../runtime/mailboxes.js';
 import { systemClock } from '../runtime/timers.js';
+import { RequestRouter, type NodeRequest } from '../runtime/request.router.js';
 import { TreeHost } from '../runtime/tree.host.js';
 import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
@@ -12,15 +13,18 @@ import { ProcessRegistry } from './process.registry.js';
 /**
  * Hosts the supervisors of this process: creates the {@link TreeHost} they share, and owns the
  * pool that forks the supervisor processes below them and the registry that kills those
- * processes if this one exits. The same provider serves the main process and every supervisor
- * process.
+ * processes if this one exits; and routes the requests for nodes (commands, calls) to the process
+ * that hosts each. The same provider serves the main process and every supervisor process.
  */
 @Injectable()
 export class ProcessHosting {
   private readonly log = new Logger('Supervision');
   readonly registry = new ProcessRegistry();
+  /** Features register the operations they handle here, once; requests reach them in any process. */
+  readonly router = new RequestRouter();
   private pool?: ProcessPool;
   private ownMailboxes?: Mailboxes;
+  private host?: TreeHost;
 
   constructor(private readonly tree: SupervisionTree) {}
 
@@ -41,12 +45,23 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), systemClock, this.mailboxes);
+    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), systemClock, this.mailboxes);
+    return this.host;
+  }
+
+  /**
+   * Handles `request` for the node at its path: here, or in the supervisor process below that hosts
+   * it. Settles within its timeout; rejects with a typed error (NodeUnavailableError when the tree
+   * or that process is not running).
+   */
+  request(request: NodeRequest): Promise<unknown> {
+    return this.router.dispatch(this.host, request);
   }
 
   /** Refuses the calls still waiting and ends the spare processes; the next host forks anew. */
   async close(): Promise<void> {
     this.ownMailboxes?.close();
+    this.host = undefined;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close();

@@ -4,13 +4,14 @@ import type { SupervisedWorker } from '../interfaces/worker.interface.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
 import { InProcessSupervisorChild } from './in-process-supervisor.child.js';
 import { Mailboxes } from './mailboxes.js';
+import type { RemoteEndpoint } from './request.router.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { RuntimeHost } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock, type Clock } from './timers.js';
 import { WorkerChild } from './worker.child.js';
 
 /** Builds the adapter for a supervisor that runs in a forked process (the parent's side lives in process/). */
-export type ForkedChildFactory = (node: SupervisorNode, host: RuntimeHost) => SupervisedChild;
+export type ForkedChildFactory = (node: SupervisorNode, host: TreeHost) => SupervisedChild & RemoteEndpoint;
 
 /**
  * Everything the supervisors of one process share: where their events go, their logger, their
@@ -18,6 +19,8 @@ export type ForkedChildFactory = (node: SupervisorNode, host: RuntimeHost) => Su
  */
 export class TreeHost implements RuntimeHost {
   readonly restarts: RestartScheduler;
+  /** The handles on the supervisor processes this host forked, by the path of their supervisor. */
+  private readonly remotes = new Map<string, RemoteEndpoint>();
 
   constructor(
     readonly sink: EventSink,
@@ -37,6 +40,19 @@ export class TreeHost implements RuntimeHost {
       return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox);
     }
     if (node.isolation === 'none') return new InProcessSupervisorChild(node, this);
-    return this.forkSupervisor(node, this);
+    const forked = this.forkSupervisor(node, this);
+    // A restarted parent makes a new handle for the same path: the newest one is the live one.
+    this.remotes.set(node.path, forked);
+    return forked;
+  }
+
+  /** The process below this one that hosts `path` (the deepest), if any; else `path` is hosted here. */
+  remoteFor(path: string): RemoteEndpoint | undefined {
+    if (this.remotes.size === 0) return undefined;
+    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const remote = this.remotes.get(end === path.length ? path : path.slice(0, end));
+      if (remote) return remote;
+    }
+    return undefined;
   }
 }

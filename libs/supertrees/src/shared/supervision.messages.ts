@@ -55,4 +55,12 @@ export const MESSAGES = {
   workerStopped: (path: string) => `${path} is stopped; the call was not delivered`,
   invalidMessage: (path: string, field: string, problem: string) => `call to ${path}: ${field} ${problem}`,
   callRejected: (path: string, message: string) => `${path} handle() threw: ${message}`,
+  requestTimeout: (op: string, path: string, timeoutMs: number) =>
+    `${op} on ${path} got no reply within ${timeoutMs} ms`,
+  processNotRunning: (path: string) => `its supervisor process ${path} is not running (starting, restarting or stopped)`,
+  processStopped: (path: string, reason: string) => `its supervisor process ${path} is being stopped (${reason})`,
+  processExitedBeforeReply: (path: string) => `its supervisor process ${path} exited before it replied`,
+  nodeUnavailable: (op: string, path: string, reason: string) => `${op} on ${path} failed: ${reason}`,
+  unknownOperation: (op: string, path: string) =>
+    `${op} on ${path}: no such operation in the process that hosts it (do both processes run the same code?)`,
 } as const;
