@@ -265,7 +265,7 @@ describe('call', () => {
       [{ at: new Date(0) }, 'message.at', 'a Date is not data; send a plain object, array, string, number, boolean or null'],
       [{ list: [1, Number.NaN] }, 'message.list[1]', 'NaN is not a finite number'],
       [{ n: 1n }, 'message.n', 'a bigint is not data'],
-      [{ u: undefined }, 'message.u', 'undefined is not data'],
+      [{ list: [undefined] }, 'message.list[0]', 'undefined is not data'],
       [cyclic, 'message.self', 'refers back to an object that contains it (a cycle)'],
       [{ text: 'x'.repeat(100) }, 'message.text', 'makes it larger than 64 bytes'],
     ];

@@ -1,4 +1,14 @@
-import { SupervisionConfigError } from './supervision-config.error.js';
+import {
+  CallRejectedError,
+  CallTimeoutError,
+  InvalidMessageError,
+  MailboxFullError,
+  NotCallableError,
+  WorkerCrashedError,
+  WorkerRestartingError,
+  WorkerStoppedError,
+} from './call.errors.js';
+import { InvalidOptionError, SupervisionConfigError } from './supervision-config.error.js';
 import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './supervision-request.error.js';
 import { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
 
@@ -22,6 +32,15 @@ const REVIVABLE: Readonly<Record<string, { prototype: Error }>> = {
   SupervisorGaveUpError,
   SupervisorProcessError,
   SupervisionConfigError,
+  InvalidOptionError,
+  NotCallableError,
+  MailboxFullError,
+  CallTimeoutError,
+  WorkerRestartingError,
+  WorkerCrashedError,
+  WorkerStoppedError,
+  InvalidMessageError,
+  CallRejectedError,
 };
 
 const MAX_DEPTH = 4;

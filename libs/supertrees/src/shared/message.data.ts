@@ -14,7 +14,7 @@ export const MAX_DATA_DEPTH = 64;
 
 /**
  * Checks that `value` is JSON data (null, booleans, finite numbers, strings, arrays and plain
- * objects of them) whose JSON text is at most about `maxBytes` long. One walk, no serialization:
+ * objects of them; a property whose value is undefined is left out, as JSON does) whose JSON text is at most about `maxBytes` long. One walk, no serialization:
  * the size is the JSON length counting each UTF-16 unit of a string as one byte, an estimate that
  * errs low only for non-ASCII text. Returns the first problem, or undefined.
  */
@@ -65,8 +65,11 @@ class DataWalk {
       }
       if (!this.grow(2, field)) return false;
       for (const key in value) {
+        const item = (value as Record<string, unknown>)[key];
+        // Left out, as JSON leaves it out: an optional field that is not set.
+        if (item === undefined) continue;
         if (!this.grow(key.length + 3, field)) return false;
-        if (!this.visit((value as Record<string, unknown>)[key], `${field}.${key}`, depth + 1)) return false;
+        if (!this.visit(item, `${field}.${key}`, depth + 1)) return false;
       }
       return true;
     } finally {
