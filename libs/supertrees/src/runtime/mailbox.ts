@@ -52,7 +52,8 @@ export class Mailbox {
   private worker?: SupervisedWorker;
   private ctx?: WorkerContext;
   private readonly queue: Letter[] = [];
-  private readonly inFlight = new Set<Letter>();
+  /** At most `concurrency` long: an array is cheaper than a set here. */
+  private readonly inFlight: Letter[] = [];
   /** Letters held: waiting plus being handled (a timed-out `handle()` holds its place until it settles). */
   private held = 0;
   private active = 0;
@@ -182,30 +183,28 @@ export class Mailbox {
   private dispatch(letter: Letter): void {
     this.active += 1;
     letter.handling = true;
-    this.inFlight.add(letter);
-    const epoch = this.epoch;
-    let result: unknown;
+    this.inFlight.push(letter);
+    void this.handleOne(letter, this.epoch);
+  }
+
+  /** One `handle()`, awaited in an async method: fewer allocations per call than two `then` callbacks. */
+  private async handleOne(letter: Letter, epoch: number): Promise<void> {
+    let value: unknown;
     try {
-      result = this.worker!.handle!(letter.message, this.ctx!);
+      value = await this.worker!.handle!(letter.message, this.ctx!);
     } catch (error) {
       this.handled(letter, epoch, false, error);
       return;
     }
-    if (isThenable(result)) {
-      result.then(
-        (value) => this.handled(letter, epoch, true, value),
-        (error: unknown) => this.handled(letter, epoch, false, error),
-      );
-    } else {
-      this.handled(letter, epoch, true, result);
-    }
+    this.handled(letter, epoch, true, value);
   }
 
   private handled(letter: Letter, epoch: number, ok: boolean, value: unknown): void {
     if (epoch === this.epoch) {
       this.active -= 1;
       this.held -= 1;
-      this.inFlight.delete(letter);
+      const at = this.inFlight.indexOf(letter);
+      if (at >= 0) this.inFlight.splice(at, 1);
     }
     if (!letter.settled) {
       if (!ok) {
@@ -226,7 +225,6 @@ export class Mailbox {
   private settle(letter: Letter, error?: CallError, report?: () => void, value?: unknown): void {
     if (letter.settled) return;
     letter.settled = true;
-    this.deadlines.remove(letter);
     if (error) {
       if (letter.reject) letter.reject(error);
       else this.logger?.warn(`cast to ${this.path} dropped: ${error.message}`);
@@ -244,16 +242,11 @@ export class Mailbox {
     this.ctx = undefined;
   }
 
-  private rejectAll(letters: Set<Letter> | Letter[], error: () => CallError): void {
-    if (letters instanceof Set ? letters.size === 0 : letters.length === 0) return;
-    const all = [...letters];
-    if (letters instanceof Set) letters.clear();
-    else letters.length = 0;
+  private rejectAll(letters: Letter[], error: () => CallError): void {
+    if (letters.length === 0) return;
+    const all = letters.splice(0);
     this.held -= all.length;
     for (const letter of all) this.settle(letter, error());
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}

@@ -19,8 +19,49 @@ export const MAX_DATA_DEPTH = 64;
  * errs low only for non-ASCII text. Returns the first problem, or undefined.
  */
 export function checkData(value: unknown, maxBytes: number, root: string): DataProblem | undefined {
+  // The common case, good data, costs one walk that builds no strings; only a refusal pays for the
+  // walk that names the field.
+  const size = sizeOf(value, 0);
+  if (size >= 0 && size <= maxBytes) return undefined;
   const walk = new DataWalk(maxBytes);
   return walk.visit(value, root, 0) ? undefined : walk.problem;
+}
+
+/** The size {@link DataWalk} would count, or -1 for anything it would refuse but the size (a cycle shows as depth). */
+function sizeOf(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'number':
+      return Number.isFinite(value) ? 8 : -1;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (depth >= MAX_DATA_DEPTH) return -1;
+      let size = 2;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item = sizeOf(value[i], depth + 1);
+          if (item < 0) return -1;
+          size += item;
+        }
+        return size;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return -1;
+      for (const key in value) {
+        const field = (value as Record<string, unknown>)[key];
+        if (field === undefined) continue;
+        const item = sizeOf(field, depth + 1);
+        if (item < 0) return -1;
+        size += key.length + 3 + item;
+      }
+      return size;
+    }
+    default:
+      return -1;
+  }
 }
 
 class DataWalk {
