@@ -1,6 +1,7 @@
 // The public surface of nestjs-supertrees: everything a user may import, and nothing else.
 export { SupervisionModule } from './supervision.module.js';
-export { SupervisionService } from './supervision.service.js';
+export { SupervisionService, type ChildRef, type CommandOptions } from './supervision.service.js';
+export type { ChildCounts, ChildInfo } from './runtime/supervisor.runtime.js';
 export { bootstrapSupervised } from './bootstrap.js';
 export { isSupervisorProcess } from './process/process.role.js';
 
@@ -10,6 +11,7 @@ export { Supervisor, type SupervisorMetadata } from './decorators/supervisor.dec
 export type {
   BackoffOptions,
   ChildOptions,
+  DynamicChildSpec,
   Isolation,
   ProcessOptions,
   RestartPolicy,
@@ -39,6 +41,18 @@ export {
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
+export { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './errors/supervision-request.error.js';
+export {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  InvalidChildSpecError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotASupervisorError,
+  NotAWorkerError,
+  NotDynamicError,
+} from './errors/child-control.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';

@@ -1,3 +1,14 @@
+import {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  InvalidChildSpecError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotASupervisorError,
+  NotAWorkerError,
+  NotDynamicError,
+} from './child-control.error.js';
 import { SupervisionConfigError } from './supervision-config.error.js';
 import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './supervision-request.error.js';
 import { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
@@ -22,6 +33,15 @@ const REVIVABLE: Readonly<Record<string, { prototype: Error }>> = {
   SupervisorGaveUpError,
   SupervisorProcessError,
   SupervisionConfigError,
+  NotDynamicError,
+  ChildIdTakenError,
+  MaxChildrenError,
+  NotAWorkerError,
+  InvalidChildSpecError,
+  ChildStartError,
+  ChildStateError,
+  NotAPoolError,
+  NotASupervisorError,
 };
 
 const MAX_DEPTH = 4;

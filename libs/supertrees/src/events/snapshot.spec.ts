@@ -18,6 +18,9 @@ const worker = (path: string): WorkerNode => ({
 
 const supervisor = (path: string, children: TreeNode[], isolation: 'process' | 'none' = 'none'): SupervisorNode => ({
   kind: 'supervisor',
+  dynamic: false,
+  maxChildren: Number.POSITIVE_INFINITY,
+  restoreChildren: true,
   name: path.split('/').pop()!,
   path,
   restart: 'always',

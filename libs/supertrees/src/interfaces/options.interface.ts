@@ -46,7 +46,19 @@ export interface ChildOptions {
 }
 
 /** Options of `@Worker()`. */
-export type WorkerOptions = ChildOptions;
+export interface WorkerOptions extends ChildOptions {
+  /**
+   * A pool: run this many copies under its supervisor, each with its own instance of the class,
+   * its own restart state, `ctx.instance` (0 to N-1) and path (`…/Name#0`). `SupervisionService.scale()`
+   * changes N at run time. Default: not a pool (one copy, the provider's singleton, path `…/Name`).
+   */
+  instances?: number;
+  /**
+   * Started only by `SupervisionService.startChild()` under a dynamic supervisor, never placed in
+   * the tree at boot. Default `false`.
+   */
+  dynamic?: boolean;
+}
 
 /** A supervisor's own policy: how it restarts its children and when it gives up. */
 export interface SupervisionPolicyOptions {
@@ -67,6 +79,33 @@ export interface SupervisorOptions extends ChildOptions, SupervisionPolicyOption
   children?: Type<unknown>[];
   /** Default: `forRoot`'s `defaultIsolation`, which defaults to `'process'`. */
   isolation?: Isolation;
+  /**
+   * A dynamic supervisor (OTP's DynamicSupervisor): starts with no children; children are started at
+   * run time by `SupervisionService.startChild()`. Its strategy is `'one-for-one'`; `children` must be
+   * empty. Default `false`.
+   */
+  dynamic?: boolean;
+  /** Most children a dynamic supervisor runs at once; one more `startChild()` is refused. Default unlimited. */
+  maxChildren?: number;
+  /**
+   * When a dynamic supervisor itself restarts, start its dynamic children again from their specs,
+   * which its parent keeps. `false` is OTP's behaviour: it comes back empty. Default `true`.
+   */
+  restoreChildren?: boolean;
+}
+
+/** The per-child part of `startChild()`'s spec: a `@Worker`'s options for this one child. */
+export interface DynamicChildSpec<TArgs = unknown> {
+  /** Unique under its supervisor; part of the child's path (`…/TenantWorker:acme`). No `/`, `:` or `#`. */
+  id: string;
+  /** Data for the child (`ctx.args`): JSON values only, so that they can cross a process boundary. */
+  args?: TArgs;
+  /** Default: the class's `@Worker()` option, else `'always'`. */
+  restart?: RestartPolicy;
+  /** Default: the class's `@Worker()` option, else the defaults of {@link BackoffOptions}. */
+  backoff?: BackoffOptions;
+  /** Default: the class's `@Worker()` option, else 5 000. */
+  shutdownTimeoutMs?: number;
 }
 
 /** How supervisor processes are forked and watched. */

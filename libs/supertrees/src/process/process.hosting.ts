@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SupervisionTree } from '../discovery/supervision.tree.js';
 import type { EventSink } from '../events/event.sink.js';
+import { registerChildControl } from '../runtime/child-control.ops.js';
 import { RequestRouter, type NodeRequest } from '../runtime/request.router.js';
 import { TreeHost } from '../runtime/tree.host.js';
 import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
@@ -23,7 +24,9 @@ export class ProcessHosting {
   private pool?: ProcessPool;
   private host?: TreeHost;
 
-  constructor(private readonly tree: SupervisionTree) {}
+  constructor(private readonly tree: SupervisionTree) {
+    registerChildControl(this.router);
+  }
 
   /**
    * A host for the supervisors this process runs, from `localRoot` down to the next process
@@ -36,7 +39,11 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool));
+    const tree = this.tree;
+    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), undefined, {
+      byName: (name) => tree.worker(name),
+      create: (type) => tree.createWorker(type),
+    });
     return this.host;
   }
 

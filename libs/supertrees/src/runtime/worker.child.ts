@@ -57,8 +57,10 @@ export class WorkerChild implements SupervisedChild {
 
   constructor(
     private readonly node: WorkerNode,
-    private readonly instance: SupervisedWorker,
+    /** The singleton; undefined for a child with its own instance, made by `create` at its first start. */
+    private instance: SupervisedWorker | undefined,
     private readonly logger: LoggerService | undefined,
+    private readonly create?: () => Promise<SupervisedWorker>,
   ) {
     this.workerLogger = new Logger(node.name);
   }
@@ -66,19 +68,30 @@ export class WorkerChild implements SupervisedChild {
   async start(attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
     const stop = new StopSwitch();
     this.switch = stop;
+    const node = this.node;
+    if (!this.instance) {
+      const made = this.create!();
+      this.current = made;
+      this.instance = await made;
+      if (stop.reason) throw stop.reason;
+    }
+    const worker = this.instance;
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
     const ctx: WorkerContext = {
       get signal() {
         return stop.signal;
       },
       attempt,
-      path: this.node.path,
+      path: node.path,
       logger: this.workerLogger,
+      id: node.id,
+      args: node.args,
+      instance: node.instance,
     };
 
-    if (this.instance.init) {
+    if (worker.init) {
       // Checked in the same step as the call: a stop that came first means it is never called.
-      const init = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.init!(ctx)));
+      const init = Promise.resolve().then(() => (stop.reason ? undefined : worker.init!(ctx)));
       this.current = init;
       // A stop during init() settles the start at once; init() itself is waited for by stop().
       try {
@@ -96,7 +109,7 @@ export class WorkerChild implements SupervisedChild {
     }
     if (stop.reason) throw stop.reason;
 
-    const run = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.run(ctx)));
+    const run = Promise.resolve().then(() => (stop.reason ? undefined : worker.run(ctx)));
     this.current = run;
     // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
     // a new Error per restart costs a stack capture on the hottest path.
