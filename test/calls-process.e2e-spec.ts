@@ -16,7 +16,7 @@ import {
   WorkerRestartingError,
   WorkerStoppedError,
 } from '../libs/supertrees/src/index.js';
-import { SCENARIOS } from './fixtures/scenarios.js';
+import { ClerkPool, SCENARIOS, TenantClerk } from './fixtures/scenarios.js';
 import { EventRecorder, is } from './helpers/event-recorder.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
@@ -168,6 +168,21 @@ describe('calls to workers in supervisor processes', () => {
 
     await service.stop();
     await expect(rejectionOf(service.call(CLERK, {}))).resolves.toBeInstanceOf(WorkerStoppedError);
+  });
+
+  it('routes a call to a pool in its process by key (the same member each time), and calls a dynamic child there', async () => {
+    await boot();
+
+    const first = await service.call<Reply>('root/CallsSupervisor/ClerkPool', { reply: 1 }, { key: 'foobar' });
+    expect(first.path).toBe(`root/CallsSupervisor/ClerkPool#${0xbf9cf968 % 3}`);
+    const again = await service.call<Reply>(ClerkPool, { reply: 2 }, { key: 'foobar' });
+    expect(again.path).toBe(first.path);
+
+    const { path } = await service.startChild('root/CallsSupervisor/CallTenants', TenantClerk, { id: 'acme' });
+    await expect(service.call<Reply>(path, { reply: 'tenant' })).resolves.toMatchObject({ reply: 'tenant', path, pid: first.pid });
+    await expect(rejectionOf(service.call('root/CallsSupervisor/CallTenants/TenantClerk:nobody', {}))).resolves.toBeInstanceOf(UnknownNodeError);
+    await service.terminateChild(path);
+    await expect(rejectionOf(service.call(path, {}))).resolves.toBeInstanceOf(WorkerStoppedError);
   });
 
   it('delivers a cast in the worker\'s process and resolves once its mailbox took it', async () => {

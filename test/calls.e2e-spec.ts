@@ -355,3 +355,81 @@ describe('cast', () => {
     gates[0]!.resolve(undefined);
   });
 });
+
+describe('calls to pools and dynamic children', () => {
+  /** A pool of 3 that answers with its instance; handle() waits for a gate when asked. */
+  async function bootPool() {
+    const control = new RunControl();
+    const gates: Deferred[] = [];
+    const pool = defineWorker(
+      'Shard',
+      {
+        run: (ctx) => control.hold(ctx),
+        handle: async (message, ctx) => {
+          if ((message as { gate?: boolean }).gate) {
+            const gate = new Deferred();
+            gates.push(gate);
+            await gate.promise;
+          }
+          return ctx.instance;
+        },
+      },
+      { instances: 3 },
+    );
+    const tree = await bootInProcess(cleanup, [pool]);
+    return { tree, pool, gates };
+  }
+
+  it('routes a call with a key to one instance, always the same: FNV-1a(key) mod N', async () => {
+    const { tree, pool } = await bootPool();
+
+    const byKey = new Map<string, unknown>();
+    for (const key of ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'acme', 'globex']) {
+      const instance = await tree.service.call(pool, {}, { key });
+      if (byKey.has(key)) expect(instance).toBe(byKey.get(key));
+      byKey.set(key, instance);
+    }
+    expect(new Set(byKey.values()).size).toBeGreaterThan(1);
+    await expect(tree.service.call('root/Shard', {}, { key: 'foobar' })).resolves.toBe(0xbf9cf968 % 3);
+  });
+
+  it('without a key, gives a call to the least busy instance, in turn among equals', async () => {
+    const { tree, gates } = await bootPool();
+
+    const busy = [tree.service.call('root/Shard', { gate: true }), tree.service.call('root/Shard', { gate: true })];
+    for (let i = 0; i < 100 && gates.length < 2; i += 1) await settle(1);
+    await expect(tree.service.call('root/Shard', {})).resolves.toBe(2);
+    gates.forEach((gate) => gate.resolve());
+    await expect(Promise.all(busy)).resolves.toEqual([0, 1]);
+    // A member is still callable by its own path.
+    await expect(tree.service.call('root/Shard#1', {})).resolves.toBe(1);
+  });
+
+  it('refuses a key that is not a string or a finite number with InvalidOptionError', async () => {
+    const { tree } = await bootPool();
+    await expect(tree.service.call('root/Shard', {}, { key: {} as unknown as string })).rejects.toBeInstanceOf(InvalidOptionError);
+  });
+
+  it('calls a dynamic child by its path; refuses calls once it is terminated or deleted', async () => {
+    const control = new RunControl();
+    const tenant = defineWorker('Tenant', { run: (ctx) => control.hold(ctx), handle: (message, ctx) => ({ id: ctx.id, message }) }, { dynamic: true });
+    const plainTenant = defineWorker('PlainTenant', { run: (ctx) => control.hold(ctx) }, { dynamic: true });
+    const tenants = defineSupervisor('Tenants', { dynamic: true });
+    const tree = await bootInProcess(cleanup, [tenant, plainTenant, tenants]);
+
+    const { path } = await tree.service.startChild(tenants, tenant, { id: 'acme' });
+    expect(path).toBe('root/Tenants/Tenant:acme');
+    await expect(tree.service.call(path, { job: 1 })).resolves.toEqual({ id: 'acme', message: { job: 1 } });
+    const plain = await tree.service.startChild(tenants, plainTenant, { id: 'x' });
+    await expect(tree.service.call(plain.path, {})).rejects.toBeInstanceOf(NotCallableError);
+
+    await tree.service.terminateChild(path);
+    await expect(rejectionOf(tree.service.call(path, {}))).resolves.toBeInstanceOf(WorkerStoppedError);
+    await tree.service.restartChild(path);
+    await expect(tree.service.call(path, { job: 2 })).resolves.toEqual({ id: 'acme', message: { job: 2 } });
+
+    await tree.service.terminateChild(path);
+    await tree.service.deleteChild(path);
+    await expect(rejectionOf(tree.service.call(path, {}))).resolves.toBeInstanceOf(UnknownNodeError);
+  });
+});

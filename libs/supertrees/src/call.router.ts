@@ -8,6 +8,7 @@ import type { StopReason } from './events/supervision.events.js';
 import type { CallOptions } from './interfaces/options.interface.js';
 import { ProcessHosting } from './process/process.hosting.js';
 import type { Mailbox } from './runtime/mailbox.js';
+import { partitionOf, type PartitionKey } from './runtime/partition.js';
 import type { NodeRequest } from './runtime/request.router.js';
 import { checkData } from './shared/message.data.js';
 import { DEFAULTS } from './shared/supervision.defaults.js';
@@ -24,22 +25,29 @@ export const CALL_OPS = { call: 'call', cast: 'cast' } as const;
  */
 export const CALL_REPLY_MARGIN_MS = 250;
 
-/** The payload of a `call` or `cast` request: the message, and the time it may take in the worker's process. */
+/** The payload of a `call` or `cast` request: the message, the time it may take in the worker's process, a pool's key. */
 interface CallPayload {
   readonly message: unknown;
   readonly timeoutMs: number;
+  readonly key?: PartitionKey;
 }
 
-/** A callable worker, as seen from this process: its node, and the supervisor processes on its way (outermost first). */
+/**
+ * A callable worker or pool, as the static tree shows it from this process: its node (a pool's
+ * members), and the supervisor processes on its way, outermost first. No node: a path inside a
+ * supervisor process that the static tree does not know (a dynamic child): that process decides.
+ */
 interface Target {
-  readonly node: WorkerNode;
+  readonly node?: WorkerNode;
+  readonly members?: readonly WorkerNode[];
   readonly processes: readonly string[];
 }
 
 /**
  * Takes a call or cast to the worker it names: to its mailbox when the worker runs in this
  * process, else down the request channel to the supervisor process that runs it, where the same
- * router takes it to the mailbox. The lookup of a path already called is one map read.
+ * router takes it to the mailbox. A pool's path routes to one member, in the process that runs
+ * the pool (where the members' loads are known). The lookup of a path already called is one map read.
  */
 @Injectable()
 export class CallRouter {
@@ -57,12 +65,11 @@ export class CallRouter {
   call(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<unknown> {
     try {
       const timeoutMs = callTimeout('call', options);
+      const key = callKey('call', options);
       const path = typeof worker === 'string' ? worker : this.classPath(worker);
-      const mailbox = this.hosting.mailboxes.get(path);
+      const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
       if (mailbox) return mailbox.call(message, timeoutMs);
-      const target = this.target(path);
-      if (target.processes.length === 0) return this.hosting.mailboxes.for(target.node).call(message, timeoutMs);
-      return this.remote('call', target, message, timeoutMs);
+      return this.remote('call', path, message, timeoutMs, key);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -71,17 +78,37 @@ export class CallRouter {
   cast(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<void> {
     try {
       const timeoutMs = callTimeout('cast', options);
+      const key = callKey('cast', options);
       const path = typeof worker === 'string' ? worker : this.classPath(worker);
-      const mailbox = this.hosting.mailboxes.get(path);
-      const target = mailbox ? undefined : this.target(path);
-      if (!target || target.processes.length === 0) {
-        (mailbox ?? this.hosting.mailboxes.for(target!.node)).cast(message, timeoutMs);
+      const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
+      if (mailbox) {
+        mailbox.cast(message, timeoutMs);
         return Promise.resolve();
       }
-      return this.remote('cast', target, message, timeoutMs).then(() => undefined);
+      return this.remote('cast', path, message, timeoutMs, key).then(() => undefined);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The mailbox in this process that takes a message for `path`: a pool member picked by key or
+   * load, or the mailbox of a worker not started yet. Undefined when `path` runs in a process
+   * below; throws the typed error when it is nothing callable. `here`: the caller knows the path
+   * is hosted in this process (a request from above).
+   */
+  private localMailbox(path: string, key: PartitionKey | undefined, here: boolean): Mailbox | undefined {
+    const mailboxes = this.hosting.mailboxes;
+    const routed = mailboxes.route(path, key);
+    if (routed) return routed;
+    if (mailboxes.isUncallable(path)) throw new NotCallableError(path, 'no-handle');
+    const target = this.target(path);
+    if (target.processes.length > 0 && !here) return undefined;
+    if (!target.node) throw new UnknownNodeError(path);
+    const members = target.members;
+    // A pool none of whose members started yet: the message waits at the member its key names.
+    if (members) return mailboxes.for(members[key === undefined ? 0 : partitionOf(key, members.length)]!);
+    return mailboxes.for(target.node);
   }
 
   /**
@@ -90,21 +117,23 @@ export class CallRouter {
    * (restarting), the request is tried again until the timeout, as a local call waits for its
    * worker's restart.
    */
-  private async remote(op: 'call' | 'cast', { node, processes }: Target, message: unknown, timeoutMs: number): Promise<unknown> {
-    const problem = checkData(message, node.mailbox.maxMessageBytes, 'message');
-    if (problem) throw new InvalidMessageError(node.path, problem.field, problem.problem);
+  private async remote(op: 'call' | 'cast', path: string, message: unknown, timeoutMs: number, key: PartitionKey | undefined): Promise<unknown> {
+    const { node, processes } = this.target(path);
+    // The size limit of a worker the static tree does not know is checked in its own process.
+    const problem = checkData(message, node?.mailbox.maxMessageBytes ?? Number.POSITIVE_INFINITY, 'message');
+    if (problem) throw new InvalidMessageError(path, problem.field, problem.problem);
     const deadline = performance.now() + timeoutMs;
     let pause = 5;
     for (;;) {
       const left = Math.ceil(deadline - performance.now());
-      if (left <= 0) throw new WorkerRestartingError(node.path, timeoutMs);
+      if (left <= 0) throw new WorkerRestartingError(path, timeoutMs);
       try {
-        const payload: CallPayload = { message, timeoutMs: left };
-        return await this.hosting.request({ op, path: node.path, payload, timeoutMs: left + CALL_REPLY_MARGIN_MS });
+        const payload: CallPayload = key === undefined ? { message, timeoutMs: left } : { message, timeoutMs: left, key };
+        return await this.hosting.request({ op, path, payload, timeoutMs: left + CALL_REPLY_MARGIN_MS });
       } catch (error) {
         const outcome = unavailable(error, processes);
-        if (outcome === 'crashed') throw new WorkerCrashedError(node.path, 'failed', { cause: error });
-        if (outcome === 'stopped') throw new WorkerStoppedError(node.path);
+        if (outcome === 'crashed') throw new WorkerCrashedError(path, 'failed', { cause: error });
+        if (outcome === 'stopped') throw new WorkerStoppedError(path);
         if (outcome !== 'retry') throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(1, deadline - performance.now()))));
@@ -114,12 +143,13 @@ export class CallRouter {
 
   /** In the process that runs the worker: a request from above, to its mailbox. */
   private deliver({ path, payload }: NodeRequest, op: 'call' | 'cast'): Promise<unknown> {
-    const { message, timeoutMs } = (payload ?? {}) as Partial<CallPayload>;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      return Promise.reject(new InvalidOptionError(`SupervisionService.${op}`, 'timeoutMs', `must be a positive number (got ${String(timeoutMs)})`));
-    }
+    const { message, timeoutMs, key } = (payload ?? {}) as Partial<CallPayload>;
     try {
-      const mailbox: Mailbox = this.hosting.mailboxes.get(path) ?? this.hosting.mailboxes.for(this.target(path).node);
+      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+        throw new InvalidOptionError(`SupervisionService.${op}`, 'timeoutMs', `must be a positive number (got ${String(timeoutMs)})`);
+      }
+      const checkedKey = callKey(op, { key });
+      const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, checkedKey, true)!;
       if (op === 'call') return mailbox.call(message, timeoutMs);
       mailbox.cast(message, timeoutMs);
       return Promise.resolve(null);
@@ -131,7 +161,12 @@ export class CallRouter {
   private classPath(type: Type<unknown>): string {
     let path = this.pathOfClass.get(type);
     if (path === undefined) {
-      for (const node of walkTree(this.tree.root)) if (node.type === type) path = node.path;
+      for (const node of walkTree(this.tree.root)) {
+        if (node.type !== type) continue;
+        // A pool's class names the pool, not one member.
+        path = node.kind === 'worker' && node.pool !== undefined ? node.pool : node.path;
+        break;
+      }
       if (path === undefined) throw new UnknownNodeError(type.name);
       this.pathOfClass.set(type, path);
     }
@@ -142,19 +177,30 @@ export class CallRouter {
     let target = this.targets.get(path);
     if (!target) {
       target = findTarget(this.tree.root, path);
-      this.targets.set(path, target);
+      // A path the static tree does not know is not cached: dynamic children come and go.
+      if (target.node) this.targets.set(path, target);
     }
     return target;
   }
 }
 
-/** The callable worker at `path` and the supervisor processes above it, or the typed error of why not. */
+/** The callable worker or pool at `path` and the supervisor processes above it, or the typed error of why not. */
 function findTarget(root: SupervisorNode, path: string): Target {
   const processes: string[] = [];
   let at: TreeNode = root;
   while (at.path !== path) {
-    const next: TreeNode | undefined = at.kind === 'supervisor' ? at.children.find((c) => path.startsWith(`${c.path}/`) || c.path === path) : undefined;
-    if (!next) throw new UnknownNodeError(path);
+    const children: readonly TreeNode[] = at.kind === 'supervisor' ? at.children : [];
+    const members = children.filter((c): c is WorkerNode => c.kind === 'worker' && c.pool === path);
+    if (members.length > 0) {
+      if (!members[0]!.callable) throw new NotCallableError(path, 'no-handle');
+      return { node: members[0]!, members, processes };
+    }
+    const next: TreeNode | undefined = children.find((c) => c.path === path || path.startsWith(`${c.path}/`));
+    if (!next) {
+      // Inside a supervisor process, a path the static tree lacks may be a dynamic child there.
+      if (processes.length > 0 && path.startsWith(`${processes.at(-1)!}/`)) return { processes };
+      throw new UnknownNodeError(path);
+    }
     if (next.kind === 'supervisor' && next.isolation === 'process') processes.push(next.path);
     at = next;
   }
@@ -183,6 +229,12 @@ function unavailable(error: unknown, processes: readonly string[]): 'retry' | 'c
   if (reason === 'its supervisor process is starting' || reason === 'its supervisor process is exiting') return 'retry';
   if (reason === 'the supervision tree is not running') return 'stopped';
   return undefined;
+}
+
+function callKey(method: 'call' | 'cast', options: CallOptions | undefined): PartitionKey | undefined {
+  const key = options?.key;
+  if (key === undefined || typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key))) return key;
+  throw new InvalidOptionError(`SupervisionService.${method}`, 'key', `must be a string or a finite number (got ${String(key)})`);
 }
 
 function callTimeout(method: 'call' | 'cast', options: CallOptions | undefined): number {

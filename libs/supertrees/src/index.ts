@@ -1,6 +1,7 @@
 // The public surface of nestjs-supertrees: everything a user may import, and nothing else.
 export { SupervisionModule } from './supervision.module.js';
-export { SupervisionService } from './supervision.service.js';
+export { SupervisionService, type ChildRef, type CommandOptions } from './supervision.service.js';
+export type { ChildCounts, ChildInfo } from './runtime/supervisor.runtime.js';
 export { bootstrapSupervised } from './bootstrap.js';
 export { isSupervisorProcess } from './process/process.role.js';
 
@@ -11,6 +12,7 @@ export type {
   BackoffOptions,
   CallOptions,
   ChildOptions,
+  DynamicChildSpec,
   Isolation,
   MailboxOptions,
   ProcessOptions,
@@ -52,6 +54,18 @@ export {
   WorkerRestartingError,
   WorkerStoppedError,
 } from './errors/call.errors.js';
+export { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './errors/supervision-request.error.js';
+export {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  InvalidChildSpecError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotASupervisorError,
+  NotAWorkerError,
+  NotDynamicError,
+} from './errors/child-control.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';

@@ -8,6 +8,17 @@ import {
   WorkerRestartingError,
   WorkerStoppedError,
 } from './call.errors.js';
+import {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  InvalidChildSpecError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotASupervisorError,
+  NotAWorkerError,
+  NotDynamicError,
+} from './child-control.error.js';
 import { InvalidOptionError, SupervisionConfigError } from './supervision-config.error.js';
 import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './supervision-request.error.js';
 import { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
@@ -41,6 +52,15 @@ const REVIVABLE: Readonly<Record<string, { prototype: Error }>> = {
   WorkerStoppedError,
   InvalidMessageError,
   CallRejectedError,
+  NotDynamicError,
+  ChildIdTakenError,
+  MaxChildrenError,
+  NotAWorkerError,
+  InvalidChildSpecError,
+  ChildStartError,
+  ChildStateError,
+  NotAPoolError,
+  NotASupervisorError,
 };
 
 const MAX_DEPTH = 4;

@@ -10,6 +10,7 @@ import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
 import { encodeError } from '../errors/wire-error.js';
 import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type RequestMessage, type UpMessage } from '../process/ipc.protocol.js';
 import { ProcessHosting } from '../process/process.hosting.js';
+import { DynamicSpecs } from '../runtime/dynamic.specs.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
 import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
@@ -144,7 +145,9 @@ class ForkedSupervisorRunner {
     this.outbox = outbox;
     const host = hosting.createHost(node, new ForkedEventSink(stamper, store, outbox));
     this.hosting = hosting;
-    return new SupervisorRuntime(node, host, (error) => void this.escalate(error));
+    const specs = node.dynamic ? new DynamicSpecs() : undefined;
+    for (const child of start.children ?? []) specs?.add(child);
+    return new SupervisorRuntime(node, host, (error) => void this.escalate(error), specs);
   }
 
   /** The supervisor gave up: its parent learns it as this child's failure, and the process exits. */

@@ -10,6 +10,12 @@ export interface WorkerContext {
   readonly path: string;
   /** A Nest logger whose context is the worker's name. */
   readonly logger: LoggerService;
+  /** A dynamic child's id (`startChild`'s `spec.id`); undefined otherwise. */
+  readonly id?: string;
+  /** A dynamic child's `spec.args`, as data; undefined otherwise. */
+  readonly args?: unknown;
+  /** A pool member's index, 0 to N-1; undefined outside a pool. */
+  readonly instance?: number;
 }
 
 /** The shape of a `@Worker()` class. */

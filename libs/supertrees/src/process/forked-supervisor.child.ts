@@ -2,7 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
+import { DynamicSpecs } from '../runtime/dynamic.specs.js';
 import type { RemoteEndpoint } from '../runtime/request.router.js';
+import type { DynamicChildData } from '../tree/dynamic-child.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
@@ -28,13 +30,17 @@ export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: P
 export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   private run?: ProcessRun;
   private rejected = 0;
+  /** A dynamic supervisor's children, kept here across its process's restarts (see `restoreChildren`). */
+  readonly specs?: DynamicSpecs;
 
   constructor(
     readonly node: SupervisorNode,
     readonly host: RuntimeHost,
     readonly options: ResolvedProcessOptions,
     private readonly pool: ProcessPool,
-  ) {}
+  ) {
+    if (node.dynamic) this.specs = new DynamicSpecs();
+  }
 
   start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
     let spare: SpareProcess;
@@ -60,7 +66,25 @@ export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
     if (!run?.accepting) {
       return Promise.reject(new NodeUnavailableError(op, path, MESSAGES.processNotRunning(this.node.path)));
     }
-    return run.requests.request(op, path, payload, timeoutMs);
+    const reply = run.requests.request(op, path, payload, timeoutMs);
+    // The process's children come and go through the commands it answered: the specs follow them.
+    if (this.specs && path === this.node.path) void reply.then((value) => this.followSpecs(op, payload, value), () => undefined);
+    return reply;
+  }
+
+  private followSpecs(op: string, payload: unknown, value: unknown): void {
+    if (op === 'startChild') this.specs!.add(payload as DynamicChildData);
+    else if (op === 'deleteChild') {
+      const child = (payload as { child: string }).child;
+      const id = (value as { id?: string } | undefined)?.id ?? child.slice(child.lastIndexOf(':') + 1);
+      this.specs!.remove(id);
+    }
+  }
+
+  /** A dynamic child that ended for good is gone from the specs too. */
+  childRemoved(path: string): void {
+    if (!this.specs || path.lastIndexOf('/') !== this.node.path.length || !path.startsWith(`${this.node.path}/`)) return;
+    this.specs.remove(path.slice(path.lastIndexOf(':') + 1));
   }
 
   async stop(reason: StopReason): Promise<boolean> {
@@ -171,7 +195,10 @@ class ProcessRun {
         for (const event of message.events) {
           const problem = checkEvent(event, path);
           if (problem) child.reject(spare.proc, problem);
-          else sink.forward(event);
+          else {
+            if (event.type === 'child-removed') child.childRemoved(event.path);
+            sink.forward(event);
+          }
         }
         break;
       }
@@ -218,6 +245,7 @@ class ProcessRun {
       attempt: this.attempt,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       maxBufferedEvents: options.maxBufferedEvents,
+      ...(this.child.specs && this.child.specs.size > 0 ? { children: this.child.specs.list() } : {}),
     });
   }
 

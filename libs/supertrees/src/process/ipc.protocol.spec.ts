@@ -22,6 +22,8 @@ const goodEvents: ProcessEvent[] = [
   { ...stamp, type: 'tree-failed', path: SUBTREE, kind: 'supervisor', error: { name: 'E', message: 'm' } },
   { ...stamp, type: 'events-dropped', path: SUBTREE, kind: 'supervisor', count: 5, originPid: 999 },
   { ...stamp, type: 'protocol-error', path: `${SUBTREE}/Deep`, kind: 'supervisor', fromPid: 1_000, detail: 'bad', count: 2 },
+  { ...stamp, type: 'child-added', path: `${SUBTREE}/Tenant:acme`, kind: 'worker', id: 'acme' },
+  { ...stamp, type: 'child-removed', path: `${SUBTREE}/Pool#2`, kind: 'worker', reason: 'scaled-down' },
 ];
 
 const good = (type: ProcessEvent['type']): Record<string, unknown> => ({ ...goodEvents.find((e) => e.type === type)! });
@@ -112,6 +114,9 @@ describe('checkEvent', () => {
     ['events-dropped', 'originPid', undefined],
     ['protocol-error', 'detail', 1],
     ['protocol-error', 'fromPid', undefined],
+    ['child-added', 'id', 5],
+    ['child-added', 'instance', '1'],
+    ['child-removed', 'reason', 'vanished'],
   ] as const)('rejects a %s event with an invalid %s (%p)', (type, field, value) => {
     expect(checkEvent({ ...good(type), [field]: value }, SUBTREE)).toBe(`${type} event has an invalid "${field}"`);
   });
@@ -176,7 +181,12 @@ describe('parseDownMessage', () => {
     expect(parseDownMessage(start)).toEqual({ ok: true, message: start });
   });
 
-  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'])('accepts stop for reason %s', (reason) => {
+  it('accepts start with the children of a dynamic supervisor', () => {
+    const message = { ...start, children: [{ worker: 'TenantWorker', id: 'acme', args: { plan: 'gold' } }] };
+    expect(parseDownMessage(message)).toEqual({ ok: true, message });
+  });
+
+  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned', 'terminated'])('accepts stop for reason %s', (reason) => {
     expect(parseDownMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
   });
 
@@ -191,6 +201,8 @@ describe('parseDownMessage', () => {
     ['start with a string attempt', { ...start, attempt: '0' }, 'start with missing fields'],
     ['start without heartbeatIntervalMs', { ...start, heartbeatIntervalMs: undefined }, 'start with missing fields'],
     ['start with a NaN maxBufferedEvents', { ...start, maxBufferedEvents: Number.NaN }, 'start with missing fields'],
+    ['start with children that are not an array', { ...start, children: {} }, 'start with invalid children'],
+    ['start with a child without an id', { ...start, children: [{ worker: 'W' }] }, 'start with invalid children'],
     ['stop with an unknown reason', { t: 'stop', reason: 'because' }, 'stop without a valid reason'],
     ['stop without a reason', { t: 'stop' }, 'stop without a valid reason'],
   ])('rejects %s', (_title, value, problem) => {

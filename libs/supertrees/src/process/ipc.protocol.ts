@@ -1,5 +1,6 @@
 import {
   EVENT_TYPES,
+  type ChildRemovedReason,
   type ErrorInfo,
   type ProcessEvent,
   type StopReason,
@@ -7,6 +8,7 @@ import {
 } from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
 import { isWireError, type WireError } from '../errors/wire-error.js';
+import type { DynamicChildData } from '../tree/dynamic-child.js';
 
 /** Bumped on any change a peer of another version could misread. 2: `request` down and `reply` up. */
 export const PROTOCOL_VERSION = 2;
@@ -44,6 +46,8 @@ export type DownMessage =
       readonly attempt: number;
       readonly heartbeatIntervalMs: number;
       readonly maxBufferedEvents: number;
+      /** A dynamic supervisor's children to start again, as its parent kept them (absent: none). */
+      readonly children?: readonly DynamicChildData[];
     }
   /** Stop the subtree gracefully and exit. */
   | { readonly t: 'stop'; readonly reason: StopReason }
@@ -75,7 +79,14 @@ const STOP_REASONS: readonly string[] = Object.keys({
   strategy: true,
   'supervisor-gave-up': true,
   orphaned: true,
+  terminated: true,
 } satisfies Record<StopReason, true>);
+const REMOVED_REASONS: readonly string[] = Object.keys({
+  deleted: true,
+  'scaled-down': true,
+  'start-failed': true,
+  ended: true,
+} satisfies Record<ChildRemovedReason, true>);
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -104,6 +115,8 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   'tree-failed': { error: isErrorInfo },
   'events-dropped': { count: isNumber, originPid: isNumber },
   'protocol-error': { fromPid: isNumber, detail: isString, count: isNumber },
+  'child-added': { id: (v) => v === undefined || isString(v), instance: (v) => v === undefined || isNumber(v) },
+  'child-removed': { reason: (v) => REMOVED_REASONS.includes(v as string) },
 } satisfies Record<SupervisionEventType, Record<string, (v: unknown) => boolean>>;
 
 /**
@@ -124,6 +137,10 @@ export function checkEvent(value: unknown, subtree: string): string | undefined 
     if (!check(value[field])) return `${value.type} event has an invalid "${field}"`;
   }
   return undefined;
+}
+
+function isChildData(value: unknown): value is DynamicChildData {
+  return isObject(value) && isString(value.worker) && isString(value.id) && value.id.length > 0;
 }
 
 function isNodeSnapshot(value: unknown): value is NodeSnapshot {
@@ -170,9 +187,12 @@ export function parseDownMessage(value: unknown): Parsed<DownMessage> {
   switch (value.t) {
     case 'start':
       if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `protocol version ${String(value.v)} is not ${PROTOCOL_VERSION}` };
-      return isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents)
+      if (!(isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents))) {
+        return { ok: false, problem: 'start with missing fields' };
+      }
+      return value.children === undefined || (Array.isArray(value.children) && value.children.every(isChildData))
         ? ok(value)
-        : { ok: false, problem: 'start with missing fields' };
+        : { ok: false, problem: 'start with invalid children' };
     case 'stop':
       return STOP_REASONS.includes(value.reason as string) ? ok(value) : { ok: false, problem: 'stop without a valid reason' };
     case 'request':

@@ -3,6 +3,7 @@ import { SupervisionTree } from '../discovery/supervision.tree.js';
 import type { EventSink } from '../events/event.sink.js';
 import { Mailboxes } from '../runtime/mailboxes.js';
 import { systemClock } from '../runtime/timers.js';
+import { registerChildControl } from '../runtime/child-control.ops.js';
 import { RequestRouter, type NodeRequest } from '../runtime/request.router.js';
 import { TreeHost } from '../runtime/tree.host.js';
 import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
@@ -26,7 +27,9 @@ export class ProcessHosting {
   private ownMailboxes?: Mailboxes;
   private host?: TreeHost;
 
-  constructor(private readonly tree: SupervisionTree) {}
+  constructor(private readonly tree: SupervisionTree) {
+    registerChildControl(this.router);
+  }
 
   /** The mailboxes of the callable workers this process runs, across tree restarts: calls find them here. */
   get mailboxes(): Mailboxes {
@@ -45,7 +48,16 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), systemClock, this.mailboxes);
+    const tree = this.tree;
+    this.host = new TreeHost(
+      sink,
+      logger,
+      instances,
+      forkedSupervisorFactory(options.process, this.pool),
+      undefined,
+      { byName: (name) => tree.worker(name), create: (type) => tree.createWorker(type) },
+      this.mailboxes,
+    );
     return this.host;
   }
 

@@ -201,6 +201,9 @@ const supervisor = (
   policy: { strategy?: SupervisionStrategy; maxRestarts?: number; withinMs?: number } = {},
 ): SupervisorNode => ({
   kind: 'supervisor',
+  dynamic: false,
+  maxChildren: Number.POSITIVE_INFINITY,
+  restoreChildren: true,
   name: 'root',
   path: 'root',
   restart: 'never',

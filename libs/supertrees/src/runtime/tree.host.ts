@@ -6,7 +6,7 @@ import { InProcessSupervisorChild } from './in-process-supervisor.child.js';
 import { Mailboxes } from './mailboxes.js';
 import type { RemoteEndpoint } from './request.router.js';
 import type { SupervisedChild } from './supervised-child.js';
-import type { RuntimeHost } from './supervisor.runtime.js';
+import type { RuntimeHost, SupervisorRuntime, WorkerCatalog } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock, type Clock } from './timers.js';
 import { WorkerChild } from './worker.child.js';
 
@@ -22,21 +22,35 @@ export class TreeHost implements RuntimeHost {
   /** The handles on the supervisor processes this host forked, by the path of their supervisor. */
   private readonly remotes = new Map<string, RemoteEndpoint>();
 
+  /** The running supervisors of this process, by path: what requests for them find. */
+  private readonly runtimes = new Map<string, SupervisorRuntime>();
+
   constructor(
     readonly sink: EventSink,
     readonly logger: LoggerService | undefined,
     private readonly instances: ReadonlyMap<Function, unknown>,
     private readonly forkSupervisor: ForkedChildFactory,
     readonly clock: Clock = systemClock,
+    /** The app's worker classes, and how to make a new instance of one with its dependencies (pools, dynamic children). */
+    private readonly catalog?: WorkerCatalog & { create(type: Function): Promise<unknown> },
     /** The callable workers' mailboxes: the process's own when given, so calls find them across tree restarts. */
     readonly mailboxes: Mailboxes = new Mailboxes(logger, clock),
   ) {
     this.restarts = new RestartScheduler(clock);
   }
 
+  get workers(): WorkerCatalog | undefined {
+    return this.catalog;
+  }
+
   createChild(node: TreeNode): SupervisedChild {
     if (node.kind === 'worker') {
       const mailbox = node.callable ? this.mailboxes.for(node) : undefined;
+      if (!node.callable) this.mailboxes.noteUncallable(node.path);
+      if (node.ownInstance && this.catalog) {
+        const catalog = this.catalog;
+        return new WorkerChild(node, undefined, this.logger, mailbox, () => catalog.create(node.type) as Promise<SupervisedWorker>);
+      }
       return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox);
     }
     if (node.isolation === 'none') return new InProcessSupervisorChild(node, this);
@@ -44,6 +58,24 @@ export class TreeHost implements RuntimeHost {
     // A restarted parent makes a new handle for the same path: the newest one is the live one.
     this.remotes.set(node.path, forked);
     return forked;
+  }
+
+  attach(runtime: SupervisorRuntime): void {
+    this.runtimes.set(runtime.node.path, runtime);
+  }
+
+  detach(runtime: SupervisorRuntime): void {
+    if (this.runtimes.get(runtime.node.path) === runtime) this.runtimes.delete(runtime.node.path);
+  }
+
+  /** The supervisor running at `path` in this process, if any. */
+  runtimeAt(path: string): SupervisorRuntime | undefined {
+    return this.runtimes.get(path);
+  }
+
+  /** A node left the tree (a deleted dynamic child, a pool member scaled away): calls to it are refused. */
+  forget(node: TreeNode): void {
+    if (node.kind === 'worker') this.mailboxes.delete(node.path);
   }
 
   /** The process below this one that hosts `path` (the deepest), if any; else `path` is hosted here. */

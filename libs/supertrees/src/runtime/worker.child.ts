@@ -60,10 +60,12 @@ export class WorkerChild implements SupervisedChild {
 
   constructor(
     private readonly node: WorkerNode,
-    private readonly instance: SupervisedWorker,
+    /** The singleton; undefined for a child with its own instance, made by `create` at its first start. */
+    private instance: SupervisedWorker | undefined,
     private readonly logger: LoggerService | undefined,
     /** Set when the class has `handle()`: calls wait here while the worker is not running. */
     private readonly mailbox?: Mailbox,
+    private readonly create?: () => Promise<SupervisedWorker>,
   ) {
     this.workerLogger = new Logger(node.name);
   }
@@ -74,19 +76,30 @@ export class WorkerChild implements SupervisedChild {
     this.attempt = attempt;
     const mailbox = this.mailbox;
     mailbox?.hold();
+    const node = this.node;
+    if (!this.instance) {
+      const made = this.create!();
+      this.current = made;
+      this.instance = await made;
+      if (stop.reason) throw stop.reason;
+    }
+    const worker = this.instance;
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
     const ctx: WorkerContext = {
       get signal() {
         return stop.signal;
       },
       attempt,
-      path: this.node.path,
+      path: node.path,
       logger: this.workerLogger,
+      id: node.id,
+      args: node.args,
+      instance: node.instance,
     };
 
-    if (this.instance.init) {
+    if (worker.init) {
       // Checked in the same step as the call: a stop that came first means it is never called.
-      const init = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.init!(ctx)));
+      const init = Promise.resolve().then(() => (stop.reason ? undefined : worker.init!(ctx)));
       this.current = init;
       // A stop during init() settles the start at once; init() itself is waited for by stop().
       try {
@@ -104,12 +117,12 @@ export class WorkerChild implements SupervisedChild {
     }
     if (stop.reason) throw stop.reason;
 
-    const run = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.run(ctx)));
+    const run = Promise.resolve().then(() => (stop.reason ? undefined : worker.run(ctx)));
     this.current = run;
     // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
     // a new Error per restart costs a stack capture on the hottest path.
     if (mailbox) {
-      mailbox.open(this.instance, ctx);
+      mailbox.open(worker, ctx);
       run.then(
         () => {
           if (!stop.abort(RUN_ENDED)) return;

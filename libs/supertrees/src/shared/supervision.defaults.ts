@@ -30,6 +30,10 @@ export const DEFAULTS = {
   maxRestarts: Number.POSITIVE_INFINITY,
   withinMs: Number.POSITIVE_INFINITY,
   isolation: 'process' as Isolation,
+  maxChildren: Number.POSITIVE_INFINITY,
+  restoreChildren: true,
+  /** How long a command (startChild, terminateChild, ...) waits for its reply. */
+  commandTimeoutMs: 30_000,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
   logging: true,

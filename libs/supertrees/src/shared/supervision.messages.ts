@@ -34,6 +34,8 @@ export const MESSAGES = {
     `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
   noEntry: () =>
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
+  dynamicWorkerAsChild: (supervisor: string, child: string) =>
+    `${supervisor}: child ${child} is a dynamic worker (@Worker({ dynamic: true })); start it with startChild() instead`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
   notCallable: (path: string, why: 'supervisor' | 'no-handle') =>
@@ -55,6 +57,17 @@ export const MESSAGES = {
   workerStopped: (path: string) => `${path} is stopped; the call was not delivered`,
   invalidMessage: (path: string, field: string, problem: string) => `call to ${path}: ${field} ${problem}`,
   callRejected: (path: string, message: string) => `${path} handle() threw: ${message}`,
+  notDynamic: (path: string) => `${path} is not a dynamic supervisor; declare it with @Supervisor({ dynamic: true })`,
+  childIdTaken: (path: string, id: string) => `${path} already has a child with id "${id}"`,
+  maxChildren: (path: string, max: number) => `${path} already runs its maxChildren (${max}) children`,
+  notAWorker: (cls: string) => `${cls} is not a @Worker() provider of any module; add @Worker() and list it in a module's "providers"`,
+  invalidChildSpec: (field: string, problem: string) => `startChild spec: "${field}" ${problem}`,
+  childStartFailed: (path: string, cause: unknown) =>
+    `${path} failed to start: ${cause instanceof Error ? cause.message : String(cause)}`,
+  childState: (path: string, operation: string, state: string) =>
+    `${operation}: ${path} is ${state}; ${operation === 'restartChild' ? 'only a terminated child can be restarted' : 'only a terminated static child can be deleted'}`,
+  notAPool: (path: string) => `${path} is not a pool; declare it with @Worker({ instances })`,
+  notASupervisor: (path: string) => `${path} is not a supervisor`,
   requestTimeout: (op: string, path: string, timeoutMs: number) =>
     `${op} on ${path} got no reply within ${timeoutMs} ms`,
   processNotRunning: (path: string) => `its supervisor process ${path} is not running (starting, restarting or stopped)`,

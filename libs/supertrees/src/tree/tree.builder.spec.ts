@@ -157,8 +157,26 @@ describe('buildTree', () => {
         maxRestarts: DEFAULTS.maxRestarts,
         withinMs: DEFAULTS.withinMs,
         isolation: DEFAULTS.isolation,
+        dynamic: false,
+        maxChildren: DEFAULTS.maxChildren,
+        restoreChildren: DEFAULTS.restoreChildren,
         children: [],
       });
+    });
+
+    it('expands a pool into its members, each with its own instance, index and path', () => {
+      @Worker({ instances: 2 }) class Pooled { run() {} }
+      expect(build([Pooled]).children.map((c) => c.kind === 'worker' && [c.path, c.name, c.pool, c.instance, c.ownInstance])).toEqual([
+        ['root/Pooled#0', 'Pooled#0', 'root/Pooled', 0, true],
+        ['root/Pooled#1', 'Pooled#1', 'root/Pooled', 1, true],
+      ]);
+    });
+
+    it('leaves a dynamic worker out of the tree, and refuses it as a static child', () => {
+      @Worker({ dynamic: true }) class Template { run() {} }
+      expect(build([Template]).children).toEqual([]);
+      @Supervisor({ children: [Template] }) class Holder {}
+      expect(() => build([Template, Holder])).toThrow(MESSAGES.dynamicWorkerAsChild('Holder', 'Template'));
     });
 
     it('fills the backoff options a child leaves out from the defaults', () => {

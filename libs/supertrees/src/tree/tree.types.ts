@@ -19,6 +19,14 @@ export interface WorkerNode extends ChildSpec {
   /** Whether its class has a `handle()` method, so it can be called. */
   readonly callable: boolean;
   readonly mailbox: ResolvedMailbox;
+  /** A pool member: its index, and the pool's path (the path without `#index`). */
+  readonly instance?: number;
+  readonly pool?: string;
+  /** A dynamic child: its id under its supervisor, and its args (JSON data). */
+  readonly id?: string;
+  readonly args?: unknown;
+  /** Runs its own instance of the class (pools, dynamic children), made with Nest's ModuleRef; else the singleton. */
+  readonly ownInstance?: boolean;
 }
 
 export interface SupervisorNode extends ChildSpec {
@@ -30,6 +38,10 @@ export interface SupervisorNode extends ChildSpec {
   readonly withinMs: number;
   /** The root runs in the app's own process: its isolation is always `'none'`. */
   readonly isolation: Isolation;
+  /** Starts empty; children come from startChild(). Its strategy is one-for-one. */
+  readonly dynamic: boolean;
+  readonly maxChildren: number;
+  readonly restoreChildren: boolean;
   readonly children: readonly TreeNode[];
 }
 
@@ -41,6 +53,17 @@ export function* walkTree(node: TreeNode): Generator<TreeNode> {
   if (node.kind === 'supervisor') {
     for (const child of node.children) yield* walkTree(child);
   }
+}
+
+/** The path of a node's supervisor. */
+export function parentPath(path: string): string {
+  const end = path.lastIndexOf('/');
+  return end > 0 ? path.slice(0, end) : '';
+}
+
+/** The path of pool member `instance` of the pool at `pool`. */
+export function poolMemberPath(pool: string, instance: number): string {
+  return `${pool}#${instance}`;
 }
 
 export function findNode(root: TreeNode, path: string): TreeNode | undefined {
