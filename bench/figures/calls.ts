@@ -1,4 +1,4 @@
-// Figure 7: the round trip of a call, in process against a direct method call that returns a promise,
+// Figure 9: the round trip of a call, in process against a direct method call that returns a promise,
 // and across a process boundary against a raw IPC round trip between two bare Node processes; and
 // the throughput of calls with many in flight.
 import { fork } from 'node:child_process';
@@ -85,7 +85,7 @@ async function measure(): Promise<FigureResult> {
     const localRatio = local.median / direct.median;
     const remoteRatio = remote.median / ipc.median;
     return {
-      number: 7,
+      number: 9,
       id: 'calls',
       title: 'Call round trip and throughput',
       setup:

@@ -4,6 +4,7 @@ import { ChaosModule } from './chaos/chaos.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
 
 @Module({
   imports: [
@@ -13,6 +14,7 @@ import { NotifyModule } from './notify/notify.module.js';
     IngestModule,
     NotifyModule,
     MonitorModule,
+    TenantsModule,
   ],
 })
 export class AppModule {}

@@ -127,6 +127,10 @@ export class SupervisorRuntime {
   private readonly slots: Slot[];
   /** Each pool's member as declared, to add members from at scale(). */
   private readonly pools = new Map<string, WorkerNode>();
+  /** The slots by child path: per-child commands find theirs without a scan (a dynamic supervisor may have 100 000). */
+  private readonly byPath = new Map<string, Slot>();
+  /** The ids of the dynamic children: unique under this supervisor, whatever their class. */
+  private readonly ids = new Set<string>();
   private readonly intensity: RestartIntensity;
   private mailbox: Promise<void> = Promise.resolve();
   private halted = false;
@@ -152,9 +156,12 @@ export class SupervisorRuntime {
       if (!node.restoreChildren) specs.clear();
       for (const spec of specs.list()) {
         const child = this.dynamicNode(spec);
-        if (child) this.slots.push(this.makeSlot(child, this.slots.length));
+        if (!child) continue;
+        this.slots.push(this.makeSlot(child, this.slots.length));
+        this.ids.add(spec.id);
       }
     }
+    for (const slot of this.slots) this.byPath.set(slot.node.path, slot);
     host.attach?.(this);
   }
 
@@ -211,7 +218,7 @@ export class SupervisorRuntime {
       if (!this.node.dynamic) throw new NotDynamicError(this.node.path);
       const node = this.dynamicNode(spec);
       if (!node) throw new NotAWorkerError(spec.worker);
-      if (this.slots.some((s) => s.node.kind === 'worker' && s.node.id === spec.id)) throw new ChildIdTakenError(this.node.path, spec.id);
+      if (this.ids.has(spec.id)) throw new ChildIdTakenError(this.node.path, spec.id);
       if (this.slots.length >= this.node.maxChildren) throw new MaxChildrenError(this.node.path, this.node.maxChildren);
       const slot = this.addSlot(node, this.slots.length, { id: spec.id });
       const result = await this.startSlot(slot);
@@ -319,7 +326,7 @@ export class SupervisorRuntime {
   }
 
   private slotAt(path: string): Slot {
-    const slot = this.slots.find((s) => s.node.path === path);
+    const slot = this.byPath.get(path);
     if (!slot) throw new UnknownNodeError(path);
     return slot;
   }
@@ -338,26 +345,31 @@ export class SupervisorRuntime {
 
   private addSlot(node: TreeNode, index: number, ids: { id?: string; instance?: number }): Slot {
     const slot = this.makeSlot(node, index);
-    this.slots.splice(index, 0, slot);
-    this.reindex();
+    if (index === this.slots.length) this.slots.push(slot);
+    else this.slots.splice(index, 0, slot);
+    this.byPath.set(node.path, slot);
+    if (node.kind === 'worker' && node.id !== undefined) this.ids.add(node.id);
+    this.reindex(index + 1);
     this.emitFor(node, { type: 'child-added', ...ids });
     return slot;
   }
 
   private removeSlot(slot: Slot, reason: ChildRemovedReason): void {
-    const at = this.slots.indexOf(slot);
+    const at = this.slots[slot.index] === slot ? slot.index : this.slots.indexOf(slot);
     if (at < 0) return;
     this.cancelPending(slot);
     slot.generation += 1;
     this.slots.splice(at, 1);
-    this.reindex();
+    this.byPath.delete(slot.node.path);
+    if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.ids.delete(slot.node.id);
+    this.reindex(at);
     if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.specs?.remove(slot.node.id);
     this.host.forget?.(slot.node);
     this.emitFor(slot.node, { type: 'child-removed', reason });
   }
 
-  private reindex(): void {
-    for (let i = 0; i < this.slots.length; i++) this.slots[i]!.index = i;
+  private reindex(from: number): void {
+    for (let i = from; i < this.slots.length; i++) this.slots[i]!.index = i;
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
