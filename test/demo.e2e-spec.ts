@@ -100,7 +100,17 @@ describe('the demo app', () => {
     expect((await post('/tenants/a:b')).status).toBe(400);
     expect(await list()).toMatchObject([{ id: 'acme', state: 'running' }]);
 
+    // Jobs sent with call, answered by the tenant's worker in the tenants' process.
+    const job = await post('/tenants/acme/jobs', { job: 'resize', workMs: 10 });
+    expect(job.status).toBe(200);
+    const reply = (await job.json()) as { tenant: string; job: string; handled: number; pid: number };
+    expect(reply).toMatchObject({ tenant: 'acme', job: 'resize', handled: 1 });
+    expect(reply.pid).not.toBe(demo.proc.pid);
+    expect((await post('/tenants/acme/jobs', { job: '' })).status).toBe(422);
+    expect((await post('/tenants/nobody/jobs', { job: 'x' })).status).toBe(404);
+
     expect((await post('/tenants/acme/terminate')).status).toBe(200);
+    expect((await post('/tenants/acme/jobs', { job: 'resize' })).status).toBe(409);
     expect(await list()).toMatchObject([{ id: 'acme', state: 'terminated' }]);
     expect((await post('/tenants/acme/restart')).status).toBe(200);
     expect(await list()).toMatchObject([{ id: 'acme', state: 'running' }]);

@@ -1,6 +1,10 @@
 import {
+  BadGatewayException,
   BadRequestException,
   Body,
+  GatewayTimeoutException,
+  HttpException,
+  HttpStatus,
   ConflictException,
   Controller,
   Delete,
@@ -13,19 +17,26 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import {
+  CallRejectedError,
+  CallTimeoutError,
   ChildIdTakenError,
   ChildStartError,
   ChildStateError,
   InvalidChildSpecError,
+  InvalidMessageError,
+  MailboxFullError,
   MaxChildrenError,
   NodeUnavailableError,
   RequestTimeoutError,
   SupervisionService,
   UnknownNodeError,
+  WorkerCrashedError,
+  WorkerRestartingError,
+  WorkerStoppedError,
   type ChildInfo,
   type ChildRef,
 } from '#supertrees';
-import { TenantWorker, type TenantArgs } from './tenant.worker.js';
+import { TenantWorker, type TenantArgs, type TenantJobReply } from './tenant.worker.js';
 import { TenantsSupervisor } from './tenants.supervisor.js';
 
 /**
@@ -34,6 +45,7 @@ import { TenantsSupervisor } from './tenants.supervisor.js';
  *   curl localhost:3000/tenants
  *   curl -X POST localhost:3000/tenants/acme/terminate     (stays stopped)
  *   curl -X POST localhost:3000/tenants/acme/restart
+ *   curl -X POST localhost:3000/tenants/acme/jobs -H 'content-type: application/json' -d '{"job": "resize", "workMs": 200}'
  *   curl -X DELETE localhost:3000/tenants/acme
  */
 @Controller('tenants')
@@ -50,6 +62,13 @@ export class TenantsController {
     const args: TenantArgs = {};
     if (body?.rate !== undefined) args.rate = body.rate;
     return this.http(this.supervision.startChild(TenantsSupervisor, TenantWorker, { id, args }));
+  }
+
+  /** Sends a job to the tenant's worker with `call`, in its process, and answers its reply. */
+  @Post(':id/jobs')
+  @HttpCode(200)
+  job(@Param('id') id: string, @Body() body: unknown): Promise<TenantJobReply> {
+    return this.http(this.supervision.call<TenantJobReply>(this.pathOf(id), body ?? {}, { timeoutMs: 15_000 }));
   }
 
   @Post(':id/terminate')
@@ -87,6 +106,14 @@ export class TenantsController {
         throw new ConflictException(error.message);
       }
       if (error instanceof ChildStartError) throw new UnprocessableEntityException(error.message);
+      // A call's answers: a bad job, a busy or stopped worker, one that is restarting or crashed.
+      if (error instanceof InvalidMessageError) throw new BadRequestException(error.message);
+      if (error instanceof CallRejectedError) throw new UnprocessableEntityException(error.message);
+      if (error instanceof MailboxFullError) throw new HttpException(error.message, HttpStatus.TOO_MANY_REQUESTS);
+      if (error instanceof WorkerStoppedError) throw new ConflictException(error.message);
+      if (error instanceof WorkerRestartingError) throw new ServiceUnavailableException(error.message);
+      if (error instanceof CallTimeoutError) throw new GatewayTimeoutException(error.message);
+      if (error instanceof WorkerCrashedError) throw new BadGatewayException(error.message);
       if (error instanceof NodeUnavailableError || error instanceof RequestTimeoutError) throw new ServiceUnavailableException(error.message);
       throw error;
     }
