@@ -130,7 +130,7 @@ describe('buildTree', () => {
       ]);
     });
 
-    it('gives a worker without options the default policy, backoff and shutdown timeout', () => {
+    it('gives a worker without options the default policy, backoff, shutdown timeout and mailbox', () => {
       @Worker() class Plain { run() {} }
       expect(build([Plain]).children[0]).toEqual({
         kind: 'worker',
@@ -140,7 +140,14 @@ describe('buildTree', () => {
         restart: DEFAULTS.restart,
         backoff: { ...DEFAULTS.backoff },
         shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
+        callable: false,
+        mailbox: { ...DEFAULTS.mailbox },
       });
+    });
+
+    it('marks a worker with handle() callable and resolves its mailbox options over the defaults', () => {
+      @Worker({ mailbox: { concurrency: 4 } }) class Answers { run() {} handle() {} }
+      expect(build([Answers]).children[0]).toMatchObject({ callable: true, mailbox: { ...DEFAULTS.mailbox, concurrency: 4 } });
     });
 
     it('gives a supervisor without options the default strategy, intensity and shutdown timeout', () => {
