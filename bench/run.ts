@@ -23,6 +23,9 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 4, id: 'boot', title: 'Boot of 8 supervisor processes' },
   { number: 5, id: 'memory', title: 'Memory per supervisor process' },
   { number: 6, id: 'scale', title: '10,000 in-process workers', execArgv: ['--expose-gc'] },
+  { number: 7, id: 'start-child', title: 'startChild latency' },
+  { number: 8, id: 'dynamic-scale', title: '100,000 dynamic children', execArgv: ['--expose-gc'] },
+  { number: 9, id: 'calls', title: 'Call round trip and throughput' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */

@@ -85,4 +85,42 @@ describe('the demo app', () => {
     expect(signal).toBe('SIGTERM');
     expect([...demo.pids].filter((pid) => pid !== demo!.proc.pid && isAlive(pid))).toEqual([]);
   });
+
+  it('creates, lists, terminates, restarts and deletes a tenant worker over HTTP, answering typed errors with statuses', async () => {
+    demo = spawnDemo();
+    const base = await demo.listening;
+    const post = (path: string, body?: unknown) =>
+      fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    const list = async () => (await (await fetch(`${base}/tenants`)).json()) as { id: string; state: string; path: string }[];
+
+    const created = await post('/tenants/acme', { rate: 5 });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toEqual({ path: 'root/TenantsSupervisor/TenantWorker:acme', id: 'acme' });
+    expect((await post('/tenants/acme')).status).toBe(409);
+    expect((await post('/tenants/a:b')).status).toBe(400);
+    expect(await list()).toMatchObject([{ id: 'acme', state: 'running' }]);
+
+    // Jobs sent with call, answered by the tenant's worker in the tenants' process.
+    const job = await post('/tenants/acme/jobs', { job: 'resize', workMs: 10 });
+    expect(job.status).toBe(200);
+    const reply = (await job.json()) as { tenant: string; job: string; handled: number; pid: number };
+    expect(reply).toMatchObject({ tenant: 'acme', job: 'resize', handled: 1 });
+    expect(reply.pid).not.toBe(demo.proc.pid);
+    expect((await post('/tenants/acme/jobs', { job: '' })).status).toBe(422);
+    expect((await post('/tenants/nobody/jobs', { job: 'x' })).status).toBe(404);
+
+    expect((await post('/tenants/acme/terminate')).status).toBe(200);
+    expect((await post('/tenants/acme/jobs', { job: 'resize' })).status).toBe(409);
+    expect(await list()).toMatchObject([{ id: 'acme', state: 'terminated' }]);
+    expect((await post('/tenants/acme/restart')).status).toBe(200);
+    expect(await list()).toMatchObject([{ id: 'acme', state: 'running' }]);
+    expect((await post('/tenants/acme/restart')).status).toBe(409);
+
+    expect((await fetch(`${base}/tenants/acme`, { method: 'DELETE' })).status).toBe(200);
+    expect(await list()).toEqual([]);
+    expect((await fetch(`${base}/tenants/acme`, { method: 'DELETE' })).status).toBe(404);
+
+    demo.proc.kill('SIGTERM');
+    expect((await demo.exited).signal).toBe('SIGTERM');
+  });
 });

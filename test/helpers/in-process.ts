@@ -79,6 +79,8 @@ export class RunControl {
 export interface Behaviour {
   init?(ctx: WorkerContext): void | Promise<void>;
   run(ctx: WorkerContext): void | Promise<void>;
+  /** Given, the class gets a `handle()` and can be called. */
+  handle?(message: unknown, ctx: WorkerContext): unknown;
 }
 
 /** A `@Worker(options)` class named `name` whose init() and run() do what `behaviour` says. */
@@ -93,6 +95,10 @@ export function defineWorker(name: string, behaviour: Behaviour, options: Worker
       }
     },
   }[name]!;
+  if (behaviour.handle) {
+    const handle = behaviour.handle;
+    Object.defineProperty(cls.prototype, 'handle', { value: (message: unknown, ctx: WorkerContext) => handle(message, ctx) });
+  }
   Worker(options)(cls);
   return cls;
 }

@@ -12,6 +12,8 @@ const nameOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 export function workerNode(path: string, spec: Partial<Omit<WorkerNode, 'kind' | 'path'>> = {}): WorkerNode {
   return {
     kind: 'worker',
+    callable: false,
+    mailbox: DEFAULTS.mailbox,
     name: nameOf(path),
     path,
     type: Job,
@@ -30,6 +32,9 @@ export function supervisorNode(
 ): SupervisorNode {
   return {
     kind: 'supervisor',
+    dynamic: false,
+    maxChildren: Number.POSITIVE_INFINITY,
+    restoreChildren: true,
     name: nameOf(path),
     path,
     restart: 'always',

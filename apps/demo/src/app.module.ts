@@ -6,6 +6,7 @@ import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
 
 @Module({
   imports: [
@@ -17,6 +18,7 @@ import { ObservabilityModule } from './observability/observability.module.js';
     MonitorModule,
     ObservabilityModule,
     DemoDashboardModule,
+    TenantsModule,
   ],
 })
 export class AppModule {}

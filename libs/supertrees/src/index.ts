@@ -1,6 +1,7 @@
 // The public surface of nestjs-supertrees: everything a user may import, and nothing else.
 export { SupervisionModule } from './supervision.module.js';
-export { SupervisionService } from './supervision.service.js';
+export { SupervisionService, type ChildRef, type CommandOptions } from './supervision.service.js';
+export type { ChildCounts, ChildInfo } from './runtime/supervisor.runtime.js';
 export { bootstrapSupervised } from './bootstrap.js';
 export { isSupervisorProcess } from './process/process.role.js';
 
@@ -15,8 +16,11 @@ export {
 
 export type {
   BackoffOptions,
+  CallOptions,
   ChildOptions,
+  DynamicChildSpec,
   Isolation,
+  MailboxOptions,
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
@@ -48,6 +52,29 @@ export {
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
+export {
+  CallError,
+  CallRejectedError,
+  CallTimeoutError,
+  InvalidMessageError,
+  MailboxFullError,
+  NotCallableError,
+  WorkerCrashedError,
+  WorkerRestartingError,
+  WorkerStoppedError,
+} from './errors/call.errors.js';
+export { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './errors/supervision-request.error.js';
+export {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  InvalidChildSpecError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotASupervisorError,
+  NotAWorkerError,
+  NotDynamicError,
+} from './errors/child-control.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule, ModulesContainer } from '@nestjs/core';
 import { SupervisionExplorer } from './discovery/supervision.explorer.js';
 import { SupervisionTree } from './discovery/supervision.tree.js';
+import { CallRouter } from './call.router.js';
 import { SupervisionEventBus } from './events/event.bus.js';
 import { MainEventSink } from './events/main.event-sink.js';
 import { SnapshotStore } from './events/snapshot.js';
@@ -27,6 +28,7 @@ import { SupervisionService } from './supervision.service.js';
     MainEventSink,
     ProcessHosting,
     SupervisionOrchestrator,
+    CallRouter,
     SupervisionService,
     SupervisionEventHandlers,
   ],

@@ -14,6 +14,8 @@ const SYMBOL: Record<SupervisionEvent['type'], string> = {
   'tree-failed': '☠',
   'events-dropped': '⚠',
   'protocol-error': '⚠',
+  'child-added': '+',
+  'child-removed': '−',
 };
 
 /** One readable line per event: time, what, where, and the detail that matters for that event. */

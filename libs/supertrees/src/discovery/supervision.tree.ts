@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { SupervisionModuleOptions } from '../interfaces/options.interface.js';
+import type { Type } from '@nestjs/common';
+import type { ModuleRef } from '@nestjs/core';
+import type { SupervisionModuleOptions, WorkerOptions } from '../interfaces/options.interface.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import { SUPERVISION_OPTIONS } from '../shared/supervision.module-definition.js';
@@ -20,6 +22,8 @@ export class SupervisionTree implements OnModuleInit {
     readonly options: ResolvedModuleOptions;
     readonly root: SupervisorNode;
     readonly instances: ReadonlyMap<Function, unknown>;
+    readonly workers: ReadonlyMap<string, { readonly type: Type<unknown>; readonly options: WorkerOptions }>;
+    readonly moduleRefs: ReadonlyMap<Function, ModuleRef>;
   };
 
   constructor(
@@ -31,7 +35,20 @@ export class SupervisionTree implements OnModuleInit {
     validateModuleOptions(this.rawOptions);
     const options = resolveModuleOptions(this.rawOptions);
     const discovery = this.explorer.explore();
-    this.built = { options, root: buildTree(discovery.classes, options), instances: discovery.instances };
+    const workers = new Map<string, { type: Type<unknown>; options: WorkerOptions }>();
+    for (const entry of discovery.classes) {
+      // The first class of a name wins: a class crosses a process boundary by its name.
+      if (entry.worker && entry.scope === 'default' && !workers.has(entry.type.name)) {
+        workers.set(entry.type.name, { type: entry.type, options: entry.worker.options });
+      }
+    }
+    this.built = {
+      options,
+      root: buildTree(discovery.classes, options),
+      instances: discovery.instances,
+      workers,
+      moduleRefs: discovery.moduleRefs,
+    };
   }
 
   /** The root supervisor and everything below it. */
@@ -46,6 +63,18 @@ export class SupervisionTree implements OnModuleInit {
   /** The singleton instance Nest made of each decorated class. */
   get instances(): ReadonlyMap<Function, unknown> {
     return this.get().instances;
+  }
+
+  /** The `@Worker` class named `name` (a singleton provider), with its options. */
+  worker(name: string): { readonly type: Type<unknown>; readonly options: WorkerOptions } | undefined {
+    return this.get().workers.get(name);
+  }
+
+  /** A new instance of a worker class, its dependencies injected by the module that provides it. */
+  createWorker(type: Function): Promise<unknown> {
+    const moduleRef = this.get().moduleRefs.get(type);
+    if (!moduleRef) return Promise.reject(new Error(`${type.name} is not a @Worker() provider of any module`));
+    return moduleRef.create(type as Type<unknown>);
   }
 
   private get(): NonNullable<typeof this.built> {

@@ -3,7 +3,7 @@ import { supervisorNode, workerNode } from '../../../../test/helpers/tree-nodes.
 import { findNode } from '../testing/snapshot.nodes.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
 import { SnapshotStore, type NodeSnapshot } from './snapshot.js';
-import type { EventInput, SupervisionEvent } from './supervision.events.js';
+import type { EventInput, ProcessEvent, SupervisionEvent } from './supervision.events.js';
 
 const worker = (path: string): WorkerNode => workerNode(path);
 const supervisor = (path: string, children: TreeNode[], isolation: 'process' | 'none' = 'none'): SupervisorNode =>
@@ -333,5 +333,36 @@ describe('SnapshotStore', () => {
       store.merge(reported({ path: 'root/S/X', state: 'failed' }));
       expect(stateOf(store, 'root/S/T/Y')).toBe('running');
     });
+  });
+});
+
+describe('SnapshotStore: children added and removed at run time', () => {
+  const dyn: SupervisorNode = { ...supervisor('root/Tenants', []), dynamic: true };
+  const at = (store: SnapshotStore, path: string) => store.snapshot().children!.find((c) => c.path === path);
+  const ev = (e: Record<string, unknown>) => ({ pid: 1, processSeq: 1, timestamp: 1, kind: 'worker', ...e }) as ProcessEvent;
+
+  it('shows a dynamic child with its id from child-added, follows its state, and drops it at child-removed', () => {
+    const store = new SnapshotStore(dyn);
+    store.apply(ev({ type: 'child-added', path: 'root/Tenants/W:acme', id: 'acme' }));
+    store.apply(ev({ type: 'started', path: 'root/Tenants/W:acme', attempt: 0 }));
+    expect(at(store, 'root/Tenants/W:acme')).toMatchObject({ name: 'W:acme', id: 'acme', state: 'running', kind: 'worker' });
+    store.apply(ev({ type: 'stopped', path: 'root/Tenants/W:acme', reason: 'terminated', timedOut: false }));
+    expect(at(store, 'root/Tenants/W:acme')!.state).toBe('terminated');
+    store.apply(ev({ type: 'child-removed', path: 'root/Tenants/W:acme', reason: 'deleted' }));
+    expect(store.snapshot().children).toEqual([]);
+  });
+
+  it('takes the children a process lists in its own snapshot, added and removed', () => {
+    const store = new SnapshotStore(dyn);
+    store.apply(ev({ type: 'child-added', path: 'root/Tenants/W:gone', id: 'gone' }));
+    store.merge({
+      name: 'Tenants',
+      path: 'root/Tenants',
+      kind: 'supervisor',
+      state: 'running',
+      restarts: 0,
+      children: [{ name: 'W:new', path: 'root/Tenants/W:new', kind: 'worker', state: 'running', restarts: 0, id: 'new' }],
+    });
+    expect(store.snapshot().children!.map((c) => [c.path, c.id, c.state])).toEqual([['root/Tenants/W:new', 'new', 'running']]);
   });
 });

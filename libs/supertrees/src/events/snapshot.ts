@@ -3,7 +3,7 @@ import { walkTree, type SupervisorNode, type TreeNode } from '../tree/tree.types
 import type { ErrorInfo, NodeKind, ProcessEvent } from './supervision.events.js';
 
 /** Where a node is in its life (as its supervisor sees it, and in the snapshot). */
-export type NodeState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed';
+export type NodeState = 'idle' | 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'terminated';
 
 /** One node of {@link SupervisionService.snapshot}: the tree now. */
 export interface NodeSnapshot {
@@ -22,10 +22,16 @@ export interface NodeSnapshot {
   readonly pid?: number;
   readonly isolation?: Isolation;
   readonly strategy?: SupervisionStrategy;
+  /** A dynamic child's id. */
+  readonly id?: string;
+  /** A pool member's index. */
+  readonly instance?: number;
   readonly children?: readonly NodeSnapshot[];
 }
 
 interface NodeRecord {
+  /** Set for a child added at run time (dynamic child, pool member added by scale). */
+  added?: { readonly name: string; readonly id?: string; readonly instance?: number };
   state: NodeState;
   restarts: number;
   lastError?: ErrorInfo;
@@ -33,7 +39,7 @@ interface NodeRecord {
   pid?: number;
 }
 
-const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'failed']);
+const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'failed', 'terminated']);
 
 /**
  * The state of every node, folded from the event stream alone: the same events that cross
@@ -41,7 +47,12 @@ const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'fail
  * disagree.
  */
 export class SnapshotStore {
-  private built?: { readonly root: SupervisorNode; readonly records: Map<string, NodeRecord> };
+  private built?: {
+    readonly root: SupervisorNode;
+    readonly records: Map<string, NodeRecord>;
+    /** The children added at run time under each supervisor path, in order of addition. */
+    readonly added: Map<string, Set<string>>;
+  };
 
   /**
    * `root` may be given late, as a function called on first use: the main process's store is a
@@ -55,6 +66,7 @@ export class SnapshotStore {
 
   /** Folds one event in (it needs no `seq`: a supervisor process folds its own events too). */
   apply(event: ProcessEvent): void {
+    if (event.type === 'child-added') return this.add(event.path, event.id, event.instance);
     const record = this.records.get(event.path);
     if (!record) return;
     switch (event.type) {
@@ -93,8 +105,11 @@ export class SnapshotStore {
         record.state = 'stopping';
         break;
       case 'stopped':
-        record.state = 'stopped';
+        record.state = event.reason === 'terminated' ? 'terminated' : 'stopped';
         this.settleDescendants(event);
+        break;
+      case 'child-removed':
+        this.remove(event.path);
         break;
       case 'events-dropped':
       case 'protocol-error':
@@ -107,6 +122,7 @@ export class SnapshotStore {
    * for the nodes it names.
    */
   merge(snapshot: NodeSnapshot): void {
+    if (snapshot.kind === 'supervisor' && snapshot.children) this.mergeMembers(snapshot);
     const record = this.records.get(snapshot.path);
     if (record) {
       record.state = snapshot.state;
@@ -118,6 +134,44 @@ export class SnapshotStore {
     snapshot.children?.forEach((child) => this.merge(child));
   }
 
+  /** A supervisor's own account of which children it has: added ones appear, removed ones go. */
+  private mergeMembers(snapshot: NodeSnapshot): void {
+    const listed = new Set(snapshot.children!.map((c) => c.path));
+    for (const child of snapshot.children!) {
+      if (!this.records.has(child.path) && child.kind === 'worker') this.add(child.path, child.id, child.instance);
+    }
+    for (const path of [...(this.built!.added.get(snapshot.path) ?? [])]) if (!listed.has(path)) this.remove(path);
+    for (const node of this.staticChildren(snapshot.path)) if (!listed.has(node.path)) this.remove(node.path);
+  }
+
+  private staticChildren(path: string): readonly TreeNode[] {
+    for (const node of walkTree(this.built!.root)) if (node.path === path) return node.kind === 'supervisor' ? node.children : [];
+    return [];
+  }
+
+  private add(path: string, id: string | undefined, instance: number | undefined): void {
+    const { records, added } = (this.built ??= this.build());
+    const existing = records.get(path);
+    if (existing) {
+      existing.state = 'idle';
+      return;
+    }
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    records.set(path, { added: { name, ...(id !== undefined ? { id } : {}), ...(instance !== undefined ? { instance } : {}) }, state: 'idle', restarts: 0 });
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    let set = added.get(parent);
+    if (!set) added.set(parent, (set = new Set()));
+    set.add(path);
+  }
+
+  private remove(path: string): void {
+    const { records, added } = (this.built ??= this.build());
+    const record = records.get(path);
+    if (!record) return;
+    records.delete(path);
+    added.get(path.slice(0, path.lastIndexOf('/')))?.delete(path);
+  }
+
   snapshot(now: number = Date.now()): NodeSnapshot {
     const { root } = (this.built ??= this.build());
     return this.node(root, now);
@@ -127,7 +181,7 @@ export class SnapshotStore {
     const root = typeof this.root === 'function' ? this.root() : this.root;
     const records = new Map<string, NodeRecord>();
     for (const node of walkTree(root)) records.set(node.path, { state: 'idle', restarts: 0 });
-    return { root, records };
+    return { root, records, added: new Map() };
   }
 
   /** A node that ended takes its subtree with it, even where the subtree's own events were lost. */
@@ -140,25 +194,45 @@ export class SnapshotStore {
   }
 
   private node(node: TreeNode, now: number): NodeSnapshot {
-    const r = this.records.get(node.path)!;
+    return this.entry(node.path, node.kind, node.name, this.records.get(node.path)!, node, now);
+  }
+
+  private entry(path: string, kind: 'worker' | 'supervisor', name: string, r: NodeRecord, node: TreeNode | undefined, now: number): NodeSnapshot {
     const running = r.state === 'running' && r.startedAt !== undefined;
+    const poolInstance = node?.kind === 'worker' ? node.instance : undefined;
     return {
-      name: node.name,
-      path: node.path,
-      kind: node.kind,
+      name,
+      path,
+      kind,
       state: r.state,
       restarts: r.restarts,
       ...(r.lastError ? { lastError: r.lastError } : {}),
       ...(r.startedAt !== undefined ? { startedAt: r.startedAt } : {}),
       ...(running ? { uptimeMs: Math.max(0, now - r.startedAt!) } : {}),
       ...(r.pid !== undefined ? { pid: r.pid } : {}),
-      ...(node.kind === 'supervisor'
+      ...(r.added?.id !== undefined ? { id: r.added.id } : {}),
+      ...(r.added?.instance !== undefined ? { instance: r.added.instance } : poolInstance !== undefined ? { instance: poolInstance } : {}),
+      ...(node?.kind === 'supervisor'
         ? {
             isolation: node.isolation,
             strategy: node.strategy,
-            children: node.children.map((child) => this.node(child, now)),
+            children: this.childrenOf(node, now),
           }
         : {}),
     };
+  }
+
+  /** The static children still there (scale may have removed pool members), then those added at run time. */
+  private childrenOf(node: SupervisorNode, now: number): NodeSnapshot[] {
+    const children: NodeSnapshot[] = [];
+    for (const child of node.children) {
+      const r = this.records.get(child.path);
+      if (r && !r.added) children.push(this.node(child, now));
+    }
+    for (const path of this.built!.added.get(node.path) ?? []) {
+      const r = this.records.get(path)!;
+      children.push(this.entry(path, 'worker', r.added!.name, r, undefined, now));
+    }
+    return children;
   }
 }

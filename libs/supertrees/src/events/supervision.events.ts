@@ -16,7 +16,12 @@ export type StopReason =
   /** Its supervisor gave up (restart intensity exceeded) and stops all its children. */
   | 'supervisor-gave-up'
   /** Its supervisor's process lost its parent and exits. */
-  | 'orphaned';
+  | 'orphaned'
+  /**
+   * Stopped by `terminateChild()`, `deleteChild()` or `scale()`: it stays stopped (neither its
+   * policy nor its supervisor's strategy restarts it) until `restartChild()`.
+   */
+  | 'terminated';
 
 /** Fields every event has. */
 export interface EventBase {
@@ -110,6 +115,23 @@ export interface ProtocolErrorEvent extends EventBase {
   readonly count: number;
 }
 
+export interface ChildAddedEvent extends EventBase {
+  readonly type: 'child-added';
+  /** A dynamic child's id; a pool member's index (added by `scale()`). */
+  readonly id?: string;
+  readonly instance?: number;
+}
+export interface ChildRemovedEvent extends EventBase {
+  readonly type: 'child-removed';
+  /**
+   * `deleted`: by `deleteChild()`; `scaled-down`: by `scale()`; `start-failed`: its `startChild()`
+   * failed; `ended`: a dynamic child whose restart policy let it end for good (OTP removes such a
+   * temporary or transient child too).
+   */
+  readonly reason: ChildRemovedReason;
+}
+export type ChildRemovedReason = 'deleted' | 'scaled-down' | 'start-failed' | 'ended';
+
 /** Every lifecycle change of the tree. Discriminated by `type`. */
 export type SupervisionEvent =
   | StartingEvent
@@ -124,7 +146,9 @@ export type SupervisionEvent =
   | EscalatedEvent
   | TreeFailedEvent
   | EventsDroppedEvent
-  | ProtocolErrorEvent;
+  | ProtocolErrorEvent
+  | ChildAddedEvent
+  | ChildRemovedEvent;
 
 export type SupervisionEventType = SupervisionEvent['type'];
 
@@ -143,6 +167,8 @@ export const EVENT_TYPES: readonly SupervisionEventType[] = Object.keys({
   'tree-failed': true,
   'events-dropped': true,
   'protocol-error': true,
+  'child-added': true,
+  'child-removed': true,
 } satisfies Record<SupervisionEventType, true>) as SupervisionEventType[];
 
 /** `Omit` applied to each member of a union, so the result stays discriminated. */

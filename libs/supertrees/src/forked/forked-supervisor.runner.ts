@@ -2,12 +2,15 @@ import { Logger, type INestApplicationContext, type Type } from '@nestjs/common'
 import type { NestApplicationContextOptions } from '@nestjs/common/interfaces/nest-application-context-options.interface.js';
 import { NestFactory } from '@nestjs/core';
 import { SupervisionTree } from '../discovery/supervision.tree.js';
+import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import type { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
 import { EventStamper } from '../events/event.stamper.js';
 import { SnapshotStore } from '../events/snapshot.js';
 import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
-import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type UpMessage } from '../process/ipc.protocol.js';
+import { encodeError } from '../errors/wire-error.js';
+import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type RequestMessage, type UpMessage } from '../process/ipc.protocol.js';
 import { ProcessHosting } from '../process/process.hosting.js';
+import { DynamicSpecs } from '../runtime/dynamic.specs.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
 import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
@@ -39,6 +42,7 @@ class ForkedSupervisorRunner {
   private app?: INestApplicationContext;
   private runtime?: SupervisorRuntime;
   private outbox?: EventOutbox;
+  private hosting?: ProcessHosting;
   private exiting?: Promise<never>;
 
   constructor(
@@ -99,8 +103,10 @@ class ForkedSupervisorRunner {
           this.log.warn(`rejected an IPC message from the parent: ${parsed.problem}`);
           return;
         }
-        if (parsed.message.t === 'start') resolve(parsed.message);
-        else void this.stop(parsed.message.reason, 0);
+        const message = parsed.message;
+        if (message.t === 'start') resolve(message);
+        else if (message.t === 'request') this.answer(message);
+        else void this.stop(message.reason, 0);
       });
       this.send({ t: 'hello', v: PROTOCOL_VERSION, pid: process.pid });
     });
@@ -120,6 +126,29 @@ class ForkedSupervisorRunner {
     return { tree: app.get(SupervisionTree, { strict: false }), hosting: app.get(ProcessHosting, { strict: false }) };
   }
 
+  /**
+   * Handles a request from the parent, here or further down, and replies once: with the value, or
+   * the error as data. The router settles within the request's timeout; before the host is wired
+   * it refuses, so nothing waits on a process that is still booting.
+   */
+  private answer(request: RequestMessage): void {
+    const { id } = request;
+    const handled = this.hosting && !this.exiting ? this.hosting.request(request) : this.notReady(request);
+    const fail = (error: unknown) => this.send({ t: 'reply', id, ok: false, error: encodeError(error) });
+    handled.then((value) => {
+      try {
+        this.send({ t: 'reply', id, ok: true, value });
+      } catch (error) {
+        // A value JSON cannot carry (a BigInt, a cycle): the caller learns why instead of waiting.
+        fail(new TypeError(`the reply of ${request.op} on ${request.path} cannot cross a process boundary: ${(error as Error).message}`));
+      }
+    }, fail);
+  }
+
+  private notReady({ op, path }: RequestMessage): Promise<never> {
+    return Promise.reject(new NodeUnavailableError(op, path, this.exiting ? 'its supervisor process is exiting' : 'its supervisor process is starting'));
+  }
+
   /** The pipeline to the parent and the runtime of this process's supervisor. */
   private wire(node: SupervisorNode, start: StartMessage, hosting: ProcessHosting): SupervisorRuntime {
     const stamper = new EventStamper();
@@ -130,7 +159,10 @@ class ForkedSupervisorRunner {
     });
     this.outbox = outbox;
     const host = hosting.createHost(node, new ForkedEventSink(stamper, store, outbox));
-    return new SupervisorRuntime(node, host, (error) => void this.escalate(error));
+    this.hosting = hosting;
+    const specs = node.dynamic ? new DynamicSpecs() : undefined;
+    for (const child of start.children ?? []) specs?.add(child);
+    return new SupervisorRuntime(node, host, (error) => void this.escalate(error), specs);
   }
 
   /** The supervisor gave up: its parent learns it as this child's failure, and the process exits. */

@@ -45,8 +45,54 @@ export interface ChildOptions {
   name?: string;
 }
 
+/** The bounded mailbox of a worker that can be called (one with a `handle()` method). */
+export interface MailboxOptions {
+  /**
+   * Most calls and casts it holds, waiting or being handled; one more is rejected at once with a
+   * `MailboxFullError`. Default 1 000.
+   */
+  capacity?: number;
+  /** How many `handle()`s may run at once. Default 1: calls are handled one after another, in order. */
+  concurrency?: number;
+  /**
+   * Largest message (and reply) in bytes of its JSON text, about; larger is rejected with an
+   * `InvalidMessageError` naming the field that crossed the limit. Default 1 048 576 (1 MiB).
+   */
+  maxMessageBytes?: number;
+}
+
 /** Options of `@Worker()`. */
-export type WorkerOptions = ChildOptions;
+export interface WorkerOptions extends ChildOptions {
+  /**
+   * A pool: run this many copies under its supervisor, each with its own instance of the class,
+   * its own restart state, `ctx.instance` (0 to N-1) and path (`…/Name#0`). `SupervisionService.scale()`
+   * changes N at run time. Default: not a pool (one copy, the provider's singleton, path `…/Name`).
+   */
+  instances?: number;
+  /**
+   * Started only by `SupervisionService.startChild()` under a dynamic supervisor, never placed in
+   * the tree at boot. Default `false`.
+   */
+  dynamic?: boolean;
+  /** Its mailbox, used when the class has a `handle()` method. Defaults: see {@link MailboxOptions}. */
+  mailbox?: MailboxOptions;
+}
+
+/** Options of `SupervisionService.call()` and `cast()`. */
+export interface CallOptions {
+  /**
+   * Longest wait for the reply, in ms, from the call to the reply: waiting in the mailbox, for a
+   * restart, and in `handle()`. Default 5 000.
+   */
+  timeoutMs?: number;
+  /**
+   * For a pool (`@Worker({ instances })`) called by its path without `#n`: the instance that takes
+   * the message is `hash(key) mod instances` (FNV-1a, as PartitionSupervisor's rule), so one key
+   * always reaches the same instance while the pool keeps its size. Without a key, the least busy
+   * instance (fewest messages waiting or being handled), round robin among equals.
+   */
+  key?: string | number;
+}
 
 /** A supervisor's own policy: how it restarts its children and when it gives up. */
 export interface SupervisionPolicyOptions {
@@ -67,6 +113,33 @@ export interface SupervisorOptions extends ChildOptions, SupervisionPolicyOption
   children?: Type<unknown>[];
   /** Default: `forRoot`'s `defaultIsolation`, which defaults to `'process'`. */
   isolation?: Isolation;
+  /**
+   * A dynamic supervisor (OTP's DynamicSupervisor): starts with no children; children are started at
+   * run time by `SupervisionService.startChild()`. Its strategy is `'one-for-one'`; `children` must be
+   * empty. Default `false`.
+   */
+  dynamic?: boolean;
+  /** Most children a dynamic supervisor runs at once; one more `startChild()` is refused. Default unlimited. */
+  maxChildren?: number;
+  /**
+   * When a dynamic supervisor itself restarts, start its dynamic children again from their specs,
+   * which its parent keeps. `false` is OTP's behaviour: it comes back empty. Default `true`.
+   */
+  restoreChildren?: boolean;
+}
+
+/** The per-child part of `startChild()`'s spec: a `@Worker`'s options for this one child. */
+export interface DynamicChildSpec<TArgs = unknown> {
+  /** Unique under its supervisor; part of the child's path (`…/TenantWorker:acme`). No `/`, `:` or `#`. */
+  id: string;
+  /** Data for the child (`ctx.args`): JSON values only, so that they can cross a process boundary. */
+  args?: TArgs;
+  /** Default: the class's `@Worker()` option, else `'always'`. */
+  restart?: RestartPolicy;
+  /** Default: the class's `@Worker()` option, else the defaults of {@link BackoffOptions}. */
+  backoff?: BackoffOptions;
+  /** Default: the class's `@Worker()` option, else 5 000. */
+  shutdownTimeoutMs?: number;
 }
 
 /** How supervisor processes are forked and watched. */

@@ -10,6 +10,12 @@ export interface WorkerContext {
   readonly path: string;
   /** A Nest logger whose context is the worker's name. */
   readonly logger: LoggerService;
+  /** A dynamic child's id (`startChild`'s `spec.id`); undefined otherwise. */
+  readonly id?: string;
+  /** A dynamic child's `spec.args`, as data; undefined otherwise. */
+  readonly args?: unknown;
+  /** A pool member's index, 0 to N-1; undefined outside a pool. */
+  readonly instance?: number;
 }
 
 /** The shape of a `@Worker()` class. */
@@ -18,4 +24,10 @@ export interface SupervisedWorker {
   init?(ctx: WorkerContext): void | Promise<void>;
   /** The work. Its end (return, throw or rejection) is what the restart policy judges. */
   run(ctx: WorkerContext): void | Promise<void>;
+  /**
+   * Answers a call or cast (`SupervisionService.call` / `cast`), while `run()` runs; optional: a
+   * worker without it cannot be called. Its result (data) is the call's reply; a throw or rejection
+   * is the caller's `CallRejectedError` and does not stop the worker. `ctx` is the current start's.
+   */
+  handle?(message: unknown, ctx: WorkerContext): unknown;
 }

@@ -1,6 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
+import { DynamicSpecs } from '../runtime/dynamic.specs.js';
+import type { RemoteEndpoint } from '../runtime/request.router.js';
+import type { DynamicChildData } from '../tree/dynamic-child.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
@@ -10,6 +14,7 @@ import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { checkEvent, checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { PendingRequests } from './pending-requests.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
 import type { ProcessVitalsBoard } from './process.vitals.js';
 
@@ -22,11 +27,13 @@ export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: P
  * A supervisor running in a forked process, seen from its parent (the parent's handle on that
  * process): takes a process from the pool, hands it its subtree, forwards its events, watches its
  * heartbeat, and stops it (stop message, then SIGTERM, then SIGKILL). Its death, whatever the
- * cause, is this child's failure.
+ * cause, is this child's failure. Requests for its subtree go down to it and wait for its reply.
  */
-export class ForkedSupervisorChild implements SupervisedChild {
+export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   private run?: ProcessRun;
   private rejected = 0;
+  /** A dynamic supervisor's children, kept here across its process's restarts (see `restoreChildren`). */
+  readonly specs?: DynamicSpecs;
 
   constructor(
     readonly node: SupervisorNode,
@@ -34,7 +41,9 @@ export class ForkedSupervisorChild implements SupervisedChild {
     readonly options: ResolvedProcessOptions,
     private readonly pool: ProcessPool,
     readonly vitals: ProcessVitalsBoard,
-  ) {}
+  ) {
+    if (node.dynamic) this.specs = new DynamicSpecs();
+  }
 
   start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
     let spare: SpareProcess;
@@ -54,9 +63,37 @@ export class ForkedSupervisorChild implements SupervisedChild {
     return starting;
   }
 
+  /** Sends a request to the process; rejects with NodeUnavailableError while it is not running. */
+  request(op: string, path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const run = this.run;
+    if (!run?.accepting) {
+      return Promise.reject(new NodeUnavailableError(op, path, MESSAGES.processNotRunning(this.node.path)));
+    }
+    const reply = run.requests.request(op, path, payload, timeoutMs);
+    // The process's children come and go through the commands it answered: the specs follow them.
+    if (this.specs && path === this.node.path) void reply.then((value) => this.followSpecs(op, payload, value), () => undefined);
+    return reply;
+  }
+
+  private followSpecs(op: string, payload: unknown, value: unknown): void {
+    if (op === 'startChild') this.specs!.add(payload as DynamicChildData);
+    else if (op === 'deleteChild') {
+      const child = (payload as { child: string }).child;
+      const id = (value as { id?: string } | undefined)?.id ?? child.slice(child.lastIndexOf(':') + 1);
+      this.specs!.remove(id);
+    }
+  }
+
+  /** A dynamic child that ended for good is gone from the specs too. */
+  childRemoved(path: string): void {
+    if (!this.specs || path.lastIndexOf('/') !== this.node.path.length || !path.startsWith(`${this.node.path}/`)) return;
+    this.specs.remove(path.slice(path.lastIndexOf(':') + 1));
+  }
+
   async stop(reason: StopReason): Promise<boolean> {
     const run = this.run;
     if (!run) return false;
+    run.requests.close(MESSAGES.processStopped(this.node.path, reason));
     const { proc, closed } = run.spare;
     if (proc.exitCode !== null || proc.signalCode !== null) return false;
     run.stopRequested = true;
@@ -96,6 +133,8 @@ class ProcessRun {
   readonly started: Promise<StartInfo>;
   /** Set by `stop()`: the coming close is the stop's doing, not a failure. */
   stopRequested = false;
+  /** Requests sent down to this process that wait for their reply. */
+  readonly requests: PendingRequests;
   private resolve!: (info: StartInfo) => void;
   private reject!: (error: unknown) => void;
   private running = false;
@@ -117,6 +156,10 @@ class ProcessRun {
     const proc = spare.proc;
     spare.label = node.path;
     this.lastHeard = host.clock.now();
+    this.requests = new PendingRequests((message) => {
+      if (!proc.connected) throw new NodeUnavailableError(message.op, message.path, MESSAGES.processNotRunning(node.path));
+      proc.send(message, () => undefined);
+    });
     this.started = new Promise<StartInfo>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -157,7 +200,10 @@ class ProcessRun {
         for (const event of message.events) {
           const problem = checkEvent(event, path);
           if (problem) child.reject(spare.proc, problem);
-          else sink.forward(event);
+          else {
+            if (event.type === 'child-removed') child.childRemoved(event.path);
+            sink.forward(event);
+          }
         }
         break;
       }
@@ -167,6 +213,10 @@ class ProcessRun {
       case 'escalate':
       case 'fatal':
         this.cause = errorFromInfo(message.error);
+        break;
+      case 'reply':
+        // No entry: it timed out (or the process replied twice); the caller was answered once already.
+        this.requests.settle(message);
         break;
       case 'heartbeat': {
         if (!message.processes) break;
@@ -184,6 +234,7 @@ class ProcessRun {
     this.cancelStartTimer();
     this.stopWatchdog();
     this.unwatch();
+    this.requests.close(MESSAGES.processExitedBeforeReply(node.path));
     const message =
       code === EXIT_NOT_BOOTSTRAPPED
         ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')
@@ -191,6 +242,11 @@ class ProcessRun {
     const error = this.cause ?? new SupervisorProcessError(message, node.path, { pid, code, signal });
     if (!this.running) this.reject(error);
     else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
+  }
+
+  /** Running, and not being stopped: a request sent now can be answered. */
+  get accepting(): boolean {
+    return this.running && !this.stopRequested && this.spare.proc.connected;
   }
 
   private sendStart(): void {
@@ -204,6 +260,7 @@ class ProcessRun {
       attempt: this.attempt,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       maxBufferedEvents: options.maxBufferedEvents,
+      ...(this.child.specs && this.child.specs.size > 0 ? { children: this.child.specs.list() } : {}),
     });
   }
 

@@ -22,6 +22,8 @@ const goodEvents: ProcessEvent[] = [
   { ...stamp, type: 'tree-failed', path: SUBTREE, kind: 'supervisor', error: { name: 'E', message: 'm' } },
   { ...stamp, type: 'events-dropped', path: SUBTREE, kind: 'supervisor', count: 5, originPid: 999 },
   { ...stamp, type: 'protocol-error', path: `${SUBTREE}/Deep`, kind: 'supervisor', fromPid: 1_000, detail: 'bad', count: 2 },
+  { ...stamp, type: 'child-added', path: `${SUBTREE}/Tenant:acme`, kind: 'worker', id: 'acme' },
+  { ...stamp, type: 'child-removed', path: `${SUBTREE}/Pool#2`, kind: 'worker', reason: 'scaled-down' },
 ];
 
 const good = (type: ProcessEvent['type']): Record<string, unknown> => ({ ...goodEvents.find((e) => e.type === type)! });
@@ -112,6 +114,9 @@ describe('checkEvent', () => {
     ['events-dropped', 'originPid', undefined],
     ['protocol-error', 'detail', 1],
     ['protocol-error', 'fromPid', undefined],
+    ['child-added', 'id', 5],
+    ['child-added', 'instance', '1'],
+    ['child-removed', 'reason', 'vanished'],
   ] as const)('rejects a %s event with an invalid %s (%p)', (type, field, value) => {
     expect(checkEvent({ ...good(type), [field]: value }, SUBTREE)).toBe(`${type} event has an invalid "${field}"`);
   });
@@ -203,7 +208,12 @@ describe('parseDownMessage', () => {
     expect(parseDownMessage(start)).toEqual({ ok: true, message: start });
   });
 
-  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'])('accepts stop for reason %s', (reason) => {
+  it('accepts start with the children of a dynamic supervisor', () => {
+    const message = { ...start, children: [{ worker: 'TenantWorker', id: 'acme', args: { plan: 'gold' } }] };
+    expect(parseDownMessage(message)).toEqual({ ok: true, message });
+  });
+
+  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned', 'terminated'])('accepts stop for reason %s', (reason) => {
     expect(parseDownMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
   });
 
@@ -218,9 +228,66 @@ describe('parseDownMessage', () => {
     ['start with a string attempt', { ...start, attempt: '0' }, 'start with missing fields'],
     ['start without heartbeatIntervalMs', { ...start, heartbeatIntervalMs: undefined }, 'start with missing fields'],
     ['start with a NaN maxBufferedEvents', { ...start, maxBufferedEvents: Number.NaN }, 'start with missing fields'],
+    ['start with children that are not an array', { ...start, children: {} }, 'start with invalid children'],
+    ['start with a child without an id', { ...start, children: [{ worker: 'W' }] }, 'start with invalid children'],
     ['stop with an unknown reason', { t: 'stop', reason: 'because' }, 'stop without a valid reason'],
     ['stop without a reason', { t: 'stop' }, 'stop without a valid reason'],
   ])('rejects %s', (_title, value, problem) => {
     expect(problemOf(parseDownMessage(value))).toBe(problem);
+  });
+});
+
+describe('request and reply (protocol 2)', () => {
+  const request = { t: 'request', id: 7, op: 'whichChildren', path: SUBTREE, payload: { child: 'Poller' }, timeoutMs: 5_000 };
+
+  it('is protocol version 2', () => {
+    expect(PROTOCOL_VERSION).toBe(2);
+  });
+
+  it.each([
+    ['a request', request],
+    ['a request without a payload', { ...request, payload: undefined }],
+  ])('parseDownMessage accepts %s', (_title, message) => {
+    expect(parseDownMessage(message)).toEqual({ ok: true, message });
+  });
+
+  it.each([
+    ['a request without an id', { ...request, id: undefined }, 'request without a positive integer id'],
+    ['a request with id 0', { ...request, id: 0 }, 'request without a positive integer id'],
+    ['a request with a fractional id', { ...request, id: 1.5 }, 'request without a positive integer id'],
+    ['a request with a string id', { ...request, id: '7' }, 'request without a positive integer id'],
+    ['a request without an op', { ...request, op: undefined }, 'request without an op of 1 to 64 characters'],
+    ['a request with an empty op', { ...request, op: '' }, 'request without an op of 1 to 64 characters'],
+    ['a request with a too long op', { ...request, op: 'x'.repeat(65) }, 'request without an op of 1 to 64 characters'],
+    ['a request without a path', { ...request, path: undefined }, 'request without a path'],
+    ['a request with an empty path', { ...request, path: '' }, 'request without a path'],
+    ['a request without a timeout', { ...request, timeoutMs: undefined }, 'request without a positive timeoutMs'],
+    ['a request with a zero timeout', { ...request, timeoutMs: 0 }, 'request without a positive timeoutMs'],
+    ['a request with an infinite timeout', { ...request, timeoutMs: Number.POSITIVE_INFINITY }, 'request without a positive timeoutMs'],
+    ['a reply sent down', { t: 'reply', id: 1, ok: true }, 'unknown message type "reply"'],
+  ])('parseDownMessage rejects %s', (_title, value, problem) => {
+    expect(problemOf(parseDownMessage(value))).toBe(problem);
+  });
+
+  it.each([
+    ['a reply with a value', { t: 'reply', id: 7, ok: true, value: { children: [] } }],
+    ['a reply without a value (undefined)', { t: 'reply', id: 7, ok: true }],
+    ['a failed reply', { t: 'reply', id: 7, ok: false, error: { name: 'UnknownNodeError', message: 'm', data: { node: 'x' } } }],
+    ['a failed reply without data', { t: 'reply', id: 7, ok: false, error: { name: 'Error', message: 'm' } }],
+  ])('parseUpMessage accepts %s', (_title, message) => {
+    expect(parseUpMessage(message)).toEqual({ ok: true, message });
+  });
+
+  it.each([
+    ['a reply without an id', { t: 'reply', ok: true }, 'reply without a positive integer id'],
+    ['a reply with a negative id', { t: 'reply', id: -3, ok: true }, 'reply without a positive integer id'],
+    ['a reply whose ok is a string', { t: 'reply', id: 7, ok: 'yes' }, 'reply whose ok is not a boolean'],
+    ['a reply without ok', { t: 'reply', id: 7, value: 1 }, 'reply whose ok is not a boolean'],
+    ['a failed reply without an error', { t: 'reply', id: 7, ok: false }, 'failed reply without a valid error'],
+    ['a failed reply whose error lacks a message', { t: 'reply', id: 7, ok: false, error: { name: 'E' } }, 'failed reply without a valid error'],
+    ['a failed reply whose data is an array', { t: 'reply', id: 7, ok: false, error: { name: 'E', message: 'm', data: [1] } }, 'failed reply without a valid error'],
+    ['a request sent up', request, 'unknown message type "request"'],
+  ])('parseUpMessage rejects %s', (_title, value, problem) => {
+    expect(problemOf(parseUpMessage(value))).toBe(problem);
   });
 });

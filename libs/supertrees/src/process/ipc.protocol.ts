@@ -1,5 +1,6 @@
 import {
   EVENT_TYPES,
+  type ChildRemovedReason,
   type ErrorInfo,
   type ProcessEvent,
   type StopReason,
@@ -7,9 +8,34 @@ import {
 } from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
 import type { SupervisorProcessReport } from './process.vitals.js';
+import { isWireError, type WireError } from '../errors/wire-error.js';
+import type { DynamicChildData } from '../tree/dynamic-child.js';
 
-/** Bumped on any change a peer of another version could misread. */
-export const PROTOCOL_VERSION = 1;
+/** Bumped on any change a peer of another version could misread. 2: `request` down and `reply` up. */
+export const PROTOCOL_VERSION = 2;
+
+/** The longest operation name a request may carry. */
+export const MAX_OP_LENGTH = 64;
+
+/**
+ * A request to the node at `path` (a command such as `startChild`, or a call), to be handled in the
+ * process that hosts that node: forwarded hop by hop down to it. `id` correlates the reply.
+ */
+export interface RequestMessage {
+  readonly t: 'request';
+  readonly id: number;
+  readonly op: string;
+  readonly path: string;
+  /** What the handler of `op` gets; any JSON value, absent for undefined. */
+  readonly payload?: unknown;
+  /** How long the sender waits: a hop that forwards the request waits no longer. */
+  readonly timeoutMs: number;
+}
+
+/** The answer to the request `id`: the handler's value, or the error it threw as data. */
+export type ReplyMessage =
+  | { readonly t: 'reply'; readonly id: number; readonly ok: true; readonly value?: unknown }
+  | { readonly t: 'reply'; readonly id: number; readonly ok: false; readonly error: WireError };
 
 /** Down, from the parent to a supervisor process it forked. */
 export type DownMessage =
@@ -21,9 +47,12 @@ export type DownMessage =
       readonly attempt: number;
       readonly heartbeatIntervalMs: number;
       readonly maxBufferedEvents: number;
+      /** A dynamic supervisor's children to start again, as its parent kept them (absent: none). */
+      readonly children?: readonly DynamicChildData[];
     }
   /** Stop the subtree gracefully and exit. */
-  | { readonly t: 'stop'; readonly reason: StopReason };
+  | { readonly t: 'stop'; readonly reason: StopReason }
+  | RequestMessage;
 
 /** Up, from a supervisor process to its parent. */
 export type UpMessage =
@@ -44,7 +73,8 @@ export type UpMessage =
   /** The supervisor gave up (restart intensity); the process exits with EXIT_ESCALATED next. */
   | { readonly t: 'escalate'; readonly error: ErrorInfo }
   /** The process could not become its supervisor (for example Nest failed to boot); it exits next. */
-  | { readonly t: 'fatal'; readonly error: ErrorInfo };
+  | { readonly t: 'fatal'; readonly error: ErrorInfo }
+  | ReplyMessage;
 
 export type Parsed<T> = { ok: true; message: T } | { ok: false; problem: string };
 
@@ -54,7 +84,14 @@ const STOP_REASONS: readonly string[] = Object.keys({
   strategy: true,
   'supervisor-gave-up': true,
   orphaned: true,
+  terminated: true,
 } satisfies Record<StopReason, true>);
+const REMOVED_REASONS: readonly string[] = Object.keys({
+  deleted: true,
+  'scaled-down': true,
+  'start-failed': true,
+  ended: true,
+} satisfies Record<ChildRemovedReason, true>);
 const EVENT_TYPE_SET = new Set<string>(EVENT_TYPES);
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -62,6 +99,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
+const isRequestId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 function isErrorInfo(value: unknown): value is ErrorInfo {
   return isObject(value) && isString(value.name) && isString(value.message) && (value.stack === undefined || isString(value.stack));
@@ -82,6 +120,8 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   'tree-failed': { error: isErrorInfo },
   'events-dropped': { count: isNumber, originPid: isNumber },
   'protocol-error': { fromPid: isNumber, detail: isString, count: isNumber },
+  'child-added': { id: (v) => v === undefined || isString(v), instance: (v) => v === undefined || isNumber(v) },
+  'child-removed': { reason: (v) => REMOVED_REASONS.includes(v as string) },
 } satisfies Record<SupervisionEventType, Record<string, (v: unknown) => boolean>>;
 
 /**
@@ -102,6 +142,10 @@ export function checkEvent(value: unknown, subtree: string): string | undefined 
     if (!check(value[field])) return `${value.type} event has an invalid "${field}"`;
   }
   return undefined;
+}
+
+function isChildData(value: unknown): value is DynamicChildData {
+  return isObject(value) && isString(value.worker) && isString(value.id) && value.id.length > 0;
 }
 
 function isNodeSnapshot(value: unknown): value is NodeSnapshot {
@@ -153,6 +197,11 @@ export function parseUpMessage(value: unknown): Parsed<UpMessage> {
     case 'escalate':
     case 'fatal':
       return isErrorInfo(value.error) ? ok(value) : { ok: false, problem: `${value.t} without an error` };
+    case 'reply':
+      if (!isRequestId(value.id)) return { ok: false, problem: 'reply without a positive integer id' };
+      if (value.ok === true) return ok(value);
+      if (value.ok !== false) return { ok: false, problem: 'reply whose ok is not a boolean' };
+      return isWireError(value.error) ? ok(value) : { ok: false, problem: 'failed reply without a valid error' };
     default:
       return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
   }
@@ -164,11 +213,22 @@ export function parseDownMessage(value: unknown): Parsed<DownMessage> {
   switch (value.t) {
     case 'start':
       if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `protocol version ${String(value.v)} is not ${PROTOCOL_VERSION}` };
-      return isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents)
+      if (!(isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents))) {
+        return { ok: false, problem: 'start with missing fields' };
+      }
+      return value.children === undefined || (Array.isArray(value.children) && value.children.every(isChildData))
         ? ok(value)
-        : { ok: false, problem: 'start with missing fields' };
+        : { ok: false, problem: 'start with invalid children' };
     case 'stop':
       return STOP_REASONS.includes(value.reason as string) ? ok(value) : { ok: false, problem: 'stop without a valid reason' };
+    case 'request':
+      if (!isRequestId(value.id)) return { ok: false, problem: 'request without a positive integer id' };
+      if (!isString(value.op) || value.op.length === 0 || value.op.length > MAX_OP_LENGTH) {
+        return { ok: false, problem: `request without an op of 1 to ${MAX_OP_LENGTH} characters` };
+      }
+      if (!isString(value.path) || value.path.length === 0) return { ok: false, problem: 'request without a path' };
+      if (!isNumber(value.timeoutMs) || value.timeoutMs <= 0) return { ok: false, problem: 'request without a positive timeoutMs' };
+      return ok(value);
     default:
       return { ok: false, problem: `unknown message type ${JSON.stringify(value.t)}` };
   }

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SupervisionTree } from '../discovery/supervision.tree.js';
 import type { EventSink } from '../events/event.sink.js';
+import { Mailboxes } from '../runtime/mailboxes.js';
+import { systemClock } from '../runtime/timers.js';
+import { registerChildControl } from '../runtime/child-control.ops.js';
+import { RequestRouter, type NodeRequest } from '../runtime/request.router.js';
 import { TreeHost } from '../runtime/tree.host.js';
 import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
@@ -11,8 +15,8 @@ import { ProcessVitalsBoard } from './process.vitals.js';
 /**
  * Hosts the supervisors of this process: creates the {@link TreeHost} they share, and owns the
  * pool that forks the supervisor processes below them and the registry that kills those
- * processes if this one exits. The same provider serves the main process and every supervisor
- * process.
+ * processes if this one exits; and routes the requests for nodes (commands, calls) to the process
+ * that hosts each. The same provider serves the main process and every supervisor process.
  */
 @Injectable()
 export class ProcessHosting {
@@ -20,9 +24,21 @@ export class ProcessHosting {
   readonly registry = new ProcessRegistry();
   /** The supervisor processes below this one, as their heartbeats report them. */
   readonly vitals = new ProcessVitalsBoard();
+  /** Features register the operations they handle here, once; requests reach them in any process. */
+  readonly router = new RequestRouter();
   private pool?: ProcessPool;
+  private ownMailboxes?: Mailboxes;
+  private host?: TreeHost;
 
-  constructor(private readonly tree: SupervisionTree) {}
+  constructor(private readonly tree: SupervisionTree) {
+    registerChildControl(this.router);
+  }
+
+  /** The mailboxes of the callable workers this process runs, across tree restarts: calls find them here. */
+  get mailboxes(): Mailboxes {
+    this.ownMailboxes ??= new Mailboxes(this.tree.options.logging ? this.log : undefined);
+    return this.ownMailboxes;
+  }
 
   /**
    * A host for the supervisors this process runs, from `localRoot` down to the next process
@@ -35,11 +51,32 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool, this.vitals));
+    const tree = this.tree;
+    this.host = new TreeHost(
+      sink,
+      logger,
+      instances,
+      forkedSupervisorFactory(options.process, this.pool, this.vitals),
+      undefined,
+      { byName: (name) => tree.worker(name), create: (type) => tree.createWorker(type) },
+      this.mailboxes,
+    );
+    return this.host;
   }
 
-  /** Ends the spare processes; the next host forks anew. */
+  /**
+   * Handles `request` for the node at its path: here, or in the supervisor process below that hosts
+   * it. Settles within its timeout; rejects with a typed error (NodeUnavailableError when the tree
+   * or that process is not running).
+   */
+  request(request: NodeRequest): Promise<unknown> {
+    return this.router.dispatch(this.host, request);
+  }
+
+  /** Refuses the calls still waiting and ends the spare processes; the next host forks anew. */
   async close(): Promise<void> {
+    this.ownMailboxes?.close();
+    this.host = undefined;
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close();

@@ -1,6 +1,7 @@
 import type { StopReason } from '../events/supervision.events.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
+import { DynamicSpecs } from './dynamic.specs.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
 import { settlesWithin } from './timers.js';
@@ -11,14 +12,18 @@ import { settlesWithin } from './timers.js';
  */
 export class InProcessSupervisorChild implements SupervisedChild {
   private runtime?: SupervisorRuntime;
+  /** A dynamic supervisor's children, kept here across its restarts (see `restoreChildren`). */
+  private readonly specs?: DynamicSpecs;
 
   constructor(
     private readonly node: SupervisorNode,
     private readonly host: RuntimeHost,
-  ) {}
+  ) {
+    if (node.dynamic) this.specs = new DynamicSpecs();
+  }
 
   async start(_attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
-    const runtime = new SupervisorRuntime(this.node, this.host, (error) => onExit({ kind: 'failed', error, phase: 'run' }));
+    const runtime = new SupervisorRuntime(this.node, this.host, (error) => onExit({ kind: 'failed', error, phase: 'run' }), this.specs);
     this.runtime = runtime;
     await runtime.start();
   }

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../shared/supervision.defaults.js';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';

@@ -1,11 +1,31 @@
 import type { LoggerService } from '@nestjs/common';
-import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import {
+  ChildIdTakenError,
+  ChildStartError,
+  ChildStateError,
+  MaxChildrenError,
+  NotAPoolError,
+  NotAWorkerError,
+  NotDynamicError,
+} from '../errors/child-control.error.js';
+import { NodeUnavailableError } from '../errors/supervision-request.error.js';
+import { SupervisorGaveUpError, UnknownNodeError } from '../errors/supervision-runtime.error.js';
 import type { EventSink } from '../events/event.sink.js';
 import type { Mutable } from '../events/event.stamper.js';
 import type { NodeState } from '../events/snapshot.js';
-import { toErrorInfo, type DistributiveOmit, type EventInput, type StopReason } from '../events/supervision.events.js';
+import {
+  toErrorInfo,
+  type ChildRemovedReason,
+  type DistributiveOmit,
+  type EventInput,
+  type StopReason,
+} from '../events/supervision.events.js';
+import type { WorkerOptions } from '../interfaces/options.interface.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
-import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
+import { poolMember } from '../tree/tree.builder.js';
+import { dynamicChildNode, type DynamicChildData } from '../tree/dynamic-child.js';
+import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
+import type { DynamicSpecs } from './dynamic.specs.js';
 import { Backoff } from './backoff.js';
 import { RestartIntensity } from './intensity.js';
 import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
@@ -24,6 +44,42 @@ export interface RuntimeHost {
   readonly restarts: RestartScheduler;
   /** Builds the adapter that runs `node` (a worker, or a supervisor in this or another process). */
   createChild(node: TreeNode): SupervisedChild;
+  /** Where requests find this host's running supervisors by path; optional (a test host has none). */
+  attach?(runtime: SupervisorRuntime): void;
+  detach?(runtime: SupervisorRuntime): void;
+  /** A node left the tree for good (deleted, scaled away): what waits for it is refused. Optional. */
+  forget?(node: TreeNode): void;
+  /** The app's `@Worker` classes by name, for startChild() and for restoring dynamic children. */
+  readonly workers?: WorkerCatalog;
+}
+
+/** The app's `@Worker` classes, as the process that runs a dynamic supervisor finds them. */
+export interface WorkerCatalog {
+  byName(name: string): { readonly type: Function & { prototype: unknown }; readonly options: WorkerOptions } | undefined;
+}
+
+/** One child as `whichChildren()` lists it. */
+export interface ChildInfo {
+  readonly path: string;
+  readonly name: string;
+  readonly kind: 'worker' | 'supervisor';
+  /** Its state as its supervisor sees it; `terminated` after terminateChild() until restartChild(). */
+  readonly state: NodeState;
+  readonly restarts: number;
+  /** A dynamic child's id. */
+  readonly id?: string;
+  /** A pool member's index. */
+  readonly instance?: number;
+}
+
+/** `countChildren()`, as OTP's `count_children`. */
+export interface ChildCounts {
+  /** Every child, running or not. */
+  readonly specs: number;
+  /** Children running (or starting). */
+  readonly active: number;
+  readonly supervisors: number;
+  readonly workers: number;
 }
 
 /**
@@ -33,7 +89,8 @@ export interface RuntimeHost {
 export type OnGiveUp = (error: SupervisorGaveUpError) => void;
 
 interface Slot {
-  readonly index: number;
+  /** Its position among its siblings: start order, and what the strategies count. */
+  index: number;
   readonly node: TreeNode;
   readonly child: SupervisedChild;
   readonly backoff: Backoff;
@@ -46,6 +103,8 @@ interface Slot {
   endedAt: number;
   pending?: PendingRestart;
   stopping?: Promise<void>;
+  /** Stopped by terminateChild(): no policy or strategy restarts it until restartChild(). */
+  terminated: boolean;
 }
 
 interface PendingRestart {
@@ -66,6 +125,12 @@ const ABORTED: StartResult = { ok: false, aborted: true };
  */
 export class SupervisorRuntime {
   private readonly slots: Slot[];
+  /** Each pool's member as declared, to add members from at scale(). */
+  private readonly pools = new Map<string, WorkerNode>();
+  /** The slots by child path: per-child commands find theirs without a scan (a dynamic supervisor may have 100 000). */
+  private readonly byPath = new Map<string, Slot>();
+  /** The ids of the dynamic children: unique under this supervisor, whatever their class. */
+  private readonly ids = new Set<string>();
   private readonly intensity: RestartIntensity;
   private mailbox: Promise<void> = Promise.resolve();
   private halted = false;
@@ -77,21 +142,48 @@ export class SupervisorRuntime {
     readonly node: SupervisorNode,
     private readonly host: RuntimeHost,
     private readonly onGiveUp: OnGiveUp,
+    /** A dynamic supervisor's children's specs, kept by its parent's adapter across its restarts. */
+    private readonly specs?: DynamicSpecs,
   ) {
     this.sink = host.sink;
     this.clock = host.clock;
     this.intensity = new RestartIntensity(node.maxRestarts, node.withinMs);
-    this.slots = node.children.map((child, index) => ({
+    this.slots = node.children.map((child, index) => this.makeSlot(child, index));
+    for (const child of node.children) {
+      if (child.kind === 'worker' && child.pool !== undefined && !this.pools.has(child.pool)) this.pools.set(child.pool, child);
+    }
+    if (node.dynamic && specs) {
+      if (!node.restoreChildren) specs.clear();
+      for (const spec of specs.list()) {
+        const child = this.dynamicNode(spec);
+        if (!child) continue;
+        this.slots.push(this.makeSlot(child, this.slots.length));
+        this.ids.add(spec.id);
+      }
+    }
+    for (const slot of this.slots) this.byPath.set(slot.node.path, slot);
+    host.attach?.(this);
+  }
+
+  private makeSlot(child: TreeNode, index: number): Slot {
+    return {
       index,
       node: child,
-      child: host.createChild(child),
+      child: this.host.createChild(child),
       backoff: new Backoff(child.backoff),
       status: 'idle',
       restarts: 0,
       generation: 0,
       startedAt: 0,
       endedAt: 0,
-    }));
+      terminated: false,
+    };
+  }
+
+  private dynamicNode(spec: DynamicChildData): WorkerNode | undefined {
+    const worker = this.host.workers?.byName(spec.worker);
+    if (!worker) return undefined;
+    return dynamicChildNode(this.node, worker.type as WorkerNode['type'], worker.options, spec);
   }
 
   /**
@@ -113,8 +205,171 @@ export class SupervisorRuntime {
       for (const slot of this.slots) this.cancelPending(slot);
       await this.stopInReverse(this.slots, reason);
       await this.mailbox;
+      this.host.detach?.(this);
     })();
     return this.stopPromise;
+  }
+
+  // ---- per-child control (each a command in the mailbox, so it never interleaves with a decision)
+
+  /** Starts a dynamic child from its spec; resolves once it runs. A failed start leaves no child behind. */
+  startChild(spec: DynamicChildData): Promise<{ path: string; id: string }> {
+    return this.command('startChild', async () => {
+      if (!this.node.dynamic) throw new NotDynamicError(this.node.path);
+      const node = this.dynamicNode(spec);
+      if (!node) throw new NotAWorkerError(spec.worker);
+      if (this.ids.has(spec.id)) throw new ChildIdTakenError(this.node.path, spec.id);
+      if (this.slots.length >= this.node.maxChildren) throw new MaxChildrenError(this.node.path, this.node.maxChildren);
+      const slot = this.addSlot(node, this.slots.length, { id: spec.id });
+      const result = await this.startSlot(slot);
+      if (!result.ok) {
+        this.removeSlot(slot, 'start-failed');
+        if (result.aborted || this.halted) throw new NodeUnavailableError('startChild', node.path, 'its supervisor is stopping');
+        throw new ChildStartError(node.path, { cause: result.error });
+      }
+      this.specs?.add(spec);
+      return { path: node.path, id: spec.id };
+    });
+  }
+
+  /** Stops a child and keeps it stopped until restartChild(). Idempotent. */
+  terminateChild(path: string): Promise<void> {
+    return this.command('terminateChild', async () => {
+      const slot = this.slotAt(path);
+      if (slot.terminated) return;
+      await this.terminate(slot);
+    });
+  }
+
+  /** Starts a terminated child again (its restart count unchanged). Rejects if it was not terminated or its start fails. */
+  restartChild(path: string): Promise<void> {
+    return this.command('restartChild', async () => {
+      const slot = this.slotAt(path);
+      if (!slot.terminated) throw new ChildStateError(path, 'restartChild', slot.status);
+      slot.terminated = false;
+      const result = await this.startSlot(slot);
+      if (result.ok) return;
+      slot.terminated = true;
+      if (result.aborted || this.halted) throw new NodeUnavailableError('restartChild', path, 'its supervisor is stopping');
+      throw new ChildStartError(path, { cause: result.error });
+    });
+  }
+
+  /** Removes a dynamic child (stopping it first) or a terminated static one. */
+  deleteChild(path: string): Promise<void> {
+    return this.command('deleteChild', async () => {
+      const slot = this.slotAt(path);
+      const dynamic = slot.node.kind === 'worker' && slot.node.id !== undefined;
+      if (!dynamic && !slot.terminated) throw new ChildStateError(path, 'deleteChild', slot.status);
+      if (!slot.terminated) await this.terminate(slot);
+      this.removeSlot(slot, 'deleted');
+    });
+  }
+
+  /** Runs `n` members of the pool `pool`: starts the missing ones in order, or stops the highest first. */
+  scale(pool: string, n: number): Promise<{ before: number; after: number }> {
+    return this.command('scale', async () => {
+      const template = this.pools.get(pool);
+      if (!template) throw new NotAPoolError(pool);
+      const members = this.slots.filter((s) => s.node.kind === 'worker' && s.node.pool === pool);
+      const before = members.length;
+      for (let i = before - 1; i >= n; i--) {
+        const slot = members[i]!;
+        if (!slot.terminated) await this.terminate(slot);
+        this.removeSlot(slot, 'scaled-down');
+      }
+      const added: Slot[] = [];
+      for (let i = before; i < n; i++) {
+        const at = (added.at(-1) ?? members.at(-1))?.index ?? this.slots.length - 1;
+        added.push(this.addSlot(poolMember(template, i), at + 1, { instance: i }));
+      }
+      if (added.length > 0) await this.startInOrder(added);
+      return { before, after: n };
+    });
+  }
+
+  whichChildren(): ChildInfo[] {
+    return this.slots.map((s) => ({
+      path: s.node.path,
+      name: s.node.name,
+      kind: s.node.kind,
+      state: s.terminated ? 'terminated' : s.status,
+      restarts: s.restarts,
+      ...(s.node.kind === 'worker' && s.node.id !== undefined ? { id: s.node.id } : {}),
+      ...(s.node.kind === 'worker' && s.node.instance !== undefined ? { instance: s.node.instance } : {}),
+    }));
+  }
+
+  countChildren(): ChildCounts {
+    let active = 0;
+    let supervisors = 0;
+    for (const s of this.slots) {
+      if (!s.terminated && (s.status === 'running' || s.status === 'starting')) active += 1;
+      if (s.node.kind === 'supervisor') supervisors += 1;
+    }
+    return { specs: this.slots.length, active, supervisors, workers: this.slots.length - supervisors };
+  }
+
+  /** Runs `op` in the mailbox and settles with its outcome; refused once this supervisor stops. */
+  private command<T>(name: string, op: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const next = this.mailbox.then(async () => {
+        if (this.halted) return reject(new NodeUnavailableError(name, this.node.path, 'its supervisor is stopping'));
+        try {
+          resolve(await op());
+        } catch (error) {
+          reject(error);
+        }
+      });
+      this.mailbox = next;
+    });
+  }
+
+  private slotAt(path: string): Slot {
+    const slot = this.byPath.get(path);
+    if (!slot) throw new UnknownNodeError(path);
+    return slot;
+  }
+
+  private async terminate(slot: Slot): Promise<void> {
+    slot.terminated = true;
+    this.cancelPending(slot);
+    if (slot.status === 'starting' || slot.status === 'running' || slot.status === 'backoff' || slot.stopping) {
+      await this.stopSlot(slot, 'terminated');
+    } else {
+      // Already down (it ended for good, or failed to start): only its state changes.
+      slot.status = 'stopped';
+      this.emitFor(slot.node, { type: 'stopped', reason: 'terminated', timedOut: false });
+    }
+  }
+
+  private addSlot(node: TreeNode, index: number, ids: { id?: string; instance?: number }): Slot {
+    const slot = this.makeSlot(node, index);
+    if (index === this.slots.length) this.slots.push(slot);
+    else this.slots.splice(index, 0, slot);
+    this.byPath.set(node.path, slot);
+    if (node.kind === 'worker' && node.id !== undefined) this.ids.add(node.id);
+    this.reindex(index + 1);
+    this.emitFor(node, { type: 'child-added', ...ids });
+    return slot;
+  }
+
+  private removeSlot(slot: Slot, reason: ChildRemovedReason): void {
+    const at = this.slots[slot.index] === slot ? slot.index : this.slots.indexOf(slot);
+    if (at < 0) return;
+    this.cancelPending(slot);
+    slot.generation += 1;
+    this.slots.splice(at, 1);
+    this.byPath.delete(slot.node.path);
+    if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.ids.delete(slot.node.id);
+    this.reindex(at);
+    if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.specs?.remove(slot.node.id);
+    this.host.forget?.(slot.node);
+    this.emitFor(slot.node, { type: 'child-removed', reason });
+  }
+
+  private reindex(from: number): void {
+    for (let i = from; i < this.slots.length; i++) this.slots[i]!.index = i;
   }
 
   private enqueue(op: () => Promise<void>): Promise<void> {
@@ -192,6 +447,8 @@ export class SupervisorRuntime {
   private async childDown(slot: Slot, exit: ExitKind, ranForMs: number, error?: unknown): Promise<void> {
     if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
       this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
+      // As OTP removes a temporary or transient dynamic child that ended for good.
+      if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.removeSlot(slot, 'ended');
       return;
     }
     if (!this.intensity.record(this.clock.now())) {
@@ -203,7 +460,7 @@ export class SupervisorRuntime {
       this.node.strategy === 'one-for-one'
         ? NO_SLOTS
         : restartGroup(this.node.strategy, this.slots.length, slot.index)
-            .filter((i) => i !== slot.index)
+            .filter((i) => i !== slot.index && !this.slots[i]!.terminated)
             .map((i) => this.slots[i]!);
     if (siblings.length > 0) await this.stopInReverse(siblings, 'strategy');
     if (this.halted) return;
@@ -251,6 +508,7 @@ export class SupervisorRuntime {
     const restarts = this.slots.reduce((sum, s) => sum + s.restarts, 0);
     this.emitFor(this.node, { type: 'gave-up', reason: 'intensity', restarts });
     await this.stopInReverse(this.slots, 'supervisor-gave-up');
+    this.host.detach?.(this);
     const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, last.node.path, {
       cause,
     });

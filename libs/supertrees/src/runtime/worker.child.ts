@@ -3,6 +3,8 @@ import type { StopReason } from '../events/supervision.events.js';
 import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { WorkerNode } from '../tree/tree.types.js';
+import type { Mailbox } from './mailbox.js';
+import { restartsWithSibling, shouldRestart } from './restart.decisions.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { settlesWithin } from './timers.js';
 
@@ -54,11 +56,16 @@ export class WorkerChild implements SupervisedChild {
   /** The current `init()` or `run()`, settled either way: what a stop waits for. */
   private current: Promise<unknown> = Promise.resolve();
   private readonly workerLogger: LoggerService;
+  private attempt = 0;
 
   constructor(
     private readonly node: WorkerNode,
-    private readonly instance: SupervisedWorker,
+    /** The singleton; undefined for a child with its own instance, made by `create` at its first start. */
+    private instance: SupervisedWorker | undefined,
     private readonly logger: LoggerService | undefined,
+    /** Set when the class has `handle()`: calls wait here while the worker is not running. */
+    private readonly mailbox?: Mailbox,
+    private readonly create?: () => Promise<SupervisedWorker>,
   ) {
     this.workerLogger = new Logger(node.name);
   }
@@ -66,19 +73,33 @@ export class WorkerChild implements SupervisedChild {
   async start(attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
     const stop = new StopSwitch();
     this.switch = stop;
+    this.attempt = attempt;
+    const mailbox = this.mailbox;
+    mailbox?.hold();
+    const node = this.node;
+    if (!this.instance) {
+      const made = this.create!();
+      this.current = made;
+      this.instance = await made;
+      if (stop.reason) throw stop.reason;
+    }
+    const worker = this.instance;
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
     const ctx: WorkerContext = {
       get signal() {
         return stop.signal;
       },
       attempt,
-      path: this.node.path,
+      path: node.path,
       logger: this.workerLogger,
+      id: node.id,
+      args: node.args,
+      instance: node.instance,
     };
 
-    if (this.instance.init) {
+    if (worker.init) {
       // Checked in the same step as the call: a stop that came first means it is never called.
-      const init = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.init!(ctx)));
+      const init = Promise.resolve().then(() => (stop.reason ? undefined : worker.init!(ctx)));
       this.current = init;
       // A stop during init() settles the start at once; init() itself is waited for by stop().
       try {
@@ -96,10 +117,26 @@ export class WorkerChild implements SupervisedChild {
     }
     if (stop.reason) throw stop.reason;
 
-    const run = Promise.resolve().then(() => (stop.reason ? undefined : this.instance.run(ctx)));
+    const run = Promise.resolve().then(() => (stop.reason ? undefined : worker.run(ctx)));
     this.current = run;
     // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
     // a new Error per restart costs a stack capture on the hottest path.
+    if (mailbox) {
+      mailbox.open(worker, ctx);
+      run.then(
+        () => {
+          if (!stop.abort(RUN_ENDED)) return;
+          mailbox.crashed('exited', undefined, shouldRestart(this.node.restart, 'normal', attempt));
+          onExit({ kind: 'normal' });
+        },
+        (error: unknown) => {
+          if (!stop.abort(RUN_ENDED)) return;
+          mailbox.crashed('failed', error, shouldRestart(this.node.restart, 'failed', attempt));
+          onExit({ kind: 'failed', error, phase: 'run' });
+        },
+      );
+      return;
+    }
     run.then(
       () => {
         if (stop.abort(RUN_ENDED)) onExit({ kind: 'normal' });
@@ -112,7 +149,10 @@ export class WorkerChild implements SupervisedChild {
 
   async stop(reason: StopReason): Promise<boolean> {
     this.switch?.abort(new WorkerStopRequest(reason));
+    // Only a sibling's restart brings it back; any other stop is for good, as far as this worker knows.
+    this.mailbox?.stopping(reason === 'strategy' && restartsWithSibling(this.node.restart, this.attempt));
     const timedOut = await settlesWithin(this.current, this.node.shutdownTimeoutMs);
+    this.mailbox?.stopped();
     if (timedOut) this.logger?.warn(MESSAGES.abandoned(this.node.path, this.node.shutdownTimeoutMs));
     return timedOut;
   }

@@ -1,6 +1,7 @@
 import type {
   BackoffOptions,
   Isolation,
+  MailboxOptions,
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
@@ -19,11 +20,21 @@ export const DEFAULTS = {
     jitter: 0,
   } satisfies Required<BackoffOptions>,
   workerShutdownTimeoutMs: 5_000,
+  mailbox: {
+    capacity: 1_000,
+    concurrency: 1,
+    maxMessageBytes: 1_048_576,
+  } satisfies Required<MailboxOptions>,
+  callTimeoutMs: 5_000,
   supervisorShutdownTimeoutMs: 30_000,
   strategy: 'one-for-one' as SupervisionStrategy,
   maxRestarts: Number.POSITIVE_INFINITY,
   withinMs: Number.POSITIVE_INFINITY,
   isolation: 'process' as Isolation,
+  maxChildren: Number.POSITIVE_INFINITY,
+  restoreChildren: true,
+  /** How long a command (startChild, terminateChild, ...) waits for its reply. */
+  commandTimeoutMs: 30_000,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
   start: 'blocking' as StartMode,
@@ -40,6 +51,7 @@ export const DEFAULTS = {
 } as const;
 
 export type ResolvedBackoff = Required<BackoffOptions>;
+export type ResolvedMailbox = Required<MailboxOptions>;
 
 export interface ResolvedProcessOptions
   extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env'>> {
@@ -63,6 +75,10 @@ export interface ResolvedModuleOptions {
 
 export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
   return { ...DEFAULTS.backoff, ...stripUndefined(options ?? {}) };
+}
+
+export function resolveMailbox(options: MailboxOptions | undefined): ResolvedMailbox {
+  return { ...DEFAULTS.mailbox, ...stripUndefined(options ?? {}) };
 }
 
 export function resolveModuleOptions(options: SupervisionModuleOptions = {}): ResolvedModuleOptions {

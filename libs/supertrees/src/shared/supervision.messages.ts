@@ -52,6 +52,46 @@ export const MESSAGES = {
     `${handler}: a ${scope}-scoped provider cannot have @OnSupervisionEvent() handlers; events go to singletons (Scope.DEFAULT)`,
   handlerFailed: (handler: string, type: string, path: string, message: string) =>
     `${handler} threw on the ${type} event of ${path}: ${message}`,
+  dynamicWorkerAsChild: (supervisor: string, child: string) =>
+    `${supervisor}: child ${child} is a dynamic worker (@Worker({ dynamic: true })); start it with startChild() instead`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
+  notCallable: (path: string, why: 'supervisor' | 'no-handle') =>
+    why === 'supervisor'
+      ? `${path} is a supervisor; only a worker can be called`
+      : `${path} cannot be called: its class has no handle(message, ctx) method`,
+  mailboxFull: (path: string, capacity: number) =>
+    `${path}: mailbox full (${capacity} messages waiting or being handled); try again later or raise mailbox.capacity`,
+  callTimeout: (path: string, timeoutMs: number, state: 'queued' | 'handling') =>
+    state === 'queued'
+      ? `call to ${path} timed out after ${timeoutMs} ms while waiting its turn in the mailbox`
+      : `call to ${path} timed out after ${timeoutMs} ms while handle() was running`,
+  workerRestarting: (path: string, timeoutMs: number) =>
+    `call to ${path} timed out after ${timeoutMs} ms: the worker was down and not restarted in time`,
+  workerCrashed: (path: string, ended: 'failed' | 'exited') =>
+    ended === 'failed'
+      ? `${path} failed while the call was waiting or being handled; the call was not completed`
+      : `${path} ended its run() while the call was waiting or being handled; the call was not completed`,
+  workerStopped: (path: string) => `${path} is stopped; the call was not delivered`,
+  invalidMessage: (path: string, field: string, problem: string) => `call to ${path}: ${field} ${problem}`,
+  callRejected: (path: string, message: string) => `${path} handle() threw: ${message}`,
+  notDynamic: (path: string) => `${path} is not a dynamic supervisor; declare it with @Supervisor({ dynamic: true })`,
+  childIdTaken: (path: string, id: string) => `${path} already has a child with id "${id}"`,
+  maxChildren: (path: string, max: number) => `${path} already runs its maxChildren (${max}) children`,
+  notAWorker: (cls: string) => `${cls} is not a @Worker() provider of any module; add @Worker() and list it in a module's "providers"`,
+  invalidChildSpec: (field: string, problem: string) => `startChild spec: "${field}" ${problem}`,
+  childStartFailed: (path: string, cause: unknown) =>
+    `${path} failed to start: ${cause instanceof Error ? cause.message : String(cause)}`,
+  childState: (path: string, operation: string, state: string) =>
+    `${operation}: ${path} is ${state}; ${operation === 'restartChild' ? 'only a terminated child can be restarted' : 'only a terminated static child can be deleted'}`,
+  notAPool: (path: string) => `${path} is not a pool; declare it with @Worker({ instances })`,
+  notASupervisor: (path: string) => `${path} is not a supervisor`,
+  requestTimeout: (op: string, path: string, timeoutMs: number) =>
+    `${op} on ${path} got no reply within ${timeoutMs} ms`,
+  processNotRunning: (path: string) => `its supervisor process ${path} is not running (starting, restarting or stopped)`,
+  processStopped: (path: string, reason: string) => `its supervisor process ${path} is being stopped (${reason})`,
+  processExitedBeforeReply: (path: string) => `its supervisor process ${path} exited before it replied`,
+  nodeUnavailable: (op: string, path: string, reason: string) => `${op} on ${path} failed: ${reason}`,
+  unknownOperation: (op: string, path: string) =>
+    `${op} on ${path}: no such operation in the process that hosts it (do both processes run the same code?)`,
 } as const;

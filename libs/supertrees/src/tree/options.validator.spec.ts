@@ -3,6 +3,7 @@ import { InvalidOptionError, SupervisionConfigError } from '../errors/supervisio
 import type {
   BackoffOptions,
   ChildOptions,
+  MailboxOptions,
   ProcessOptions,
   SupervisionModuleOptions,
   SupervisorOptions,
@@ -12,6 +13,7 @@ import {
   describe as describeValue,
   validateBackoff,
   validateChildOptions,
+  validateMailbox,
   validateModuleOptions,
   validatePolicy,
   validateProcessOptions,
@@ -84,6 +86,27 @@ describe('validateChildOptions', () => {
       'backoff.multiplier',
       'must be at least 1 (got 0.5)',
     );
+  });
+});
+
+describe('validateMailbox', () => {
+  it('accepts undefined and every option at its bound', () => {
+    expect(() => validateMailbox(OWNER, undefined)).not.toThrow();
+    expect(() => validateMailbox(OWNER, { capacity: 1, concurrency: 1, maxMessageBytes: 16 })).not.toThrow();
+  });
+
+  it.each([
+    ['a capacity of 0', { capacity: 0 }, 'mailbox.capacity', 'must be at least 1 (got 0)'],
+    ['a fractional concurrency', { concurrency: 1.5 }, 'mailbox.concurrency', 'must be a whole number (got 1.5)'],
+    ['a tiny maxMessageBytes', { maxMessageBytes: 8 }, 'mailbox.maxMessageBytes', 'must be at least 16 (got 8)'],
+    ['a capacity given as a string', { capacity: loose('10') }, 'mailbox.capacity', "must be a number (got '10')"],
+  ] as [string, MailboxOptions, string, string][])('rejects %s', (_title, mailbox, option, problem) => {
+    expectInvalidOption(() => validateMailbox(OWNER, mailbox), OWNER, option, problem);
+  });
+
+  it('rejects an unknown mailbox option and a mailbox that is not an object', () => {
+    expect(() => validateMailbox(OWNER, loose({ size: 3 }))).toThrow(/option "mailbox.size" is not an option/);
+    expectInvalidOption(() => validateMailbox(OWNER, loose(5)), OWNER, 'mailbox', 'must be an object (got 5)');
   });
 });
 

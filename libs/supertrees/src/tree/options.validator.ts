@@ -3,6 +3,7 @@ import { DEFAULTS } from '../shared/supervision.defaults.js';
 import type {
   BackoffOptions,
   ChildOptions,
+  MailboxOptions,
   ProcessOptions,
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
@@ -15,7 +16,9 @@ const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const ISOLATIONS = ['process', 'none'] as const;
 const BACKOFF_KEYS = ['minDelayMs', 'maxDelayMs', 'resetAfterMs', 'multiplier', 'jitter'];
 const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name'];
-const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation'];
+const WORKER_KEYS = [...CHILD_KEYS, 'instances', 'dynamic', 'mailbox'];
+const MAILBOX_KEYS = ['capacity', 'concurrency', 'maxMessageBytes'];
+const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation', 'dynamic', 'maxChildren', 'restoreChildren'];
 const PROCESS_KEYS = [
   'entry',
   'execArgv',
@@ -131,8 +134,23 @@ function checkBoolean(owner: string, option: string, value: unknown): void {
 /** `@Worker()` options. */
 export function validateWorkerOptions(owner: string, options: WorkerOptions): void {
   checkObject(owner, '@Worker() options', options);
-  checkKeys(owner, '', options, CHILD_KEYS);
+  checkKeys(owner, '', options, WORKER_KEYS);
   validateChildOptions(owner, options);
+  checkNumber(owner, 'instances', options.instances, { min: 1, integer: true });
+  checkBoolean(owner, 'dynamic', options.dynamic);
+  if (options.dynamic && options.instances !== undefined) {
+    throw new InvalidOptionError(owner, 'instances', 'cannot be set on a dynamic worker; start as many as needed with startChild()');
+  }
+  validateMailbox(owner, options.mailbox);
+}
+
+export function validateMailbox(owner: string, mailbox: MailboxOptions | undefined): void {
+  if (mailbox === undefined) return;
+  checkObject(owner, 'mailbox', mailbox);
+  checkKeys(owner, 'mailbox.', mailbox, MAILBOX_KEYS);
+  checkNumber(owner, 'mailbox.capacity', mailbox.capacity, { min: 1, integer: true });
+  checkNumber(owner, 'mailbox.concurrency', mailbox.concurrency, { min: 1, integer: true });
+  checkNumber(owner, 'mailbox.maxMessageBytes', mailbox.maxMessageBytes, { min: 16, integer: true });
 }
 
 export function validateChildOptions(owner: string, options: ChildOptions): void {
@@ -164,6 +182,20 @@ export function validateSupervisorOptions(owner: string, options: SupervisorOpti
   checkOneOf(owner, 'isolation', options.isolation, ISOLATIONS);
   if (options.children !== undefined && !Array.isArray(options.children)) {
     throw new InvalidOptionError(owner, 'children', `must be an array of classes (got ${describe(options.children)})`);
+  }
+  checkBoolean(owner, 'dynamic', options.dynamic);
+  checkBoolean(owner, 'restoreChildren', options.restoreChildren);
+  checkNumber(owner, 'maxChildren', options.maxChildren, { min: 1, integer: true, allowInfinity: true });
+  if (options.dynamic) {
+    if (options.children !== undefined && options.children.length > 0) {
+      throw new InvalidOptionError(owner, 'children', 'must be empty on a dynamic supervisor; its children are started with startChild()');
+    }
+    if (options.strategy !== undefined && options.strategy !== 'one-for-one') {
+      throw new InvalidOptionError(owner, 'strategy', `must be 'one-for-one' on a dynamic supervisor (got '${options.strategy}')`);
+    }
+  } else {
+    if (options.maxChildren !== undefined) throw new InvalidOptionError(owner, 'maxChildren', 'needs dynamic: true');
+    if (options.restoreChildren !== undefined) throw new InvalidOptionError(owner, 'restoreChildren', 'needs dynamic: true');
   }
 }
 

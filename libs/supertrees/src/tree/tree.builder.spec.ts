@@ -130,7 +130,7 @@ describe('buildTree', () => {
       ]);
     });
 
-    it('gives a worker without options the default policy, backoff and shutdown timeout', () => {
+    it('gives a worker without options the default policy, backoff, shutdown timeout and mailbox', () => {
       @Worker() class Plain { run() {} }
       expect(build([Plain]).children[0]).toEqual({
         kind: 'worker',
@@ -140,7 +140,14 @@ describe('buildTree', () => {
         restart: DEFAULTS.restart,
         backoff: { ...DEFAULTS.backoff },
         shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
+        callable: false,
+        mailbox: { ...DEFAULTS.mailbox },
       });
+    });
+
+    it('marks a worker with handle() callable and resolves its mailbox options over the defaults', () => {
+      @Worker({ mailbox: { concurrency: 4 } }) class Answers { run() {} handle() {} }
+      expect(build([Answers]).children[0]).toMatchObject({ callable: true, mailbox: { ...DEFAULTS.mailbox, concurrency: 4 } });
     });
 
     it('gives a supervisor without options the default strategy, intensity and shutdown timeout', () => {
@@ -157,8 +164,26 @@ describe('buildTree', () => {
         maxRestarts: DEFAULTS.maxRestarts,
         withinMs: DEFAULTS.withinMs,
         isolation: DEFAULTS.isolation,
+        dynamic: false,
+        maxChildren: DEFAULTS.maxChildren,
+        restoreChildren: DEFAULTS.restoreChildren,
         children: [],
       });
+    });
+
+    it('expands a pool into its members, each with its own instance, index and path', () => {
+      @Worker({ instances: 2 }) class Pooled { run() {} }
+      expect(build([Pooled]).children.map((c) => c.kind === 'worker' && [c.path, c.name, c.pool, c.instance, c.ownInstance])).toEqual([
+        ['root/Pooled#0', 'Pooled#0', 'root/Pooled', 0, true],
+        ['root/Pooled#1', 'Pooled#1', 'root/Pooled', 1, true],
+      ]);
+    });
+
+    it('leaves a dynamic worker out of the tree, and refuses it as a static child', () => {
+      @Worker({ dynamic: true }) class Template { run() {} }
+      expect(build([Template]).children).toEqual([]);
+      @Supervisor({ children: [Template] }) class Holder {}
+      expect(() => build([Template, Holder])).toThrow(MESSAGES.dynamicWorkerAsChild('Holder', 'Template'));
     });
 
     it('fills the backoff options a child leaves out from the defaults', () => {

@@ -13,10 +13,10 @@ import {
   UnregisteredChildError,
 } from '../errors/supervision-config.error.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
-import { DEFAULTS, resolveBackoff, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
+import { DEFAULTS, resolveBackoff, resolveMailbox, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import { describe, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
-import type { SupervisorNode, TreeNode } from './tree.types.js';
+import { poolMemberPath, type SupervisorNode, type TreeNode, type WorkerNode } from './tree.types.js';
 
 /** A provider class carrying `@Worker()` or `@Supervisor()`, as the explorer found it. */
 export interface DiscoveredClass {
@@ -44,6 +44,9 @@ export function buildTree(discovered: readonly DiscoveredClass[], root: Resolved
     if (!entry.supervisor) continue;
     entry.supervisor.options.children?.forEach((child, index) => {
       checkChildReference(entry.type.name, child, index, registered);
+      if (registered.get(child)?.worker?.options.dynamic) {
+        throw new InvalidChildError(MESSAGES.dynamicWorkerAsChild(entry.type.name, child.name), entry.type.name);
+      }
       const previous = parentOf.get(child);
       if (previous !== undefined) throw new DuplicateChildError(child.name, previous, entry.type.name);
       parentOf.set(child, entry.type.name);
@@ -51,7 +54,8 @@ export function buildTree(discovered: readonly DiscoveredClass[], root: Resolved
   }
   checkNoCycle(discovered, registered);
 
-  const rootChildren = discovered.filter((entry) => !parentOf.has(entry.type)).map((entry) => entry.type);
+  // A dynamic worker is a template for startChild(): it has no place in the tree at boot.
+  const rootChildren = discovered.filter((entry) => !parentOf.has(entry.type) && !entry.worker?.options.dynamic).map((entry) => entry.type);
   return {
     kind: 'supervisor',
     name: ROOT_NAME,
@@ -63,6 +67,9 @@ export function buildTree(discovered: readonly DiscoveredClass[], root: Resolved
     maxRestarts: root.maxRestarts,
     withinMs: root.withinMs,
     isolation: 'none',
+    dynamic: false,
+    maxChildren: DEFAULTS.maxChildren,
+    restoreChildren: DEFAULTS.restoreChildren,
     children: buildChildren(ROOT_NAME, rootChildren, registered, root),
   };
 }
@@ -114,7 +121,7 @@ function buildChildren(
   root: ResolvedModuleOptions,
 ): TreeNode[] {
   const paths = new Map<string, string>();
-  return types.map((type) => {
+  return types.flatMap((type): TreeNode | TreeNode[] => {
     const entry = registered.get(type)!;
     const options = entry.worker?.options ?? entry.supervisor!.options;
     const name = options.name ?? type.name;
@@ -130,11 +137,16 @@ function buildChildren(
       backoff: resolveBackoff(options.backoff),
     };
     if (entry.worker) {
-      return {
+      const worker = {
         ...common,
         kind: 'worker' as const,
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
+        callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
+        mailbox: resolveMailbox(entry.worker.options.mailbox),
       };
+      const instances = entry.worker.options.instances;
+      if (instances === undefined) return worker;
+      return Array.from({ length: instances }, (_, i) => poolMember(worker, i));
     }
     const sup = entry.supervisor!.options;
     return {
@@ -145,7 +157,23 @@ function buildChildren(
       maxRestarts: sup.maxRestarts ?? DEFAULTS.maxRestarts,
       withinMs: sup.withinMs ?? DEFAULTS.withinMs,
       isolation: root.forceIsolation ?? sup.isolation ?? root.defaultIsolation,
+      dynamic: sup.dynamic ?? false,
+      maxChildren: sup.maxChildren ?? DEFAULTS.maxChildren,
+      restoreChildren: sup.restoreChildren ?? DEFAULTS.restoreChildren,
       children: buildChildren(path, sup.children ?? [], registered, root),
     };
   });
+}
+
+/** Member `instance` of the pool `worker` describes: its own instance of the class, its own path. */
+export function poolMember(worker: WorkerNode, instance: number): WorkerNode {
+  const pool = worker.pool ?? worker.path;
+  return {
+    ...worker,
+    name: `${worker.name.split('#')[0]}#${instance}`,
+    path: poolMemberPath(pool, instance),
+    pool,
+    instance,
+    ownInstance: true,
+  };
 }

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { Isolation, RestartPolicy, SupervisionStrategy } from '../interfaces/options.interface.js';
-import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
+import type { ResolvedBackoff, ResolvedMailbox } from '../shared/supervision.defaults.js';
 
 /** What every node has as a child of its supervisor (OTP's child spec). */
 export interface ChildSpec {
@@ -16,6 +16,17 @@ export interface ChildSpec {
 export interface WorkerNode extends ChildSpec {
   readonly kind: 'worker';
   readonly type: Type<unknown>;
+  /** Whether its class has a `handle()` method, so it can be called. */
+  readonly callable: boolean;
+  readonly mailbox: ResolvedMailbox;
+  /** A pool member: its index, and the pool's path (the path without `#index`). */
+  readonly instance?: number;
+  readonly pool?: string;
+  /** A dynamic child: its id under its supervisor, and its args (JSON data). */
+  readonly id?: string;
+  readonly args?: unknown;
+  /** Runs its own instance of the class (pools, dynamic children), made with Nest's ModuleRef; else the singleton. */
+  readonly ownInstance?: boolean;
 }
 
 export interface SupervisorNode extends ChildSpec {
@@ -27,6 +38,10 @@ export interface SupervisorNode extends ChildSpec {
   readonly withinMs: number;
   /** The root runs in the app's own process: its isolation is always `'none'`. */
   readonly isolation: Isolation;
+  /** Starts empty; children come from startChild(). Its strategy is one-for-one. */
+  readonly dynamic: boolean;
+  readonly maxChildren: number;
+  readonly restoreChildren: boolean;
   readonly children: readonly TreeNode[];
 }
 
@@ -38,6 +53,17 @@ export function* walkTree(node: TreeNode): Generator<TreeNode> {
   if (node.kind === 'supervisor') {
     for (const child of node.children) yield* walkTree(child);
   }
+}
+
+/** The path of a node's supervisor. */
+export function parentPath(path: string): string {
+  const end = path.lastIndexOf('/');
+  return end > 0 ? path.slice(0, end) : '';
+}
+
+/** The path of pool member `instance` of the pool at `pool`. */
+export function poolMemberPath(pool: string, instance: number): string {
+  return `${pool}#${instance}`;
 }
 
 export function findNode(root: TreeNode, path: string): TreeNode | undefined {

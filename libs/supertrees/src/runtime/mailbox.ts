@@ -1,0 +1,252 @@
+import type { LoggerService } from '@nestjs/common';
+import {
+  CallRejectedError,
+  CallTimeoutError,
+  InvalidMessageError,
+  MailboxFullError,
+  WorkerCrashedError,
+  WorkerRestartingError,
+  WorkerStoppedError,
+  type CallError,
+} from '../errors/call.errors.js';
+import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
+import { checkData } from '../shared/message.data.js';
+import type { ResolvedMailbox } from '../shared/supervision.defaults.js';
+import type { CallDeadlines, Expiring } from './call.deadlines.js';
+import type { Clock } from './timers.js';
+
+/**
+ * Where a worker's mailbox stands: `waiting` until its worker runs (not started yet, starting,
+ * or down for a restart: calls queue), `running` (calls are handled), `stopped` (calls are refused).
+ */
+export type MailboxState = 'waiting' | 'running' | 'stopped';
+
+/** A call (with `resolve`/`reject`) or a cast (without) in a mailbox. */
+class Letter implements Expiring {
+  settled = false;
+  handling = false;
+
+  constructor(
+    private readonly mailbox: Mailbox,
+    readonly message: unknown,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly resolve?: (value: unknown) => void,
+    readonly reject?: (error: Error) => void,
+  ) {}
+
+  expire(): void {
+    this.mailbox.expire(this);
+  }
+}
+
+/**
+ * The bounded mailbox of one callable worker, as a gen_server's: calls wait their turn and are
+ * handled `concurrency` at a time (one by default, in order). It outlives the worker's starts: it
+ * is one per path in its process, and the worker's adapter opens it when the worker runs and
+ * closes it when it ends. Every letter settles exactly once: replied, rejected with a typed
+ * error, or expired at its deadline.
+ */
+export class Mailbox {
+  state: MailboxState = 'waiting';
+  private worker?: SupervisedWorker;
+  private ctx?: WorkerContext;
+  private readonly queue: Letter[] = [];
+  /** At most `concurrency` long: an array is cheaper than a set here. */
+  private readonly inFlight: Letter[] = [];
+  /** Letters held: waiting plus being handled (a timed-out `handle()` holds its place until it settles). */
+  private held = 0;
+  private active = 0;
+  /** Bumped when the worker ends, so a `handle()` of an earlier run frees no place of this one. */
+  private epoch = 0;
+  private pumping = false;
+
+  constructor(
+    readonly path: string,
+    private readonly options: ResolvedMailbox,
+    private readonly deadlines: CallDeadlines,
+    private readonly clock: Clock,
+    private readonly logger: LoggerService | undefined,
+  ) {}
+
+  /** Letters waiting or being handled: the load that routing in a pool compares. */
+  get load(): number {
+    return this.held;
+  }
+
+  call(message: unknown, timeoutMs: number): Promise<unknown> {
+    const refused = this.refuse(message);
+    if (refused) return Promise.reject(refused);
+    return new Promise((resolve, reject) => this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs, resolve, reject)));
+  }
+
+  /** Delivers without a reply; throws what `call` would reject with before delivery. */
+  cast(message: unknown, timeoutMs: number): void {
+    const refused = this.refuse(message);
+    if (refused) throw refused;
+    this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs));
+  }
+
+  /** The worker runs: handle what waited. */
+  open(worker: SupervisedWorker, ctx: WorkerContext): void {
+    this.worker = worker;
+    this.ctx = ctx;
+    this.state = 'running';
+    this.pump();
+  }
+
+  /** The worker is (re)starting, or will be: calls queue until it runs. */
+  hold(): void {
+    this.state = 'waiting';
+  }
+
+  /**
+   * The worker's run ended by itself: what was waiting or being handled is rejected, since the
+   * state it was sent to is gone. `restarts` says whether its supervisor will start it again.
+   */
+  crashed(ended: 'failed' | 'exited', cause: unknown, restarts: boolean): void {
+    this.endRun();
+    const error = () => new WorkerCrashedError(this.path, ended, ended === 'failed' ? { cause } : undefined);
+    this.rejectAll(this.inFlight, error);
+    this.rejectAll(this.queue, error);
+    this.state = restarts ? 'waiting' : 'stopped';
+  }
+
+  /**
+   * The worker is being stopped: no new `handle()`; those running may still reply until the stop
+   * completes ({@link stopped}). Unless it comes back (a sibling's restart), waiting calls are refused now.
+   */
+  stopping(comesBack: boolean): void {
+    this.state = comesBack ? 'waiting' : 'stopped';
+    if (!comesBack) this.rejectAll(this.queue, () => new WorkerStoppedError(this.path));
+  }
+
+  /** The stop completed: a `handle()` still running will not be answered. */
+  stopped(): void {
+    this.endRun();
+    this.rejectAll(this.inFlight, () => new WorkerStoppedError(this.path));
+  }
+
+  /** The tree stopped: nothing here will be answered. */
+  close(): void {
+    this.endRun();
+    this.state = 'stopped';
+    const error = () => new WorkerStoppedError(this.path);
+    this.rejectAll(this.inFlight, error);
+    this.rejectAll(this.queue, error);
+  }
+
+  expire(letter: Letter): void {
+    if (letter.settled) return;
+    let error: CallError;
+    if (letter.handling) {
+      error = new CallTimeoutError(this.path, letter.timeoutMs, 'handling');
+    } else {
+      const at = this.queue.indexOf(letter);
+      if (at >= 0) this.queue.splice(at, 1);
+      this.held -= 1;
+      error =
+        this.state === 'running'
+          ? new CallTimeoutError(this.path, letter.timeoutMs, 'queued')
+          : new WorkerRestartingError(this.path, letter.timeoutMs);
+    }
+    this.settle(letter, error);
+  }
+
+  private refuse(message: unknown): CallError | undefined {
+    if (this.state === 'stopped') return new WorkerStoppedError(this.path);
+    const problem = checkData(message, this.options.maxMessageBytes, 'message');
+    if (problem) return new InvalidMessageError(this.path, problem.field, problem.problem);
+    if (this.held >= this.options.capacity) return new MailboxFullError(this.path, this.options.capacity);
+    return undefined;
+  }
+
+  private post(letter: Letter): void {
+    this.held += 1;
+    this.deadlines.add(letter);
+    if (this.state === 'running' && this.active < this.options.concurrency && this.queue.length === 0) this.dispatch(letter);
+    else this.queue.push(letter);
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.state === 'running' && this.active < this.options.concurrency && this.queue.length > 0) {
+        this.dispatch(this.queue.shift()!);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private dispatch(letter: Letter): void {
+    this.active += 1;
+    letter.handling = true;
+    this.inFlight.push(letter);
+    void this.handleOne(letter, this.epoch);
+  }
+
+  /** One `handle()`, awaited in an async method: fewer allocations per call than two `then` callbacks. */
+  private async handleOne(letter: Letter, epoch: number): Promise<void> {
+    let value: unknown;
+    try {
+      value = await this.worker!.handle!(letter.message, this.ctx!);
+    } catch (error) {
+      this.handled(letter, epoch, false, error);
+      return;
+    }
+    this.handled(letter, epoch, true, value);
+  }
+
+  private handled(letter: Letter, epoch: number, ok: boolean, value: unknown): void {
+    if (epoch === this.epoch) {
+      this.active -= 1;
+      this.held -= 1;
+      const at = this.inFlight.indexOf(letter);
+      if (at >= 0) this.inFlight.splice(at, 1);
+    }
+    if (!letter.settled) {
+      if (!ok) {
+        if (letter.reject) this.settle(letter, new CallRejectedError(this.path, value));
+        else this.settle(letter, undefined, () => this.logger?.error(`${this.path}: handle() threw on a cast`, (value as Error)?.stack ?? String(value)));
+      } else if (letter.resolve) {
+        const problem = value === undefined ? undefined : checkData(value, this.options.maxMessageBytes, 'reply');
+        if (problem) this.settle(letter, new InvalidMessageError(this.path, problem.field, problem.problem));
+        else this.settle(letter, undefined, undefined, value);
+      } else {
+        this.settle(letter);
+      }
+    }
+    this.pump();
+  }
+
+  /** Settles once: rejects with `error`, or resolves with `value`; a cast is only reported. */
+  private settle(letter: Letter, error?: CallError, report?: () => void, value?: unknown): void {
+    if (letter.settled) return;
+    letter.settled = true;
+    if (error) {
+      if (letter.reject) letter.reject(error);
+      else this.logger?.warn(`cast to ${this.path} dropped: ${error.message}`);
+      return;
+    }
+    report?.();
+    letter.resolve?.(value);
+  }
+
+  /** The run ended: places held by its `handle()`s are freed, whatever those do later. */
+  private endRun(): void {
+    this.epoch += 1;
+    this.active = 0;
+    this.worker = undefined;
+    this.ctx = undefined;
+  }
+
+  private rejectAll(letters: Letter[], error: () => CallError): void {
+    if (letters.length === 0) return;
+    const all = letters.splice(0);
+    this.held -= all.length;
+    for (const letter of all) this.settle(letter, error());
+  }
+}
+

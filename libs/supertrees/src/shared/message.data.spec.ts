@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { checkData, MAX_DATA_DEPTH } from './message.data.js';
+
+const MiB = 1_048_576;
+
+describe('checkData', () => {
+  it('accepts JSON data: null, booleans, finite numbers, strings, arrays and plain objects', () => {
+    expect(checkData({ a: [1, 'x', null, true, { b: -0.5 }], c: Object.create(null) as object }, MiB, 'message')).toBeUndefined();
+    expect(checkData('text', MiB, 'message')).toBeUndefined();
+  });
+
+  it('leaves out a property that is undefined, as JSON does', () => {
+    expect(checkData({ optional: undefined }, MiB, 'message')).toBeUndefined();
+  });
+
+  it.each([
+    [{ f: () => 1 }, 'message.f', 'a function is not data'],
+    [{ s: Symbol('s') }, 'message.s', 'a symbol is not data'],
+    [{ n: 10n }, 'message.n', 'a bigint is not data'],
+    [[1, undefined], 'message[1]', 'undefined is not data'],
+    [{ x: Number.POSITIVE_INFINITY }, 'message.x', 'Infinity is not a finite number'],
+    [{ m: new Map() }, 'message.m', 'a Map is not data; send a plain object, array, string, number, boolean or null'],
+  ])('names the field and the problem: %p', (value, field, problem) => {
+    expect(checkData(value, MiB, 'message')).toEqual({ field, problem });
+  });
+
+  it('finds a cycle, and accepts the same object twice side by side', () => {
+    const shared = { k: 1 };
+    expect(checkData({ a: shared, b: shared }, MiB, 'message')).toBeUndefined();
+    const loop: Record<string, unknown> = {};
+    loop.inner = { back: loop };
+    expect(checkData(loop, MiB, 'message')).toEqual({ field: 'message.inner.back', problem: 'refers back to an object that contains it (a cycle)' });
+  });
+
+  it('refuses nesting deeper than MAX_DATA_DEPTH', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i <= MAX_DATA_DEPTH; i++) deep = [deep];
+    expect(checkData(deep, MiB, 'm')?.problem).toBe(`is nested deeper than ${MAX_DATA_DEPTH} levels`);
+  });
+
+  it('names the field that crosses the size limit, counted close to JSON length', () => {
+    const value = { small: 'a', big: 'x'.repeat(100) };
+    expect(JSON.stringify(value).length).toBeGreaterThan(64);
+    expect(checkData(value, 64, 'reply')).toEqual({ field: 'reply.big', problem: 'makes it larger than 64 bytes' });
+    expect(checkData(value, JSON.stringify(value).length + 16, 'reply')).toBeUndefined();
+  });
+});
