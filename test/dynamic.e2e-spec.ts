@@ -259,11 +259,16 @@ describe('restoring dynamic children', () => {
       ['b', 'running'],
     ]);
     expect(moduleRef.get(TenantRegistry).seen.filter((s) => s.id === 'a').at(-1)!.args).toEqual({ n: 1 });
+    expect(nodeAt(service.snapshot(), 'root/Fragile').children!.map((c) => [c.id, c.state])).toEqual([
+      ['a', 'running'],
+      ['b', 'running'],
+    ]);
   });
 
   it('with restoreChildren: false it comes back empty, as in OTP', async () => {
     const { service } = await bootRestoring(false);
     expect(await service.whichChildren('root/Fragile')).toEqual([]);
+    expect(nodeAt(service.snapshot(), 'root/Fragile').children).toEqual([]);
   });
 });
 
@@ -334,6 +339,27 @@ describe('pools', () => {
     expect(nodeAt(service.snapshot(), 'root/Pools').children!.map((c) => [c.path, c.state])).toEqual([
       ['root/Pools/PoolWorker#0', 'running'],
       ['root/Pools/PoolWorker#1', 'running'],
+    ]);
+  });
+
+  it('a restarted supervisor runs its pool at the declared size again, and the snapshot follows', async () => {
+    PoolWorker.control = new RunControl();
+    const fragile = defineSupervisor('FragilePool', { children: [PoolWorker], maxRestarts: 0, withinMs: 60_000, backoff: { minDelayMs: 1 } });
+    const { service, recorder } = await bootInProcess(cleanup, [Seen, PoolWorker, fragile]);
+    await service.scale(PoolWorker, 5);
+    await service.scale(PoolWorker, 2);
+    PoolWorker.control.fail('root/FragilePool/PoolWorker#1');
+    await recorder.waitFor(is('restarted', 'root/FragilePool'));
+    await recorder.waitFor(is('started', 'root/FragilePool/PoolWorker#2'), { count: 2 });
+    expect((await service.whichChildren(fragile)).map((c) => [c.instance, c.state])).toEqual([
+      [0, 'running'],
+      [1, 'running'],
+      [2, 'running'],
+    ]);
+    expect(nodeAt(service.snapshot(), 'root/FragilePool').children!.map((c) => [c.path, c.state])).toEqual([
+      ['root/FragilePool/PoolWorker#0', 'running'],
+      ['root/FragilePool/PoolWorker#1', 'running'],
+      ['root/FragilePool/PoolWorker#2', 'running'],
     ]);
   });
 
