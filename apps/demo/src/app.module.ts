@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { SupervisionModule } from '#supertrees';
 import { ChaosModule } from './chaos/chaos.module.js';
+import { DemoDashboardModule } from './dashboard/demo-dashboard.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 
 @Module({
   imports: [
@@ -15,6 +17,8 @@ import { TenantsModule } from './tenants/tenants.module.js';
     NotifyModule,
     MonitorModule,
     TenantsModule,
+    ObservabilityModule,
+    DemoDashboardModule,
   ],
 })
 export class AppModule {}

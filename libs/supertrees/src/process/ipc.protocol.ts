@@ -9,6 +9,7 @@ import {
 import type { NodeSnapshot } from '../events/snapshot.js';
 import { isWireError, type WireError } from '../errors/wire-error.js';
 import type { DynamicChildData } from '../tree/dynamic-child.js';
+import type { SupervisorProcessReport } from './process.vitals.js';
 
 /** Bumped on any change a peer of another version could misread. 2: `request` down and `reply` up. */
 export const PROTOCOL_VERSION = 2;
@@ -62,7 +63,11 @@ export type UpMessage =
   /** A batch of events, of this process and of its descendants, in order per process. */
   | { readonly t: 'events'; readonly events: readonly ProcessEvent[] }
   /** Alive. */
-  | { readonly t: 'heartbeat' }
+  /**
+   * Alive. It carries `processes` (additive: optional, so the protocol version stays 1): this
+   * process's own measurement first, then the reports of the supervisor processes below it.
+   */
+  | { readonly t: 'heartbeat'; readonly processes?: readonly SupervisorProcessReport[] }
   /** The subtree's state, sent after events were dropped so the parent's view catches up. */
   | { readonly t: 'snapshot'; readonly root: NodeSnapshot }
   /** The supervisor gave up (restart intensity); the process exits with EXIT_ESCALATED next. */
@@ -153,6 +158,25 @@ function isNodeSnapshot(value: unknown): value is NodeSnapshot {
   );
 }
 
+const isOptionalNumber = (v: unknown) => v === undefined || (isNumber(v) && v >= 0);
+
+function isProcessReport(value: unknown): value is SupervisorProcessReport {
+  return (
+    isObject(value) &&
+    isString(value.path) &&
+    isNumber(value.pid) &&
+    isNumber(value.silentForMs) &&
+    value.silentForMs >= 0 &&
+    ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'eventLoopDelayMeanMs', 'eventLoopDelayMaxMs'].every((k) => isOptionalNumber(value[k]))
+  );
+}
+
+/** A heartbeat's reports may only name supervisors of the sender's subtree (as its events may). */
+export function checkProcessReports(reports: readonly SupervisorProcessReport[], subtree: string): string | undefined {
+  const outside = reports.find((r) => r.path !== subtree && !r.path.startsWith(`${subtree}/`));
+  return outside ? `heartbeat reports a process at ${JSON.stringify(outside.path)}, outside the subtree ${subtree}` : undefined;
+}
+
 /** Validates a message up from a supervisor process. Events are checked one by one by the receiver. */
 export function parseUpMessage(value: unknown): Parsed<UpMessage> {
   if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
@@ -165,7 +189,9 @@ export function parseUpMessage(value: unknown): Parsed<UpMessage> {
     case 'events':
       return Array.isArray(value.events) ? ok(value) : { ok: false, problem: 'events without an array' };
     case 'heartbeat':
-      return ok(value);
+      return value.processes === undefined || (Array.isArray(value.processes) && value.processes.every(isProcessReport))
+        ? ok(value)
+        : { ok: false, problem: 'heartbeat with invalid process reports' };
     case 'snapshot':
       return isNodeSnapshot(value.root) ? ok(value) : { ok: false, problem: 'snapshot without a valid tree' };
     case 'escalate':

@@ -8,6 +8,7 @@ import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
 import { ProcessPool } from './process.pool.js';
 import { ProcessRegistry } from './process.registry.js';
+import { ProcessVitalsBoard } from './process.vitals.js';
 
 /**
  * Hosts the supervisors of this process: creates the {@link TreeHost} they share, and owns the
@@ -21,6 +22,8 @@ export class ProcessHosting {
   readonly registry = new ProcessRegistry();
   /** Features register the operations they handle here, once; requests reach them in any process. */
   readonly router = new RequestRouter();
+  /** The supervisor processes below this one, as their heartbeats report them. */
+  readonly vitals = new ProcessVitalsBoard();
   private pool?: ProcessPool;
   private host?: TreeHost;
 
@@ -40,7 +43,7 @@ export class ProcessHosting {
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
     const tree = this.tree;
-    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool), undefined, {
+    this.host = new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool, this.vitals), undefined, {
       byName: (name) => tree.worker(name),
       create: (type) => tree.createWorker(type),
     });

@@ -4,6 +4,7 @@ import type {
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
+  StartMode,
   SupervisionStrategy,
 } from '../interfaces/options.interface.js';
 
@@ -29,6 +30,7 @@ export const DEFAULTS = {
   commandTimeoutMs: 30_000,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
+  start: 'blocking' as StartMode,
   logging: true,
   process: {
     heartbeatIntervalMs: 500,
@@ -56,8 +58,10 @@ export interface ResolvedModuleOptions {
   withinMs: number;
   onTreeFailure: 'shutdown' | 'keep-running';
   defaultIsolation: Isolation;
+  forceIsolation?: Isolation;
   process: ResolvedProcessOptions;
   autoStart: boolean;
+  start: StartMode;
   logging: boolean;
 }
 
@@ -72,12 +76,14 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     withinMs: options.withinMs ?? DEFAULTS.withinMs,
     onTreeFailure: options.onTreeFailure ?? DEFAULTS.onTreeFailure,
     defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
+    forceIsolation: options.forceIsolation,
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
+    start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),
-      env: { ...(options.process?.env ?? {}) },
+      env: { ...options.process?.env },
     },
   };
 }

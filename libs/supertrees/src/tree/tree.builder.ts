@@ -154,7 +154,7 @@ function buildChildren(
       strategy: sup.strategy ?? DEFAULTS.strategy,
       maxRestarts: sup.maxRestarts ?? DEFAULTS.maxRestarts,
       withinMs: sup.withinMs ?? DEFAULTS.withinMs,
-      isolation: sup.isolation ?? root.defaultIsolation,
+      isolation: root.forceIsolation ?? sup.isolation ?? root.defaultIsolation,
       dynamic: sup.dynamic ?? false,
       maxChildren: sup.maxChildren ?? DEFAULTS.maxChildren,
       restoreChildren: sup.restoreChildren ?? DEFAULTS.restoreChildren,
