@@ -13,10 +13,14 @@ import {
   SupervisionService,
   UnknownNodeError,
   type SupervisionEvent,
+  type SupervisionEventType,
 } from '../libs/supertrees/src/index.js';
 import { ProcTenants, SCENARIOS, TenantWorker } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
+
+/** The events of one type (on one node). */
+const is = <T extends SupervisionEventType>(type: T, path?: string) => (path === undefined ? { type } : { type, path });
 
 let app: INestApplicationContext | undefined;
 let recorder: EventRecorder | undefined;
@@ -36,7 +40,7 @@ async function boot(): Promise<{ service: SupervisionService; recorder: EventRec
   moduleRef.useLogger(false);
   app = moduleRef;
   const service = moduleRef.get(SupervisionService);
-  recorder = new EventRecorder(service.events$);
+  recorder = new EventRecorder(service.events$, { timeoutMs: 60_000 });
   service.events$.subscribe((e) => {
     for (const pid of [e.pid, e.type === 'started' ? e.processPid : undefined]) {
       if (pid !== undefined && pid !== process.pid) seenPids.add(pid);
@@ -95,7 +99,7 @@ describe('dynamic children in a supervisor process', () => {
     const { path } = await service.startChild(ProcTenants, TenantWorker, { id: 'a' });
     await service.terminateChild(path);
     expect((await service.whichChildren(ProcTenants))[0]).toMatchObject({ state: 'terminated' });
-    await recorder.waitFor((e) => e.type === 'stopped' && e.path === path && e.reason === 'terminated');
+    await recorder.waitFor({ type: 'stopped', path, where: (e) => e.reason === 'terminated' });
     await service.restartChild(path);
     expect((await service.whichChildren(ProcTenants))[0]).toMatchObject({ state: 'running' });
     await service.deleteChild(path);
@@ -133,7 +137,7 @@ describe('dynamic children in a supervisor process', () => {
     const before = lastStarted(recorder.events, 'root/ProcTenants').processPid!;
     process.kill(before, 'SIGKILL');
     await recorder.waitFor(is('restarted', 'root/ProcTenants'));
-    await recorder.waitFor(is('started', 'root/ProcTenants/TenantWorker:a'), { count: 2 });
+    await recorder.waitForCount(is('started', 'root/ProcTenants/TenantWorker:a'), 2);
     const after = lastStarted(recorder.events, 'root/ProcTenants').processPid;
     expect(after).not.toBe(before);
     expect(lastStarted(recorder.events, 'root/ProcTenants/TenantWorker:a').pid).toBe(after);

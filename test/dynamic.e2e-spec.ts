@@ -16,10 +16,14 @@ import {
   UnknownNodeError,
   Worker,
   type SupervisedWorker,
+  type SupervisionEventType,
   type WorkerContext,
 } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
-import { aborted, bootInProcess, Cleanup, compileTree, defineSupervisor, defineWorker, nodeAt, RunControl, supervision } from './helpers/in-process.js';
+import { aborted, bootInProcess, Cleanup, compileTree, defineSupervisor, defineWorker, RunControl, supervision } from './helpers/in-process.js';
+import { findNode as nodeAt } from '#supertrees/testing';
+
+/** The events of one type (on one node). */
+const is = <T extends SupervisionEventType>(type: T, path?: string) => (path === undefined ? { type } : { type, path });
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -93,7 +97,7 @@ describe('dynamic supervisors', () => {
     await service.startChild(Tenants, TenantWorker, { id: 'b' });
     TenantWorker.control.fail('root/Tenants/TenantWorker:a');
     await recorder.waitFor(is('restarted', 'root/Tenants/TenantWorker:a'));
-    expect(recorder.of('stopping', 'root/Tenants/TenantWorker:b')).toEqual([]);
+    expect(recorder.of(is('stopping', 'root/Tenants/TenantWorker:b'))).toEqual([]);
     expect(await service.whichChildren(Tenants)).toEqual([
       { path: 'root/Tenants/TenantWorker:a', name: 'TenantWorker:a', kind: 'worker', state: 'running', restarts: 1, id: 'a' },
       { path: 'root/Tenants/TenantWorker:b', name: 'TenantWorker:b', kind: 'worker', state: 'running', restarts: 0, id: 'b' },
@@ -104,7 +108,7 @@ describe('dynamic supervisors', () => {
     const { service, recorder } = await bootTenants();
     await service.startChild(Tenants, TenantWorker, { id: 'once', restart: 'never' });
     TenantWorker.control.finish('root/Tenants/TenantWorker:once');
-    const [removed] = await recorder.waitFor(is('child-removed', 'root/Tenants/TenantWorker:once'));
+    const removed = await recorder.waitFor(is('child-removed', 'root/Tenants/TenantWorker:once'));
     expect(removed).toMatchObject({ reason: 'ended' });
     expect(await service.countChildren(Tenants)).toEqual({ specs: 0, active: 0, supervisors: 0, workers: 0 });
   });
@@ -166,7 +170,7 @@ describe('dynamic supervisors', () => {
       expect(error).toBeInstanceOf(ChildStartError);
       expect((error as Error).cause).toBeInstanceOf(RangeError);
       expect((error as Error).message).toBe('root/Tenants/TenantWorker:bad failed to start: no tenant bad');
-      expect(recorder.of('child-removed', 'root/Tenants/TenantWorker:bad')).toMatchObject([{ reason: 'start-failed' }]);
+      expect(recorder.of(is('child-removed', 'root/Tenants/TenantWorker:bad'))).toMatchObject([{ reason: 'start-failed' }]);
       expect(await service.whichChildren(Tenants)).toEqual([]);
       expect(nodeAt(service.snapshot(), 'root/Tenants').children).toEqual([]);
     });
@@ -178,7 +182,7 @@ describe('per-child control', () => {
     const { service, recorder } = await bootTenants();
     await service.startChild(Tenants, TenantWorker, { id: 'a' });
     await service.terminateChild('root/Tenants/TenantWorker:a');
-    expect(recorder.of('stopped', 'root/Tenants/TenantWorker:a')).toMatchObject([{ reason: 'terminated' }]);
+    expect(recorder.of(is('stopped', 'root/Tenants/TenantWorker:a'))).toMatchObject([{ reason: 'terminated' }]);
     expect(nodeAt(service.snapshot(), 'root/Tenants/TenantWorker:a').state).toBe('terminated');
     expect(await service.countChildren(Tenants)).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 1 });
     await service.terminateChild('root/Tenants/TenantWorker:a'); // idempotent
@@ -188,14 +192,14 @@ describe('per-child control', () => {
     await expect(service.restartChild('root/Tenants/TenantWorker:a')).rejects.toThrow(
       new ChildStateError('root/Tenants/TenantWorker:a', 'restartChild', 'running'),
     );
-    expect(recorder.of('restart-scheduled', 'root/Tenants/TenantWorker:a')).toEqual([]);
+    expect(recorder.of(is('restart-scheduled', 'root/Tenants/TenantWorker:a'))).toEqual([]);
   });
 
   it('deleteChild removes a dynamic child (running or not) and frees its id', async () => {
     const { service, recorder } = await bootTenants();
     await service.startChild(Tenants, TenantWorker, { id: 'a' });
     await service.deleteChild('root/Tenants/TenantWorker:a');
-    expect(recorder.trace((e) => e.path === 'root/Tenants/TenantWorker:a').slice(-3)).toEqual([
+    expect(recorder.trace({ path: 'root/Tenants/TenantWorker:a' }).slice(-3)).toEqual([
       'stopping root/Tenants/TenantWorker:a',
       'stopped root/Tenants/TenantWorker:a',
       'child-removed root/Tenants/TenantWorker:a',
@@ -215,7 +219,7 @@ describe('per-child control', () => {
     await service.terminateChild(w2);
     control.fail('root/All/W1');
     await recorder.waitFor(is('restarted', 'root/All/W1'));
-    expect(recorder.of('starting', 'root/All/W2')).toHaveLength(1);
+    expect(recorder.of(is('starting', 'root/All/W2'))).toHaveLength(1);
     expect((await service.whichChildren('root/All')).map((c) => c.state)).toEqual(['running', 'terminated']);
 
     await service.deleteChild('root/All/W2');
@@ -253,17 +257,22 @@ describe('restoring dynamic children', () => {
 
   it('a restarted dynamic supervisor gets its children back from the specs its parent kept (default)', async () => {
     const { service, recorder, moduleRef } = await bootRestoring();
-    await recorder.waitFor(is('started', 'root/Fragile/TenantWorker:b'), { count: 2 });
+    await recorder.waitForCount(is('started', 'root/Fragile/TenantWorker:b'), 2);
     expect((await service.whichChildren('root/Fragile')).map((c) => [c.id, c.state])).toEqual([
       ['a', 'running'],
       ['b', 'running'],
     ]);
     expect(moduleRef.get(TenantRegistry).seen.filter((s) => s.id === 'a').at(-1)!.args).toEqual({ n: 1 });
+    expect(nodeAt(service.snapshot(), 'root/Fragile').children!.map((c) => [c.id, c.state])).toEqual([
+      ['a', 'running'],
+      ['b', 'running'],
+    ]);
   });
 
   it('with restoreChildren: false it comes back empty, as in OTP', async () => {
     const { service } = await bootRestoring(false);
     expect(await service.whichChildren('root/Fragile')).toEqual([]);
+    expect(nodeAt(service.snapshot(), 'root/Fragile').children).toEqual([]);
   });
 });
 
@@ -334,6 +343,27 @@ describe('pools', () => {
     expect(nodeAt(service.snapshot(), 'root/Pools').children!.map((c) => [c.path, c.state])).toEqual([
       ['root/Pools/PoolWorker#0', 'running'],
       ['root/Pools/PoolWorker#1', 'running'],
+    ]);
+  });
+
+  it('a restarted supervisor runs its pool at the declared size again, and the snapshot follows', async () => {
+    PoolWorker.control = new RunControl();
+    const fragile = defineSupervisor('FragilePool', { children: [PoolWorker], maxRestarts: 0, withinMs: 60_000, backoff: { minDelayMs: 1 } });
+    const { service, recorder } = await bootInProcess(cleanup, [Seen, PoolWorker, fragile]);
+    await service.scale(PoolWorker, 5);
+    await service.scale(PoolWorker, 2);
+    PoolWorker.control.fail('root/FragilePool/PoolWorker#1');
+    await recorder.waitFor(is('restarted', 'root/FragilePool'));
+    await recorder.waitForCount(is('started', 'root/FragilePool/PoolWorker#2'), 2);
+    expect((await service.whichChildren(fragile)).map((c) => [c.instance, c.state])).toEqual([
+      [0, 'running'],
+      [1, 'running'],
+      [2, 'running'],
+    ]);
+    expect(nodeAt(service.snapshot(), 'root/FragilePool').children!.map((c) => [c.path, c.state])).toEqual([
+      ['root/FragilePool/PoolWorker#0', 'running'],
+      ['root/FragilePool/PoolWorker#1', 'running'],
+      ['root/FragilePool/PoolWorker#2', 'running'],
     ]);
   });
 

@@ -44,6 +44,9 @@ export function supervisorNode(
     maxRestarts: Number.POSITIVE_INFINITY,
     withinMs: Number.POSITIVE_INFINITY,
     isolation: 'none',
+    dynamic: false,
+    maxChildren: Number.POSITIVE_INFINITY,
+    restoreChildren: true,
     ...spec,
     children,
   };

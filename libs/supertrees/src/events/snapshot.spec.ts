@@ -365,4 +365,14 @@ describe('SnapshotStore: children added and removed at run time', () => {
     });
     expect(store.snapshot().children!.map((c) => [c.path, c.id, c.state])).toEqual([['root/Tenants/W:new', 'new', 'running']]);
   });
+
+  it('gives a supervisor that starts again its declared children and no others', () => {
+    const pool = { ...worker('root/P/W#0'), pool: 'root/P/W', instance: 0 } as WorkerNode;
+    const store = new SnapshotStore(supervisor('root', [supervisor('root/P', [pool])]));
+    store.apply(ev({ type: 'child-removed', path: 'root/P/W#0', reason: 'scaled-down' }));
+    store.apply(ev({ type: 'child-added', path: 'root/P/W#1', instance: 1 }));
+    expect(store.snapshot().children![0]!.children!.map((c) => c.path)).toEqual(['root/P/W#1']);
+    store.apply(ev({ type: 'starting', path: 'root/P', kind: 'supervisor', attempt: 1 }));
+    expect(store.snapshot().children![0]!.children!.map((c) => [c.path, c.instance])).toEqual([['root/P/W#0', 0]]);
+  });
 });

@@ -52,6 +52,8 @@ export class SnapshotStore {
     readonly records: Map<string, NodeRecord>;
     /** The children added at run time under each supervisor path, in order of addition. */
     readonly added: Map<string, Set<string>>;
+    /** Each supervisor by path, to put back its declared children when it starts again. */
+    readonly supervisors: Map<string, SupervisorNode>;
   };
 
   /**
@@ -72,6 +74,9 @@ export class SnapshotStore {
     switch (event.type) {
       case 'starting':
         record.state = 'starting';
+        // A supervisor that starts (again) has its declared children and no others: what scale() and
+        // startChild() changed belongs to its previous run (restored children are added anew).
+        if (event.kind === 'supervisor' && this.built!.supervisors.has(event.path)) this.resetMembers(event.path);
         break;
       case 'started':
         record.state = 'running';
@@ -145,8 +150,22 @@ export class SnapshotStore {
   }
 
   private staticChildren(path: string): readonly TreeNode[] {
-    for (const node of walkTree(this.built!.root)) if (node.path === path) return node.kind === 'supervisor' ? node.children : [];
-    return [];
+    return this.built!.supervisors.get(path)?.children ?? [];
+  }
+
+  private resetMembers(path: string): void {
+    const { records, added } = this.built!;
+    const extra = added.get(path);
+    if (extra && extra.size > 0) for (const child of [...extra]) this.remove(child);
+    for (const child of this.staticChildren(path)) {
+      const record = records.get(child.path);
+      if (!record) records.set(child.path, { state: 'idle', restarts: 0 });
+      else if (record.added) {
+        // A declared pool member that scale() removed and added again is declared again.
+        added.get(path)?.delete(child.path);
+        record.added = undefined;
+      }
+    }
   }
 
   private add(path: string, id: string | undefined, instance: number | undefined): void {
@@ -180,8 +199,12 @@ export class SnapshotStore {
   private build(): NonNullable<typeof this.built> {
     const root = typeof this.root === 'function' ? this.root() : this.root;
     const records = new Map<string, NodeRecord>();
-    for (const node of walkTree(root)) records.set(node.path, { state: 'idle', restarts: 0 });
-    return { root, records, added: new Map() };
+    const supervisors = new Map<string, SupervisorNode>();
+    for (const node of walkTree(root)) {
+      records.set(node.path, { state: 'idle', restarts: 0 });
+      if (node.kind === 'supervisor') supervisors.set(node.path, node);
+    }
+    return { root, records, added: new Map(), supervisors };
   }
 
   /** A node that ended takes its subtree with it, even where the subtree's own events were lost. */

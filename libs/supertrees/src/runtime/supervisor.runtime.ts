@@ -156,9 +156,14 @@ export class SupervisorRuntime {
       if (!node.restoreChildren) specs.clear();
       for (const spec of specs.list()) {
         const child = this.dynamicNode(spec);
-        if (!child) continue;
+        if (!child) {
+          host.logger?.warn(`${node.path}: cannot restore child ${spec.id}: no @Worker class ${spec.worker} in this process`);
+          specs.remove(spec.id);
+          continue;
+        }
         this.slots.push(this.makeSlot(child, this.slots.length));
         this.ids.add(spec.id);
+        this.emitFor(child, { type: 'child-added', id: spec.id });
       }
     }
     for (const slot of this.slots) this.byPath.set(slot.node.path, slot);
