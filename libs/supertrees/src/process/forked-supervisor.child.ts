@@ -8,7 +8,8 @@ import type { ForkedChildFactory } from '../runtime/tree.host.js';
 import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import { checkEvent, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { EventDecoder } from './event.wire.js';
+import { parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
@@ -102,6 +103,8 @@ class ProcessRun {
   private lastHeard: number;
   private readonly cancelStartTimer: () => void;
   private stopWatchdog: () => void = () => undefined;
+  /** The path table of this process's channel: a new process starts a new one. */
+  private readonly decoder: EventDecoder;
 
   constructor(
     private readonly child: ForkedSupervisorChild,
@@ -112,6 +115,7 @@ class ProcessRun {
     const { node, options, host } = child;
     const proc = spare.proc;
     spare.label = node.path;
+    this.decoder = new EventDecoder(node.path);
     this.lastHeard = host.clock.now();
     this.started = new Promise<StartInfo>((resolve, reject) => {
       this.resolve = resolve;
@@ -148,10 +152,10 @@ class ProcessRun {
         break;
       case 'events': {
         const sink = child.host.sink;
-        const path = child.node.path;
-        for (const event of message.events) {
-          const problem = checkEvent(event, path);
-          if (problem) child.reject(spare.proc, problem);
+        for (const problem of this.decoder.addPaths(message.first, message.paths)) child.reject(spare.proc, problem);
+        for (const wire of message.events) {
+          const event = this.decoder.decode(wire);
+          if (typeof event === 'string') child.reject(spare.proc, event);
           else sink.forward(event);
         }
         break;
