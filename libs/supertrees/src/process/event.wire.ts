@@ -148,7 +148,8 @@ export class EventDecoder {
     const { fields, type } = spec;
     const min = HEADER + fields.length - (fields.at(-1)?.optional ? 1 : 0);
     if (wire.length < min || wire.length > HEADER + fields.length) return `${type} event has ${wire.length} positions, not ${HEADER + fields.length}`;
-    const event: Record<string, unknown> = { type, path, kind, pid: wire[3], processSeq: wire[4], timestamp: wire[5] };
+    // `seq: 0` now, so that the main process giving it its `seq` does not change the object's shape.
+    const event: Record<string, unknown> = { type, path, kind, seq: 0, pid: wire[3], processSeq: wire[4], timestamp: wire[5] };
     for (let i = 0; i < fields.length && HEADER + i < wire.length; i += 1) {
       const field = fields[i]!;
       const value = wire[HEADER + i];

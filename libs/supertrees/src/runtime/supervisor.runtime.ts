@@ -1,9 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
 import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
 import type { EventSink } from '../events/event.sink.js';
-import type { Mutable } from '../events/event.stamper.js';
+import {
+  exitedEvent,
+  failedEvent,
+  gaveUpEvent,
+  restartedEvent,
+  restartScheduledEvent,
+  startedEvent,
+  startingEvent,
+  stoppedEvent,
+  stoppingEvent,
+} from '../events/event.literals.js';
 import type { NodeState } from '../events/snapshot.js';
-import { toErrorInfo, type DistributiveOmit, type EventInput, type StopReason } from '../events/supervision.events.js';
+import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
 import type { SupervisorNode, TreeNode } from '../tree/tree.types.js';
 import { Backoff } from './backoff.js';
@@ -147,7 +157,7 @@ export class SupervisorRuntime {
     const generation = ++slot.generation;
     const attempt = slot.restarts;
     slot.status = 'starting';
-    this.emitFor(slot.node, { type: 'starting', attempt });
+    this.sink.emit(startingEvent(slot.node, attempt));
     let info: Awaited<ReturnType<SupervisedChild['start']>>;
     try {
       info = await slot.child.start(attempt, (exit) => {
@@ -158,16 +168,16 @@ export class SupervisorRuntime {
       slot.status = 'failed';
       slot.endedAt = this.clock.now();
       const phase = slot.node.kind === 'worker' ? 'init' : 'process';
-      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(error), phase, ranForMs: 0 });
+      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(error), phase, 0));
       this.logFailure(slot, error);
       return { ok: false, error };
     }
     if (generation !== slot.generation) return ABORTED;
     slot.status = 'running';
     slot.startedAt = this.clock.now();
-    this.emitFor(slot.node, { type: 'started', attempt, ...(info?.processPid ? { processPid: info.processPid } : {}) });
+    this.sink.emit(startedEvent(slot.node, attempt, info?.processPid));
     if (attempt > 0) {
-      this.emitFor(slot.node, { type: 'restarted', attempt, downtimeMs: round(slot.startedAt - slot.endedAt) });
+      this.sink.emit(restartedEvent(slot.node, attempt, round(slot.startedAt - slot.endedAt)));
     }
     return STARTED;
   }
@@ -179,10 +189,10 @@ export class SupervisorRuntime {
     const attempt = slot.restarts;
     if (exit.kind === 'normal') {
       slot.status = 'exited';
-      this.emitFor(slot.node, { type: 'exited', attempt, ranForMs });
+      this.sink.emit(exitedEvent(slot.node, attempt, ranForMs));
     } else {
       slot.status = 'failed';
-      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(exit.error), phase: exit.phase, ranForMs });
+      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(exit.error), exit.phase, ranForMs));
       this.logFailure(slot, exit.error);
     }
     await this.childDown(slot, exit.kind, ranForMs, exit.kind === 'failed' ? exit.error : undefined);
@@ -191,7 +201,7 @@ export class SupervisorRuntime {
   /** A child ended by itself (or failed to start): restart it, its group, or give up. */
   private async childDown(slot: Slot, exit: ExitKind, ranForMs: number, error?: unknown): Promise<void> {
     if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
-      this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
+      this.sink.emit(gaveUpEvent(slot.node, 'policy', slot.restarts));
       return;
     }
     if (!this.intensity.record(this.clock.now())) {
@@ -213,7 +223,8 @@ export class SupervisorRuntime {
       if (sibling.generation === 0 || restartsWithSibling(sibling.node.restart, sibling.restarts)) members.add(sibling);
     }
     // A member already waiting for a restart joins this one: its earlier timer is cancelled.
-    for (const member of [...members]) {
+    // (A Set visits members added while it is iterated: no copy needed.)
+    for (const member of members) {
       const previous = member.pending;
       if (!previous) continue;
       previous.cancel();
@@ -224,7 +235,7 @@ export class SupervisorRuntime {
     }
     for (const member of members) {
       member.status = 'backoff';
-      this.emitFor(member.node, { type: 'restart-scheduled', attempt: nextAttempt(member), delayMs, cause: slot.node.path });
+      this.sink.emit(restartScheduledEvent(member.node, nextAttempt(member), delayMs, slot.node.path));
     }
     const pending: PendingRestart = {
       members,
@@ -249,7 +260,7 @@ export class SupervisorRuntime {
     this.halted = true;
     for (const slot of this.slots) this.cancelPending(slot);
     const restarts = this.slots.reduce((sum, s) => sum + s.restarts, 0);
-    this.emitFor(this.node, { type: 'gave-up', reason: 'intensity', restarts });
+    this.sink.emit(gaveUpEvent(this.node, 'intensity', restarts));
     await this.stopInReverse(this.slots, 'supervisor-gave-up');
     const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, last.node.path, {
       cause,
@@ -271,18 +282,18 @@ export class SupervisorRuntime {
     if (slot.status === 'backoff') {
       this.cancelPending(slot);
       slot.status = 'stopped';
-      this.emitFor(slot.node, { type: 'stopped', reason, timedOut: false });
+      this.sink.emit(stoppedEvent(slot.node, reason, false));
       return Promise.resolve();
     }
     if (slot.status !== 'starting' && slot.status !== 'running') return Promise.resolve();
     slot.generation += 1;
     slot.status = 'stopping';
-    this.emitFor(slot.node, { type: 'stopping', reason });
+    this.sink.emit(stoppingEvent(slot.node, reason));
     slot.stopping = slot.child.stop(reason).then((timedOut) => {
       slot.status = 'stopped';
       slot.endedAt = this.clock.now();
       slot.stopping = undefined;
-      this.emitFor(slot.node, { type: 'stopped', reason, timedOut });
+      this.sink.emit(stoppedEvent(slot.node, reason, timedOut));
     });
     return slot.stopping;
   }
@@ -293,14 +304,6 @@ export class SupervisorRuntime {
     pending.members.delete(slot);
     slot.pending = undefined;
     if (pending.members.size === 0) pending.cancel();
-  }
-
-  /** Raises `event` (a fresh literal of the caller's) for `node`: completed in place, not copied. */
-  private emitFor(node: TreeNode, event: DistributiveOmit<EventInput, 'path' | 'kind'>): void {
-    const full = event as Mutable<EventInput>;
-    full.path = node.path;
-    full.kind = node.kind;
-    this.sink.emit(full as EventInput);
   }
 
   private logFailure(slot: Slot, error: unknown): void {
