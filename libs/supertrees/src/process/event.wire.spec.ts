@@ -48,7 +48,8 @@ describe('event wire format', () => {
   });
 
   it('gives back every event of every type, with every field, after JSON', () => {
-    expect(roundTrip(everyType)).toEqual(everyType);
+    // With `seq: 0`, which the main process overwrites in place.
+    expect(roundTrip(everyType)).toEqual(everyType.map((e) => ({ ...e, seq: 0 })));
   });
 
   it('sends each path once and refers to it by index after that', () => {
