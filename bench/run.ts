@@ -24,6 +24,7 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 4, id: 'boot', title: 'Boot of 8 supervisor processes' },
   { number: 5, id: 'memory', title: 'Memory per supervisor process' },
   { number: 6, id: 'scale', title: '10,000 in-process workers', execArgv: ['--expose-gc'] },
+  { number: 7, id: 'first-response', title: 'First HTTP 200 after node main.js' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */
