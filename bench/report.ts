@@ -2,12 +2,12 @@
 // so that the document quotes the run and nothing else: `node dist/bench/report.js`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FigureResult, Json, Summary } from './lib/results.js';
+import type { FigureResult, MachineRun, Summary } from './lib/results.js';
 
 interface Results {
   date: string;
   durationS: number;
-  machine: { [key: string]: Json };
+  machine: MachineRun;
   figures: (FigureResult & { met?: boolean; error?: string; wallS: number })[];
 }
 
@@ -23,8 +23,8 @@ const cell = (s: Summary, unit: string) => `${fmt(s.median)} ${unit} (${fmt(s.mi
 const m = results.machine;
 const out: string[] = [
   `Run of ${results.date} (${results.durationS} s): ${m.cpuModel} × ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}. ` +
-    `Load average before/after: ${String(m.loadAverageBefore)} / ${String(m.loadAverageAfter)}; ` +
-    `share of a core a spinning process got before/after: ${String(m.cpuShareBefore)} / ${String(m.cpuShareAfter)}.`,
+    `Load average before/after: ${m.loadAverageBefore.join(',')} / ${m.loadAverageAfter.join(',')}; ` +
+    `share of a core a spinning process got before/after: ${m.cpuShareBefore} / ${m.cpuShareAfter}.`,
   '',
   '| # | figure: metric | median (min … max, n) | floor: median (min … max, n) | ratio | goal | |',
   '|---|---|---|---|---|---|---|',

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { printComparison } from './compare.js';
 import { processGroupMembers } from './lib/processes.js';
-import type { FigureMessage, FigureResult, Json, Row, Summary } from './lib/results.js';
+import type { FigureMessage, FigureResult, Machine, Row, Summary } from './lib/results.js';
 import { sleep } from './lib/stats.js';
 
 interface FigureSpec {
@@ -122,14 +122,14 @@ function table(runs: readonly FigureRun[]): string {
       ]);
     }
   }
-  const widths = header.map((_, i) => Math.max(...lines.map((l) => [...l[i]!].length)));
-  return lines.map((l) => l.map((cell, i) => cell + ' '.repeat(widths[i]! - [...cell].length)).join('  ').trimEnd()).join('\n');
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => Array.from(l[i]!).length)));
+  return lines.map((l) => l.map((cell, i) => cell + ' '.repeat(widths[i]! - Array.from(cell).length)).join('  ').trimEnd()).join('\n');
 }
 
 /** A figure passes when every goal it has is met. */
 const figureMet = (rows: readonly Row[]) => rows.filter((r) => r.goal).every((r) => r.goal!.met);
 
-function machine(): { [key: string]: Json } {
+function machine(): Machine {
   const cpus = os.cpus();
   return {
     cpuModel: cpus[0]?.model ?? 'unknown',

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Supervisor, Worker, type SupervisedWorker, type WorkerContext } from '../libs/supertrees/src/index.js';
-import { bootTree, type Harness } from './helpers/app-harness.js';
-import { is } from './helpers/event-recorder.js';
+import { createSupervisionTestingModule, type SupervisionTestingModule } from '#supertrees/testing';
 
-let harness: Harness | undefined;
+let harness: SupervisionTestingModule | undefined;
 afterEach(async () => {
   await harness?.close();
   harness = undefined;
@@ -45,19 +44,19 @@ class FailsTwice implements SupervisedWorker {
 
 describe('in-process tree', () => {
   it('starts root-level workers with Nest DI and reports them running', async () => {
-    harness = await bootTree([Counter, Steady]);
-    expect(harness.app.get(Counter).runs).toBe(1);
-    expect(harness.app.get(Steady).inits).toBe(1);
+    harness = await createSupervisionTestingModule({ providers: [Counter, Steady] });
+    expect(harness.moduleRef.get(Counter).runs).toBe(1);
+    expect(harness.moduleRef.get(Steady).inits).toBe(1);
     const snap = harness.service.snapshot();
     expect(snap.children?.map((c) => [c.path, c.state])).toEqual([['root/Steady', 'running']]);
   });
 
   it('restarts a failing worker with growing backoff and counts its restarts', async () => {
-    harness = await bootTree([FailsTwice]);
-    await harness.recorder.waitFor(is('restarted', 'root/FailsTwice'), { count: 2 });
-    const delays = harness.recorder.of('restart-scheduled').map((e) => (e.type === 'restart-scheduled' ? e.delayMs : -1));
+    harness = await createSupervisionTestingModule({ providers: [FailsTwice] });
+    await harness.recorder.waitForCount({ type: 'restarted', path: 'root/FailsTwice' }, 2);
+    const delays = harness.recorder.of({ type: 'restart-scheduled' }).map((e) => (e.type === 'restart-scheduled' ? e.delayMs : -1));
     expect(delays).toEqual([1, 2]);
-    expect(harness.recorder.of('failed').map((e) => (e.type === 'failed' ? e.error.message : ''))).toEqual(['boom 0', 'boom 1']);
+    expect(harness.recorder.of({ type: 'failed' }).map((e) => (e.type === 'failed' ? e.error.message : ''))).toEqual(['boom 0', 'boom 1']);
     expect(harness.service.snapshot().children?.[0]).toMatchObject({ state: 'running', restarts: 2, lastError: { message: 'boom 1' } });
   });
 
@@ -76,9 +75,9 @@ describe('in-process tree', () => {
     }
     @Supervisor({ children: [A, B], isolation: 'none' })
     class Sup {}
-    harness = await bootTree([A, B, Sup]);
+    harness = await createSupervisionTestingModule({ providers: [A, B, Sup] });
     await harness.close();
-    expect(harness.recorder.trace((e) => e.type === 'started' || e.type === 'stopped')).toEqual([
+    expect(harness.recorder.trace({ where: (e) => e.type === 'started' || e.type === 'stopped' })).toEqual([
       'started root/Sup/A',
       'started root/Sup/B',
       'started root/Sup',

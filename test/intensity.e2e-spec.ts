@@ -2,8 +2,8 @@
 // children in reverse, and escalates to its parent; at the root, the tree fails.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MESSAGES, SupervisorGaveUpError, type RestartPolicy } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
-import { bootInProcess, Cleanup, defineSupervisor, defineWorker, eventsOfType, nodeAt, RunControl, type Compiled } from './helpers/in-process.js';
+import { findNode } from '#supertrees/testing';
+import { bootInProcess, Cleanup, defineSupervisor, defineWorker, RunControl, type Compiled } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -52,10 +52,10 @@ describe('restart intensity of a nested in-process supervisor', () => {
 
   it('gives up on one restart too many: stops its children in reverse, escalates, and fails towards its parent', async () => {
     const tree = await nested('never');
-    await tree.recorder.waitFor(is('gave-up', 'root/Sup'), { count: 2 });
+    await tree.recorder.waitForCount({ type: 'gave-up', path: 'root/Sup' }, 2);
 
     // Two restarts within the window are allowed; the third failure is one too many.
-    expect(eventsOfType(tree.recorder.events, 'restart-scheduled', 'root/Sup/Crash')).toHaveLength(2);
+    expect(tree.recorder.of({ type: 'restart-scheduled', path: 'root/Sup/Crash' })).toHaveLength(2);
     expect(traceFromNth(tree, 'failed root/Sup/Crash', 3)).toEqual([
       'failed root/Sup/Crash',
       'gave-up root/Sup',
@@ -67,26 +67,26 @@ describe('restart intensity of a nested in-process supervisor', () => {
       'failed root/Sup',
       'gave-up root/Sup',
     ]);
-    const [intensity, policy] = eventsOfType(tree.recorder.events, 'gave-up', 'root/Sup');
+    const [intensity, policy] = tree.recorder.of({ type: 'gave-up', path: 'root/Sup' });
     expect(intensity).toMatchObject({ reason: 'intensity', restarts: 2, kind: 'supervisor' });
     expect(policy).toMatchObject({ reason: 'policy', restarts: 0 });
-    expect(eventsOfType(tree.recorder.events, 'stopped', 'root/Sup/A')[0]).toMatchObject({ reason: 'supervisor-gave-up', timedOut: false });
+    expect(tree.recorder.of({ type: 'stopped', path: 'root/Sup/A' })[0]).toMatchObject({ reason: 'supervisor-gave-up', timedOut: false });
 
     const message = MESSAGES.gaveUp('root/Sup', 2, WINDOW_MS);
-    const [escalated] = eventsOfType(tree.recorder.events, 'escalated');
+    const [escalated] = tree.recorder.of({ type: 'escalated' });
     expect(escalated?.error).toMatchObject({ name: SupervisorGaveUpError.name, message });
-    expect(eventsOfType(tree.recorder.events, 'failed', 'root/Sup')[0]).toMatchObject({ phase: 'run', error: { message } });
+    expect(tree.recorder.of({ type: 'failed', path: 'root/Sup' })[0]).toMatchObject({ phase: 'run', error: { message } });
 
     const snapshot = tree.service.snapshot();
-    expect(nodeAt(snapshot, 'root/Sup')).toMatchObject({ state: 'failed', lastError: { message } });
-    expect(['A', 'Crash', 'C'].map((n) => nodeAt(snapshot, `root/Sup/${n}`).state)).toEqual(['stopped', 'failed', 'stopped']);
+    expect(findNode(snapshot, 'root/Sup')).toMatchObject({ state: 'failed', lastError: { message } });
+    expect(['A', 'Crash', 'C'].map((n) => findNode(snapshot, `root/Sup/${n}`).state)).toEqual(['stopped', 'failed', 'stopped']);
     expect(snapshot.state).toBe('running');
-    expect(tree.recorder.of('tree-failed')).toHaveLength(0);
+    expect(tree.recorder.of({ type: 'tree-failed' })).toHaveLength(0);
   });
 
   it('is restarted by its parent per its own policy, with fresh children and a fresh intensity count', async () => {
     const tree = await nested('once');
-    await tree.recorder.waitFor(is('gave-up', 'root/Sup'), { count: 3 });
+    await tree.recorder.waitForCount({ type: 'gave-up', path: 'root/Sup' }, 3);
 
     const restartOfSup = traceFromNth(tree, 'escalated root/Sup', 1).slice(0, 5);
     expect(restartOfSup).toEqual([
@@ -97,11 +97,11 @@ describe('restart intensity of a nested in-process supervisor', () => {
       'starting root/Sup/A',
     ]);
     // The new incarnation allows its two restarts again before it gives up a second time.
-    const crashStarts = eventsOfType(tree.recorder.events, 'starting', 'root/Sup/Crash').map((e) => e.attempt);
+    const crashStarts = tree.recorder.of({ type: 'starting', path: 'root/Sup/Crash' }).map((e) => e.attempt);
     expect(crashStarts).toEqual([0, 1, 2, 0, 1, 2]);
     expect(tree.recorder.trace().slice(-3)).toEqual(['escalated root/Sup', 'failed root/Sup', 'gave-up root/Sup']);
-    expect(eventsOfType(tree.recorder.events, 'gave-up', 'root/Sup').map((e) => e.reason)).toEqual(['intensity', 'intensity', 'policy']);
-    expect(nodeAt(tree.service.snapshot(), 'root/Sup')).toMatchObject({ state: 'failed', restarts: 1 });
+    expect(tree.recorder.of({ type: 'gave-up', path: 'root/Sup' }).map((e) => e.reason)).toEqual(['intensity', 'intensity', 'policy']);
+    expect(findNode(tree.service.snapshot(), 'root/Sup')).toMatchObject({ state: 'failed', restarts: 1 });
   });
 });
 
@@ -112,7 +112,7 @@ describe('restart intensity of the root', () => {
     const a = steady('A');
     const b = steady('B');
     const tree = await bootInProcess(cleanup, [a, b, crashing], { maxRestarts: 1, withinMs: WINDOW_MS });
-    const [treeFailed] = await tree.recorder.waitFor(is('tree-failed', 'root'));
+    const treeFailed = await tree.recorder.waitFor({ type: 'tree-failed', path: 'root' });
 
     expect(traceFromNth(tree, 'failed root/Crash', 2)).toEqual([
       'failed root/Crash',
@@ -136,9 +136,9 @@ describe('restart intensity of the root', () => {
     const { crashing } = workers(control);
     const sup = defineSupervisor('Sup', { children: [crashing], maxRestarts: 0, withinMs: WINDOW_MS });
     const tree = await bootInProcess(cleanup, [crashing, sup], { maxRestarts: 0, withinMs: WINDOW_MS });
-    await tree.recorder.waitFor(is('tree-failed', 'root'));
+    await tree.recorder.waitFor({ type: 'tree-failed', path: 'root' });
 
-    const trace = tree.recorder.trace((e) => e.type !== 'started');
+    const trace = tree.recorder.trace({ where: (e) => e.type !== 'started' });
     expect(trace.slice(trace.indexOf('failed root/Sup/Crash'))).toEqual([
       'failed root/Sup/Crash',
       'gave-up root/Sup',
@@ -158,9 +158,9 @@ describe('event order of a nested supervisor that gives up at once', () => {
     const { crashing } = workers(new RunControl());
     const sup = defineSupervisor('Sup', { children: [crashing], maxRestarts: 0, withinMs: WINDOW_MS, restart: 'never' });
     const tree = await bootInProcess(cleanup, [crashing, sup]);
-    await tree.recorder.waitFor(is('gave-up', 'root/Sup'), { count: 2 });
+    await tree.recorder.waitForCount({ type: 'gave-up', path: 'root/Sup' }, 2);
 
-    const ofSup = tree.recorder.trace((e) => e.path === 'root/Sup');
+    const ofSup = tree.recorder.trace({ where: (e) => e.path === 'root/Sup' });
     expect(ofSup).toEqual(['starting root/Sup', 'started root/Sup', 'gave-up root/Sup', 'escalated root/Sup', 'failed root/Sup', 'gave-up root/Sup']);
   });
 });

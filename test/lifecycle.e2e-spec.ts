@@ -2,7 +2,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Worker, WorkerStopRequest, type SupervisedWorker, type WorkerContext } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
 import {
   aborted,
   bootInProcess,
@@ -11,7 +10,6 @@ import {
   Deferred,
   defineSupervisor,
   defineWorker,
-  eventsOfType,
   RunControl,
   settle,
   supervision,
@@ -79,7 +77,7 @@ describe('start order', () => {
     await init;
 
     expect(log).toEqual(['init A', 'init A resolved', 'run A', 'init B', 'init B resolved', 'run B', 'init C', 'init C resolved', 'run C']);
-    expect(tree.recorder.trace((e) => e.type === 'starting' || e.type === 'started')).toEqual([
+    expect(tree.recorder.trace({ where: (e) => e.type === 'starting' || e.type === 'started' })).toEqual([
       'starting root',
       'starting root/Sup',
       'starting root/Sup/A',
@@ -100,7 +98,7 @@ describe('start order', () => {
     const inner = defineSupervisor('Inner', { children: [y] });
     const tree = await bootInProcess(cleanup, [x, y, inner, z]);
 
-    expect(tree.recorder.trace(is('started'))).toEqual(['started root/X', 'started root/Inner/Y', 'started root/Inner', 'started root/Z', 'started root']);
+    expect(tree.recorder.trace({ type: 'started' })).toEqual(['started root/X', 'started root/Inner/Y', 'started root/Inner', 'started root/Z', 'started root']);
   });
 });
 
@@ -123,7 +121,7 @@ describe('init()', () => {
       { backoff: { minDelayMs: 1 } },
     );
     const tree = await bootInProcess(cleanup, [type]);
-    await tree.recorder.waitFor((e) => e.type === 'restarted' && e.attempt === 2);
+    await tree.recorder.waitFor({ where: (e) => e.type === 'restarted' && e.attempt === 2 });
 
     expect(log).toEqual(['init #0', 'run #0', 'init #1', 'run #1', 'init #2', 'run #2']);
   });
@@ -146,12 +144,12 @@ describe('init()', () => {
       { backoff: { minDelayMs: 1 } },
     );
     const tree = await bootInProcess(cleanup, [type]);
-    await tree.recorder.waitFor(is('restarted', 'root/BadInit'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/BadInit' });
 
     expect(log).toEqual(['init #0', 'init #1', 'run #1']);
-    const [failed] = eventsOfType(tree.recorder.events, 'failed');
+    const [failed] = tree.recorder.of({ type: 'failed' });
     expect(failed).toMatchObject({ attempt: 0, phase: 'init', ranForMs: 0, error: { name: 'TypeError', message: 'no connection yet' } });
-    expect(tree.recorder.trace((e) => e.path === 'root/BadInit')).toEqual([
+    expect(tree.recorder.trace({ where: (e) => e.path === 'root/BadInit' })).toEqual([
       'starting root/BadInit',
       'failed root/BadInit',
       'restart-scheduled root/BadInit',
@@ -193,7 +191,7 @@ describe('WorkerContext', () => {
     for (const method of ['log', 'error', 'warn'] as const) expect(typeof ctx.logger[method]).toBe('function');
 
     control.fail(ctx.path);
-    await tree.recorder.waitFor(is('restarted', ctx.path));
+    await tree.recorder.waitFor({ type: 'restarted', path: ctx.path });
     const next = seen.at(-1)!.ctx;
     expect(next).toMatchObject({ attempt: 1, path: 'root/Sup/custom-name' });
     expect(next.signal).not.toBe(ctx.signal);
@@ -207,7 +205,7 @@ describe('WorkerContext', () => {
 
   it('runs the Nest singleton, with its injected dependencies, on every restart', async () => {
     const tree = await bootInProcess(cleanup, [Journal, Journaling]);
-    await tree.recorder.waitFor(is('restarted', 'root/Journaling'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Journaling' });
 
     const journal = tree.moduleRef.get(Journal);
     expect(journal.entries).toEqual([0, 1]);

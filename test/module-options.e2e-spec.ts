@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type ConfigurableModuleOptionsFactory, type LoggerService } from '@nestjs/common';
 import { MESSAGES, SupervisionModule, SupervisionService, Supervisor, type SupervisionModuleOptions } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
-import { Cleanup, compileTree, Deferred, defineWorker, nodeAt, RunControl, supervision } from './helpers/in-process.js';
+import { findNode } from '#supertrees/testing';
+import { Cleanup, compileTree, Deferred, defineWorker, RunControl, supervision } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -38,7 +38,7 @@ describe('autoStart: false', () => {
     expect(tree.recorder.events).toEqual([]);
     expect(calls).toEqual({ init: 0, run: 0 });
     const idle = tree.service.snapshot();
-    expect([idle.state, nodeAt(idle, 'root/Manual').state]).toEqual(['idle', 'idle']);
+    expect([idle.state, findNode(idle, 'root/Manual').state]).toEqual(['idle', 'idle']);
 
     const first = tree.service.start();
     const second = tree.service.start();
@@ -47,7 +47,7 @@ describe('autoStart: false', () => {
 
     expect(calls).toEqual({ init: 1, run: 1 });
     expect(tree.recorder.trace()).toEqual(['starting root', 'starting root/Manual', 'started root/Manual', 'started root']);
-    expect(nodeAt(tree.service.snapshot(), 'root/Manual').state).toBe('running');
+    expect(findNode(tree.service.snapshot(), 'root/Manual').state).toBe('running');
   });
 
   it('closes cleanly when the tree was never started', async () => {
@@ -67,11 +67,11 @@ describe('autoStart: false', () => {
     await tree.moduleRef.init();
 
     await tree.service.stop();
-    expect(tree.recorder.trace((e) => e.type === 'stopped')).toEqual(['stopped root/Stoppable', 'stopped root']);
+    expect(tree.recorder.trace({ where: (e) => e.type === 'stopped' })).toEqual(['stopped root/Stoppable', 'stopped root']);
     expect(tree.recorder.completed).toBe(false);
 
     await tree.close();
-    expect(tree.recorder.of('stopping')).toHaveLength(2);
+    expect(tree.recorder.of({ type: 'stopping' })).toHaveLength(2);
     expect(tree.recorder.completed).toBe(true);
   });
 
@@ -96,7 +96,7 @@ describe('autoStart: false', () => {
     await tree.close();
 
     expect(signals.every((signal) => signal.aborted)).toBe(true);
-    expect(nodeAt(tree.service.snapshot(), 'root/Late').state).not.toBe('running');
+    expect(findNode(tree.service.snapshot(), 'root/Late').state).not.toBe('running');
   });
 });
 
@@ -151,12 +151,12 @@ describe('forRootAsync', () => {
       }),
     );
     await tree.moduleRef.init();
-    await tree.recorder.waitFor(is('tree-failed', 'root'));
+    await tree.recorder.waitFor({ type: 'tree-failed', path: 'root' });
 
     const snapshot = tree.service.snapshot();
     expect(snapshot).toMatchObject({ strategy: 'rest-for-one', state: 'failed' });
-    expect(nodeAt(snapshot, 'root/Sup')).toMatchObject({ isolation: 'none', pid: process.pid });
-    expect(tree.recorder.trace((e) => e.path === 'root').slice(-2)).toEqual(['gave-up root', 'tree-failed root']);
+    expect(findNode(snapshot, 'root/Sup')).toMatchObject({ isolation: 'none', pid: process.pid });
+    expect(tree.recorder.trace({ where: (e) => e.path === 'root' }).slice(-2)).toEqual(['gave-up root', 'tree-failed root']);
   });
 
   it('takes its options from useClass, and its service is injectable in any module', async () => {
@@ -219,7 +219,7 @@ describe('logging', () => {
     const tree = cleanup.track(await compileTree({ imports: [supervision({ logging })], providers: [flaky, stubborn] }));
     tree.moduleRef.useLogger(logger);
     await tree.moduleRef.init();
-    await tree.recorder.waitFor(is('restarted', 'root/Flaky'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Flaky' });
     await tree.close();
     return logger;
   }

@@ -116,8 +116,8 @@ describe('order against other modules', () => {
       'worker flushed: flush',
       'database destroyed',
     ]);
-    expect(tree.recorder.of('failed')).toHaveLength(0);
-    expect(tree.recorder.trace((e) => e.path === 'root/Writer')).toEqual([
+    expect(tree.recorder.of({ type: 'failed' })).toHaveLength(0);
+    expect(tree.recorder.trace({ where: (e) => e.path === 'root/Writer' })).toEqual([
       'starting root/Writer',
       'started root/Writer',
       'stopping root/Writer',

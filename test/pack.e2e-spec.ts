@@ -11,85 +11,16 @@
 // written as npm itself would write it. `npm install --offline` then fetches everything from the
 // cache by integrity, and `npm ls` checks afterwards that the package's peer ranges are met.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix } from 'node:path';
+import { killAllRuns, libDir, npm, ok, packLibrary, repo, repoTsc as tsc, run } from './helpers/pack.js';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
-const libDir = join(repo, 'libs', 'supertrees');
-const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] as const;
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-const running = new Set<number>();
-
-/**
- * Runs a command in a process group of its own, so that a timeout (or afterAll) can kill it
- * together with everything it started (npm runs scripts through a shell).
- */
-function run(command: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const proc = spawn(command, args, {
-      cwd,
-      env: { ...process.env, NESTJS_SUPERTREES_CHILD: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const pid = proc.pid;
-    if (pid !== undefined) running.add(pid);
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      killGroup(pid);
-      reject(new Error(`${command} ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    proc.once('error', (error) => {
-      clearTimeout(timer);
-      if (pid !== undefined) running.delete(pid);
-      reject(error);
-    });
-    proc.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (pid !== undefined) running.delete(pid);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  running.delete(pid);
-}
-
-function ok(result: RunResult, what: string): RunResult {
-  if (result.code !== 0) throw new Error(`${what} failed (${result.code ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
-
-/** npm itself: the one running `npm test` when there is one, else the npm on PATH. */
-function npm(args: string[], cwd: string, timeoutMs: number): Promise<RunResult> {
-  const cli = process.env.npm_execpath;
-  return cli && /npm-cli\.[cm]?js$/.test(cli)
-    ? run(process.execPath, [cli, ...args], cwd, timeoutMs)
-    : run('npm', args, cwd, timeoutMs);
-}
+/** Peers only the testing kit (`nestjs-supertrees/testing`) needs. */
+// Each needed only by one subpath entry point: @nestjs/testing by the testing kit, the integrations'
+// libraries by theirs, ioredis by the cluster layer. Declared optional, so an install never pulls them in.
+const OPTIONAL_PEERS = ['@nestjs/testing', '@nestjs/terminus', 'prom-client', '@opentelemetry/api', 'ioredis'] as const;
 
 interface LockEntry {
   version?: string;
@@ -158,6 +89,7 @@ import {
   type SupervisedWorker,
   type WorkerContext,
 } from 'nestjs-supertrees';
+import { SupervisionDashboardModule } from 'nestjs-supertrees/dashboard';
 
 @Injectable()
 class Greeting {
@@ -179,7 +111,11 @@ class Pinger implements SupervisedWorker {
 }
 
 @Module({
-  imports: [SupervisionModule.forRoot({ defaultIsolation: 'none', logging: false })],
+  imports: [
+    SupervisionModule.forRoot({ defaultIsolation: 'none', logging: false }),
+    // The subpath export resolves, type-checks and boots (no HTTP server here: it serves nothing).
+    SupervisionDashboardModule.register({ guard: { canActivate: () => false } }),
+  ],
   providers: [Greeting, Pinger],
 })
 class AppModule {}
@@ -187,7 +123,7 @@ class AppModule {}
 const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
 const service = app.get(SupervisionService);
 const running = (s: NodeSnapshot) => s.children?.every((c) => c.state === 'running') ?? false;
-const deadline = Date.now() + 10_000;
+const deadline = Date.now() + 30_000;
 while (!running(service.snapshot()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 const pinger = app.get(Pinger);
 process.stdout.write(
@@ -197,10 +133,31 @@ await app.close();
 // No process.exit(): the process must end by itself once the application is closed.
 `;
 
-interface PackReport {
-  filename: string;
-  integrity: string;
+/** The testing kit from the package's subpath export, on the same tree. */
+const KIT_TS = `
+import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+import { Worker, type SupervisedWorker, type WorkerContext } from 'nestjs-supertrees';
+import { createSupervisionTestingModule } from 'nestjs-supertrees/testing';
+
+@Injectable()
+class Greeting {}
+
+@Worker()
+class Pinger implements SupervisedWorker {
+  constructor(readonly greeting: Greeting) {}
+
+  run(ctx: WorkerContext): Promise<void> {
+    return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
 }
+
+const tree = await createSupervisionTestingModule({ providers: [Greeting, Pinger] });
+const started = await tree.waitForEvent({ type: 'started', path: 'root/Pinger' });
+const injected = tree.moduleRef.get(Pinger).greeting instanceof Greeting;
+await tree.close();
+process.stdout.write(JSON.stringify({ started: started.pid === process.pid, injected, state: tree.node('root/Pinger').state }) + '\\n');
+`;
 
 let temp = '';
 let tarball = '';
@@ -209,33 +166,17 @@ let packMs = 0;
 
 beforeAll(async () => {
   temp = mkdtempSync(join(tmpdir(), 'supertrees-pack-'));
-  // The package is staged in the temp dir (libs/supertrees minus src/ and dist/, plus a fresh
-  // build) rather than built into libs/supertrees/dist, so that concurrent runs of the suite in
-  // one checkout cannot delete each other's build mid-pack. What ends up in the tarball is still
-  // decided by the package's own package.json ("files"), as in `npm publish`.
-  const stage = join(temp, 'stage');
-  cpSync(libDir, stage, { recursive: true, filter: (src) => !/^(src|dist|node_modules)$/.test(relative(libDir, src)) });
-  const built = ok(
-    await run(process.execPath, [tsc, '-p', join(libDir, 'tsconfig.lib.json'), '--outDir', join(stage, 'dist')], repo, 40_000),
-    'tsc -p libs/supertrees/tsconfig.lib.json',
-  );
-  mkdirSync(join(temp, 'pack'));
-  // --ignore-scripts: prepack would build again, into libs/supertrees/dist.
-  const packed = ok(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', join(temp, 'pack')], stage, 30_000), 'npm pack');
-  packMs = built.ms + packed.ms;
-  const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackReport[];
-  tarball = join(temp, 'pack', report!.filename);
-  tarballIntegrity = report!.integrity;
-}, 80_000);
+  ({ tarball, integrity: tarballIntegrity, ms: packMs } = await packLibrary(temp));
+}, 180_000);
 
 afterAll(() => {
-  for (const pid of [...running]) killGroup(pid);
+  killAllRuns();
   if (temp) rmSync(temp, { recursive: true, force: true });
 });
 
 describe('the npm package nestjs-supertrees', () => {
   it('holds the built JavaScript and declarations, a README and a LICENSE, and nothing else', async () => {
-    const listing = ok(await run('tar', ['-tzf', tarball], temp, 10_000), 'tar -tzf');
+    const listing = ok(await run('tar', ['-tzf', tarball], temp, 30_000), 'tar -tzf');
     const files = listing.stdout
       .split('\n')
       .filter(Boolean)
@@ -253,19 +194,22 @@ describe('the npm package nestjs-supertrees', () => {
     const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
-    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS].sort());
+    expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());
+    expect(Object.keys(manifest.peerDependenciesMeta as Record<string, { optional: boolean }>)).toEqual([...OPTIONAL_PEERS]);
+    expect(files).toEqual(expect.arrayContaining(['dist/cluster/index.js', 'dist/cluster/index.d.ts']));
   });
 
   it('installs offline into an ESM Nest 12 app, type-checks there, and runs an in-process worker', async () => {
     const app = join(temp, 'app');
     mkdirSync(app);
-    const closure = lockedClosure(PEERS);
-    const pinned = Object.fromEntries(PEERS.map((name) => [name, closure[`node_modules/${name}`]!.version!]));
+    const closure = lockedClosure([...PEERS, ...OPTIONAL_PEERS]);
+    const pinned = Object.fromEntries([...PEERS, ...OPTIONAL_PEERS].map((name) => [name, closure[`node_modules/${name}`]!.version!]));
     const pkg = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as {
       version: string;
       license: string;
       engines: Record<string, string>;
       peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
     const dependencies = { ...pinned, 'nestjs-supertrees': `file:../pack/${posix.basename(tarball)}` };
     writeFileSync(
@@ -289,11 +233,13 @@ describe('the npm package nestjs-supertrees', () => {
             license: pkg.license,
             engines: pkg.engines,
             peerDependencies: pkg.peerDependencies,
+            peerDependenciesMeta: pkg.peerDependenciesMeta,
           },
         },
       }),
     );
     writeFileSync(join(app, 'app.ts'), APP_TS);
+    writeFileSync(join(app, 'kit.ts'), KIT_TS);
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -312,18 +258,18 @@ describe('the npm package nestjs-supertrees', () => {
           rootDir: '.',
           outDir: 'out',
         },
-        files: ['app.ts'],
+        files: ['app.ts', 'kit.ts'],
       }),
     );
 
-    const installed = ok(await npm(['install', '--offline', '--no-audit', '--no-fund'], app, 40_000), 'npm install --offline');
+    const installed = ok(await npm(['install', '--offline', '--no-audit', '--no-fund'], app, 120_000), 'npm install --offline');
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules', 'nestjs-supertrees', 'package.json'), 'utf8')) as { version: string };
     expect(manifest.version).toBe(pkg.version);
     // Exit code 0 only if every dependency, peers of nestjs-supertrees included, is met.
-    ok(await npm(['ls', '--all', '--offline'], app, 15_000), 'npm ls');
+    ok(await npm(['ls', '--all', '--offline'], app, 60_000), 'npm ls');
 
-    const compiled = ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], app, 30_000), 'tsc in the scratch app');
-    const ran = await run(process.execPath, ['out/app.js'], app, 20_000);
+    const compiled = ok(await run(process.execPath, [tsc, '-p', 'tsconfig.json'], app, 90_000), 'tsc in the scratch app');
+    const ran = await run(process.execPath, ['out/app.js'], app, 60_000);
     if (ran.code !== 0) throw new Error(`the scratch app exited ${ran.code ?? ran.signal}:\n${ran.stdout}\n${ran.stderr}`);
 
     const report = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as {
@@ -335,8 +281,12 @@ describe('the npm package nestjs-supertrees', () => {
     expect(report.snapshot.children?.map((c) => [c.path, c.state])).toEqual([['root/Pinger', 'running']]);
     expect(report.injected).toBe(true);
     expect(report.runs).toBe(1);
+
+    const kit = await run(process.execPath, ['out/kit.js'], app, 20_000);
+    if (kit.code !== 0) throw new Error(`the kit script exited ${kit.code ?? kit.signal}:\n${kit.stdout}\n${kit.stderr}`);
+    expect(JSON.parse(kit.stdout.trim().split('\n').at(-1)!)).toEqual({ started: true, injected: true, state: 'stopped' });
     process.stderr.write(
       `pack test: tsc + npm pack ${packMs} ms, npm install ${installed.ms} ms, tsc ${compiled.ms} ms, app ${ran.ms} ms\n`,
     );
-  }, 110_000);
+  }, 360_000);
 });

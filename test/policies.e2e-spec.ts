@@ -1,8 +1,7 @@
 // Restart policies and backoff on real workers, in real Nest application contexts.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RestartPolicy, WorkerContext } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
-import { bootInProcess, Cleanup, defineWorker, eventsOfType, nodeAt, RunControl, type Compiled } from './helpers/in-process.js';
+import { bootInProcess, Cleanup, defineWorker, RunControl, type Compiled } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -30,11 +29,11 @@ describe('restart policies', () => {
     const tree = await bootInProcess(cleanup, [w.type]);
 
     w.control.finish(w.path);
-    await tree.recorder.waitFor((e) => e.type === 'restarted' && e.attempt === 1);
+    await tree.recorder.waitFor({ where: (e) => e.type === 'restarted' && e.attempt === 1 });
     w.control.fail(w.path);
-    await tree.recorder.waitFor((e) => e.type === 'restarted' && e.attempt === 2);
+    await tree.recorder.waitFor({ where: (e) => e.type === 'restarted' && e.attempt === 2 });
 
-    expect(tree.recorder.trace((e) => e.path === w.path)).toEqual([
+    expect(tree.recorder.trace({ where: (e) => e.path === w.path })).toEqual([
       `starting ${w.path}`,
       `started ${w.path}`,
       `exited ${w.path}`,
@@ -49,7 +48,7 @@ describe('restart policies', () => {
       `restarted ${w.path}`,
     ]);
     expect(w.runs).toEqual([0, 1, 2]);
-    expect(nodeAt(tree.service.snapshot(), w.path)).toMatchObject({ state: 'running', restarts: 2 });
+    expect(tree.node(w.path)).toMatchObject({ state: 'running', restarts: 2 });
   });
 
   it("'on-failure' restarts after a failure but gives up when run() returns", async () => {
@@ -57,15 +56,15 @@ describe('restart policies', () => {
     const tree = await bootInProcess(cleanup, [w.type]);
 
     w.control.fail(w.path, 'first run failed');
-    await tree.recorder.waitFor(is('restarted', w.path));
+    await tree.recorder.waitFor({ type: 'restarted', path: w.path });
     w.control.finish(w.path);
-    const [gaveUp] = await tree.recorder.waitFor(is('gave-up', w.path));
+    const gaveUp = await tree.recorder.waitFor({ type: 'gave-up', path: w.path });
 
     expect(gaveUp).toMatchObject({ reason: 'policy', restarts: 1 });
-    const afterExit = tree.recorder.trace((e) => e.path === w.path).slice(-2);
+    const afterExit = tree.recorder.trace({ where: (e) => e.path === w.path }).slice(-2);
     expect(afterExit).toEqual([`exited ${w.path}`, `gave-up ${w.path}`]);
-    expect(eventsOfType(tree.recorder.events, 'restart-scheduled')).toHaveLength(1);
-    expect(nodeAt(tree.service.snapshot(), w.path)).toMatchObject({
+    expect(tree.recorder.of({ type: 'restart-scheduled' })).toHaveLength(1);
+    expect(tree.node(w.path)).toMatchObject({
       state: 'exited',
       restarts: 1,
       lastError: { message: 'first run failed' },
@@ -79,16 +78,16 @@ describe('restart policies', () => {
     const tree = await bootInProcess(cleanup, [w.type]);
 
     w.control.fail(w.path, 'first');
-    await tree.recorder.waitFor(is('restarted', w.path));
+    await tree.recorder.waitFor({ type: 'restarted', path: w.path });
     w.control.fail(w.path, 'second');
-    const [gaveUp] = await tree.recorder.waitFor(is('gave-up', w.path));
+    const gaveUp = await tree.recorder.waitFor({ type: 'gave-up', path: w.path });
 
     expect(gaveUp).toMatchObject({ reason: 'policy', restarts: 1 });
-    expect(eventsOfType(tree.recorder.events, 'failed').map((e) => [e.attempt, e.error.message, e.phase])).toEqual([
+    expect(tree.recorder.of({ type: 'failed' }).map((e) => [e.attempt, e.error.message, e.phase])).toEqual([
       [0, 'first', 'run'],
       [1, 'second', 'run'],
     ]);
-    expect(nodeAt(tree.service.snapshot(), w.path)).toMatchObject({ state: 'failed', restarts: 1, lastError: { message: 'second' } });
+    expect(tree.node(w.path)).toMatchObject({ state: 'failed', restarts: 1, lastError: { message: 'second' } });
     await tree.close();
     expect(w.runs).toEqual([0, 1]);
   });
@@ -98,16 +97,16 @@ describe('restart policies', () => {
     const tree = await bootInProcess(cleanup, [w.type]);
 
     w.control.fail(w.path, 'only run failed');
-    const [gaveUp] = await tree.recorder.waitFor(is('gave-up', w.path));
+    const gaveUp = await tree.recorder.waitFor({ type: 'gave-up', path: w.path });
 
     expect(gaveUp).toMatchObject({ reason: 'policy', restarts: 0 });
-    expect(tree.recorder.trace((e) => e.path === w.path)).toEqual([
+    expect(tree.recorder.trace({ where: (e) => e.path === w.path })).toEqual([
       `starting ${w.path}`,
       `started ${w.path}`,
       `failed ${w.path}`,
       `gave-up ${w.path}`,
     ]);
-    const node = nodeAt(tree.service.snapshot(), w.path);
+    const node = tree.node(w.path);
     expect(node).toMatchObject({ state: 'failed', restarts: 0, lastError: { name: 'Error', message: 'only run failed' } });
     expect(node.uptimeMs).toBeUndefined();
     await tree.close();
@@ -119,9 +118,9 @@ describe('restart policies', () => {
     const tree = await bootInProcess(cleanup, [w.type]);
 
     w.control.finish(w.path);
-    await tree.recorder.waitFor(is('gave-up', w.path));
+    await tree.recorder.waitFor({ type: 'gave-up', path: w.path });
 
-    expect(nodeAt(tree.service.snapshot(), w.path).state).toBe('exited');
+    expect(tree.node(w.path).state).toBe('exited');
     await tree.close();
     expect(w.runs).toEqual([0]);
   });
@@ -143,12 +142,12 @@ describe('backoff', () => {
     );
   }
 
-  const delays = (tree: Compiled) => eventsOfType(tree.recorder.events, 'restart-scheduled').map((e) => [e.attempt, e.delayMs]);
+  const delays = (tree: Compiled) => tree.recorder.of({ type: 'restart-scheduled' }).map((e) => [e.attempt, e.delayMs]);
 
   it('grows the delay of each consecutive restart by the multiplier, up to maxDelayMs', async () => {
     const type = failing('Flaky', 5, { minDelayMs: 2, multiplier: 3, maxDelayMs: 50 });
     const tree = await bootInProcess(cleanup, [type]);
-    await tree.recorder.waitFor((e) => e.type === 'restarted' && e.attempt === 5);
+    await tree.recorder.waitFor({ where: (e) => e.type === 'restarted' && e.attempt === 5 });
 
     expect(delays(tree)).toEqual([
       [1, 2],
@@ -157,14 +156,14 @@ describe('backoff', () => {
       [4, 50],
       [5, 50],
     ]);
-    expect(nodeAt(tree.service.snapshot(), 'root/Flaky')).toMatchObject({ state: 'running', restarts: 5 });
+    expect(tree.node('root/Flaky')).toMatchObject({ state: 'running', restarts: 5 });
   });
 
   it('starts again from minDelayMs after a run that lasted resetAfterMs', async () => {
     // resetAfterMs 0: every run counts as long enough, so no delay ever grows.
     const type = failing('Resets', 3, { minDelayMs: 3, multiplier: 10, resetAfterMs: 0 });
     const tree = await bootInProcess(cleanup, [type]);
-    await tree.recorder.waitFor((e) => e.type === 'restarted' && e.attempt === 3);
+    await tree.recorder.waitFor({ where: (e) => e.type === 'restarted' && e.attempt === 3 });
 
     expect(delays(tree)).toEqual([
       [1, 3],
@@ -176,7 +175,7 @@ describe('backoff', () => {
   it('reports in each restarted event how long the worker was down, at least its delay', async () => {
     const type = failing('Slow', 1, { minDelayMs: 25 });
     const tree = await bootInProcess(cleanup, [type]);
-    const [restarted] = await tree.recorder.waitFor(is('restarted', 'root/Slow'));
+    const restarted = await tree.recorder.waitFor({ type: 'restarted', path: 'root/Slow' });
 
     expect(restarted?.type === 'restarted' && restarted.downtimeMs).toBeGreaterThanOrEqual(24);
   });

@@ -2,23 +2,17 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { EXIT_ESCALATED, SupervisionService, type SupervisionEvent } from '../libs/supertrees/src/index.js';
+import { createSupervisionTestingModule, type EventRecorder, type SupervisionTestingModule } from '#supertrees/testing';
 import { SCENARIOS } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
 import { descendantsOf, eventually, isAlive, spawnFixtureApp, type SpawnedApp } from './helpers/processes.js';
 
-type App = INestApplicationContext;
-
-let app: App | undefined;
-let recorder: EventRecorder | undefined;
+let app: SupervisionTestingModule | undefined;
 let spawned: SpawnedApp | undefined;
 const seenPids = new Set<number>();
 
 afterEach(async () => {
   await app?.close();
-  recorder?.stop();
   if (spawned && spawned.proc.exitCode === null && spawned.proc.signalCode === null) {
     spawned.proc.kill('SIGKILL');
     await spawned.exited;
@@ -26,23 +20,24 @@ afterEach(async () => {
   // Whatever happened in the test, no process of the tree (spares included) may outlive it.
   await eventually(() => [...seenPids].every((pid) => !isAlive(pid)), `pids ${[...seenPids].join(', ')} gone`);
   await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 0, 'no child process of the test runner left');
-  app = recorder = spawned = undefined;
+  app = spawned = undefined;
   seenPids.clear();
 });
 
-/** Boots a scenario in this (the test) process, recording events from the first. */
+/**
+ * Boots a scenario (its module has its own forRoot, with the fixture entry) in this, the test,
+ * process through the testing kit, recording events from the first; its close() fails if a
+ * supervisor process outlives it.
+ */
 async function boot(name: string): Promise<{ service: SupervisionService; recorder: EventRecorder }> {
-  const moduleRef = await Test.createTestingModule({ imports: [SCENARIOS[name]!] }).compile();
-  moduleRef.useLogger(false);
-  app = moduleRef;
-  const service = moduleRef.get(SupervisionService);
-  recorder = new EventRecorder(service.events$);
+  app = await createSupervisionTestingModule({ imports: [SCENARIOS[name]!], supervision: false, init: false, waitTimeoutMs: 30_000 });
+  const { service, recorder } = app;
   service.events$.subscribe((e) => {
     for (const pid of [e.pid, e.type === 'started' ? e.processPid : undefined]) {
       if (pid !== undefined && pid !== process.pid) seenPids.add(pid);
     }
   });
-  await moduleRef.init();
+  await app.init();
   return { service, recorder };
 }
 
@@ -55,14 +50,14 @@ const processPidOf = (events: SupervisionEvent[], path: string): number => {
 describe('supervisors in their own processes', () => {
   it('runs a process supervisor whose workers get Nest DI, and restarts a crashed worker inside that process', async () => {
     const { service, recorder } = await boot('basic');
-    await recorder.waitFor(is('restarted', 'root/IngestSupervisor/CrashOnce'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/IngestSupervisor/CrashOnce' });
     const supPid = processPidOf(recorder.events, 'root/IngestSupervisor');
     expect(supPid).not.toBe(process.pid);
-    const failed = recorder.of('failed', 'root/IngestSupervisor/CrashOnce')[0]!;
+    const failed = recorder.of({ type: 'failed', path: 'root/IngestSupervisor/CrashOnce' })[0]!;
     expect(failed.pid).toBe(supPid);
     expect(failed.type === 'failed' && failed.error.message).toBe(`crash in pid ${supPid}`);
-    expect(recorder.of('failed', 'root/IngestSupervisor/Greeter')).toEqual([]);
-    expect(recorder.of('started', 'root/IngestSupervisor/Greeter')[0]?.pid).toBe(supPid);
+    expect(recorder.of({ type: 'failed', path: 'root/IngestSupervisor/Greeter' })).toEqual([]);
+    expect(recorder.of({ type: 'started', path: 'root/IngestSupervisor/Greeter' })[0]?.pid).toBe(supPid);
     const snap = service.snapshot();
     const ingest = snap.children!.find((c) => c.path === 'root/IngestSupervisor')!;
     expect(ingest).toMatchObject({ state: 'running', pid: supPid });
@@ -86,16 +81,16 @@ describe('supervisors in their own processes', () => {
 
   it('restarts a SIGKILLed supervisor process in a new process, with its workers', async () => {
     const { service, recorder } = await boot('basic');
-    await recorder.waitFor(is('started', 'root/IngestSupervisor'));
+    await recorder.waitFor({ type: 'started', path: 'root/IngestSupervisor' });
     const first = processPidOf(recorder.events, 'root/IngestSupervisor');
     process.kill(first, 'SIGKILL');
-    await recorder.waitFor(is('restarted', 'root/IngestSupervisor'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/IngestSupervisor' });
     const second = processPidOf(recorder.events, 'root/IngestSupervisor');
     expect(second).not.toBe(first);
-    const failed = recorder.of('failed', 'root/IngestSupervisor')[0]!;
+    const failed = recorder.of({ type: 'failed', path: 'root/IngestSupervisor' })[0]!;
     expect(failed).toMatchObject({ phase: 'process', pid: process.pid });
     expect(failed.type === 'failed' && failed.error.message).toContain('signal SIGKILL');
-    await recorder.waitFor((e) => e.type === 'started' && e.path === 'root/IngestSupervisor/Greeter' && e.pid === second);
+    await recorder.waitFor({ where: (e) => e.type === 'started' && e.path === 'root/IngestSupervisor/Greeter' && e.pid === second });
     expect(service.snapshot().children![0]).toMatchObject({ state: 'running', pid: second, restarts: 1 });
     await eventually(() => !isAlive(first), 'the killed process is reaped');
   });
@@ -106,7 +101,7 @@ describe('supervisors in their own processes', () => {
     await eventually(() => descendantsOf(process.pid).filter(isAlive).length === 2, 'the supervisor process and one spare');
     const [spare] = descendantsOf(process.pid).filter((pid) => pid !== first && isAlive(pid));
     process.kill(first, 'SIGKILL');
-    await recorder.waitFor(is('restarted', 'root/IngestSupervisor'));
+    await recorder.waitFor({ type: 'restarted', path: 'root/IngestSupervisor' });
     expect(processPidOf(recorder.events, 'root/IngestSupervisor')).toBe(spare);
     await eventually(
       () => descendantsOf(process.pid).filter((pid) => pid !== spare && pid !== first && isAlive(pid)).length === 1,
@@ -116,31 +111,30 @@ describe('supervisors in their own processes', () => {
 
   it('one-for-all across process children: killing one restarts both', async () => {
     const { recorder } = await boot('pair');
-    await recorder.waitFor(is('started', 'root/PairSupervisor'));
+    await recorder.waitFor({ type: 'started', path: 'root/PairSupervisor' });
     const left = processPidOf(recorder.events, 'root/PairSupervisor/LeftSupervisor');
     const right = processPidOf(recorder.events, 'root/PairSupervisor/RightSupervisor');
     process.kill(left, 'SIGKILL');
-    await recorder.waitFor(is('restarted', 'root/PairSupervisor/RightSupervisor'));
-    await recorder.waitFor(is('restarted', 'root/PairSupervisor/LeftSupervisor'));
-    expect(recorder.of('stopped', 'root/PairSupervisor/RightSupervisor')[0]).toMatchObject({ reason: 'strategy' });
+    await recorder.waitFor({ type: 'restarted', path: 'root/PairSupervisor/RightSupervisor' });
+    await recorder.waitFor({ type: 'restarted', path: 'root/PairSupervisor/LeftSupervisor' });
+    expect(recorder.of({ type: 'stopped', path: 'root/PairSupervisor/RightSupervisor' })[0]).toMatchObject({ reason: 'strategy' });
     expect(processPidOf(recorder.events, 'root/PairSupervisor/RightSupervisor')).not.toBe(right);
     await eventually(() => !isAlive(right) && !isAlive(left), 'old processes gone');
   });
 
   it('escalates through two process levels', async () => {
     const { service, recorder } = await boot('escalation');
-    await recorder.waitFor((e) => e.type === 'gave-up' && e.path === 'root/OuterSupervisor' && e.reason === 'policy', {
-      what: 'root gives up on Outer (restart never)',
-    });
-    const escalated = recorder.of('escalated').map((e) => e.path);
+    // Root gives up on Outer (restart 'never').
+    await recorder.waitFor({ type: 'gave-up', path: 'root/OuterSupervisor', where: (e) => e.reason === 'policy' });
+    const escalated = recorder.of({ type: 'escalated' }).map((e) => e.path);
     expect(escalated).toEqual([
       'root/OuterSupervisor/InnerSupervisor',
       'root/OuterSupervisor/InnerSupervisor',
       'root/OuterSupervisor',
     ]);
     // Outer gives up on itself (in its process), then root gives up on it (restart 'never').
-    expect(recorder.of('gave-up', 'root/OuterSupervisor').map((e) => e.type === 'gave-up' && e.reason)).toEqual(['intensity', 'policy']);
-    const outerFailed = recorder.of('failed', 'root/OuterSupervisor')[0]!;
+    expect(recorder.of({ type: 'gave-up', path: 'root/OuterSupervisor' }).map((e) => e.type === 'gave-up' && e.reason)).toEqual(['intensity', 'policy']);
+    const outerFailed = recorder.of({ type: 'failed', path: 'root/OuterSupervisor' })[0]!;
     expect(outerFailed.type === 'failed' && outerFailed.error.name).toBe('SupervisorGaveUpError');
     expect(service.snapshot().children![0]).toMatchObject({ state: 'failed' });
     expect(EXIT_ESCALATED).toBe(70);
@@ -151,9 +145,9 @@ describe('supervisors in their own processes', () => {
     process.env.HANG_MARKER = join(dir, 'hung');
     try {
       const { recorder } = await boot('hang');
-      const failed = await recorder.waitFor(is('failed', 'root/HangSupervisor'), { timeoutMs: 30_000 });
-      expect(failed[0]!.type === 'failed' && failed[0]!.error.message).toContain('sent no heartbeat');
-      await recorder.waitFor(is('restarted', 'root/HangSupervisor'));
+      const failed = await recorder.waitFor({ type: 'failed', path: 'root/HangSupervisor' }, { timeoutMs: 30_000 });
+      expect(failed.error.message).toContain('sent no heartbeat');
+      await recorder.waitFor({ type: 'restarted', path: 'root/HangSupervisor' });
     } finally {
       delete process.env.HANG_MARKER;
       rmSync(dir, { recursive: true, force: true });
@@ -162,10 +156,10 @@ describe('supervisors in their own processes', () => {
 
   it('survives malformed IPC messages, counting each', async () => {
     const { service, recorder } = await boot('babble');
-    const errors = await recorder.waitFor(is('protocol-error', 'root/BabbleSupervisor'), { count: 5 });
+    const errors = await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);
     expect(errors.map((e) => (e.type === 'protocol-error' ? e.count : 0))).toEqual([1, 2, 3, 4, 5]);
     expect(service.snapshot().children![0]).toMatchObject({ state: 'running' });
-    expect(recorder.of('failed')).toEqual([]);
+    expect(recorder.of({ type: 'failed' })).toEqual([]);
   });
 
   for (const mode of ['uncaught', 'rejection', 'exit']) {
@@ -175,9 +169,9 @@ describe('supervisors in their own processes', () => {
       process.env.CRASH_MODE = mode;
       try {
         const { recorder } = await boot('crash');
-        const [failed] = await recorder.waitFor(is('failed', 'root/CrashSupervisor'));
+        const failed = await recorder.waitFor({ type: 'failed', path: 'root/CrashSupervisor' });
         expect(failed!.type === 'failed' && failed!.error.message).toContain(mode === 'exit' ? 'code 3' : 'code 1');
-        await recorder.waitFor(is('restarted', 'root/CrashSupervisor'));
+        await recorder.waitFor({ type: 'restarted', path: 'root/CrashSupervisor' });
       } finally {
         delete process.env.CRASH_MARKER;
         delete process.env.CRASH_MODE;
@@ -188,14 +182,14 @@ describe('supervisors in their own processes', () => {
 
   it('bounds a child\'s buffer while its parent is slow, and reports exactly what it dropped', async () => {
     const { recorder } = await boot('flood');
-    await recorder.waitFor(is('started', 'root/FloodSupervisor'));
+    await recorder.waitFor({ type: 'started', path: 'root/FloodSupervisor' });
     const childPid = processPidOf(recorder.events, 'root/FloodSupervisor');
     // Block this (the parent's) event loop so the child's pipe fills up.
     const until = Date.now() + 1_500;
     while (Date.now() < until) {
       // busy
     }
-    const [dropped] = await recorder.waitFor(is('events-dropped', 'root/FloodSupervisor'));
+    const dropped = await recorder.waitFor({ type: 'events-dropped', path: 'root/FloodSupervisor' });
     expect(dropped).toMatchObject({ originPid: childPid, pid: childPid });
     await app!.close();
     app = undefined;
@@ -209,18 +203,18 @@ describe('supervisors in their own processes', () => {
     const reported = recorder.events.reduce((sum, e) => sum + (e.type === 'events-dropped' && e.originPid === childPid ? e.count : 0), 0);
     expect(reported).toBeGreaterThan(0);
     expect(gaps).toBe(reported);
-    expect(recorder.of('protocol-error')).toEqual([]);
+    expect(recorder.of({ type: 'protocol-error' })).toEqual([]);
   });
 
   it('leaves no process behind after app.close()', async () => {
     const { recorder } = await boot('deep');
-    await recorder.waitFor(is('started', 'root/Level1Supervisor'));
+    await recorder.waitFor({ type: 'started', path: 'root/Level1Supervisor' });
     const pids = [...seenPids];
     expect(pids.length).toBe(3);
     await app!.close();
     app = undefined;
     expect(pids.filter(isAlive)).toEqual([]);
-    expect(recorder.trace((e) => e.type === 'stopped' && e.kind === 'supervisor')).toEqual([
+    expect(recorder.trace({ where: (e) => e.type === 'stopped' && e.kind === 'supervisor' })).toEqual([
       'stopped root/Level1Supervisor/Level2Supervisor/Level3Supervisor',
       'stopped root/Level1Supervisor/Level2Supervisor',
       'stopped root/Level1Supervisor',

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { config, map, type Subscription } from 'rxjs';
 import { MESSAGES, ofType, type NodeSnapshot, type SupervisionEvent } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
@@ -10,7 +10,6 @@ import {
   Deferred,
   defineSupervisor,
   defineWorker,
-  nodeAt,
   RunControl,
   supervision,
 } from './helpers/in-process.js';
@@ -46,7 +45,7 @@ describe('events', () => {
     const kept = collect<SupervisionEvent>((push) => tree.service.events$.pipe(ofType('failed', 'restarted')).subscribe(push));
 
     control.fail('root/Sup/W', 'boom');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/W'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
 
     expect(messages).toEqual(['root/Sup/W: boom in run']);
     expect(kept.map((e) => `${e.type} ${e.path}`)).toEqual(['failed root/Sup/W', 'restarted root/Sup/W']);
@@ -60,9 +59,9 @@ describe('events', () => {
     const ofSubtree = collect<SupervisionEvent>((push) => tree.service.eventsOf('root/Sup', { subtree: true }).subscribe(push));
 
     control.fail('root/SupExtra/V');
-    await tree.recorder.waitFor(is('restarted', 'root/SupExtra/V'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/SupExtra/V' });
     control.fail('root/Sup/W');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/W'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
     await tree.close();
 
     const trace = (events: SupervisionEvent[]) => events.map((e) => `${e.type} ${e.path}`);
@@ -106,7 +105,7 @@ describe('events', () => {
     const later = collect<SupervisionEvent>((push) => tree.service.events$.subscribe(push));
 
     control.fail('root/Sup/W');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/W'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
     await firstReport.promise;
     faulty.unsubscribe();
     // RxJS reports each error from a timer of its own; these were all set before this one.
@@ -122,7 +121,7 @@ describe('events', () => {
     expect(thrown).toBe(5);
     expect(reported).toHaveLength(thrown);
     expect(reported[0]).toMatchObject({ message: 'bug in a subscriber' });
-    expect(nodeAt(tree.service.snapshot(), 'root/Sup/W')).toMatchObject({ state: 'running', restarts: 1 });
+    expect(findNode(tree.service.snapshot(), 'root/Sup/W')).toMatchObject({ state: 'running', restarts: 1 });
   });
 });
 
@@ -135,8 +134,8 @@ describe('snapshot()', () => {
 
     expect(first).toMatchObject({ name: 'root', path: 'root', kind: 'supervisor', state: 'running', restarts: 0, pid: process.pid, isolation: 'none', strategy: 'one-for-one' });
     expect(first.children?.map((c) => c.path)).toEqual(['root/Sup', 'root/SupExtra']);
-    expect(nodeAt(first, 'root/Sup')).toMatchObject({ kind: 'supervisor', state: 'running', isolation: 'none', strategy: 'one-for-all', pid: process.pid });
-    const worker = nodeAt(first, 'root/Sup/W');
+    expect(findNode(first, 'root/Sup')).toMatchObject({ kind: 'supervisor', state: 'running', isolation: 'none', strategy: 'one-for-all', pid: process.pid });
+    const worker = findNode(first, 'root/Sup/W');
     expect(worker).toMatchObject({ name: 'W', kind: 'worker', state: 'running', restarts: 0, pid: process.pid });
     expect(Object.keys(worker).sort()).toEqual(['kind', 'name', 'path', 'pid', 'restarts', 'startedAt', 'state', 'uptimeMs']);
     expect(worker.startedAt).toBeGreaterThanOrEqual(before);
@@ -145,8 +144,8 @@ describe('snapshot()', () => {
     expect(worker.uptimeMs).toBeLessThanOrEqual(now - worker.startedAt!);
 
     control.fail('root/Sup/W', 'lost the connection');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/W'));
-    const restarted = nodeAt(tree.service.snapshot(), 'root/Sup/W');
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
+    const restarted = findNode(tree.service.snapshot(), 'root/Sup/W');
     expect(restarted).toMatchObject({ state: 'running', restarts: 1, lastError: { name: 'Error', message: 'lost the connection' } });
     expect(restarted.lastError?.stack).toContain('lost the connection');
     expect(restarted.startedAt).toBeGreaterThanOrEqual(worker.startedAt!);
@@ -167,7 +166,7 @@ describe('snapshot$', () => {
     const subscription = tree.service.snapshot$.subscribe({
       next: (snapshot) => {
         seen.push(snapshot);
-        if (nodeAt(snapshot, 'root/Sup/W').restarts === 1 && nodeAt(snapshot, 'root/Sup/W').state === 'running') restartedSeen.resolve();
+        if (findNode(snapshot, 'root/Sup/W').restarts === 1 && findNode(snapshot, 'root/Sup/W').state === 'running') restartedSeen.resolve();
       },
       complete: () => completed.resolve(),
     });
@@ -176,14 +175,14 @@ describe('snapshot$', () => {
 
     control.fail('root/Sup/W');
     await restartedSeen.promise;
-    const states = seen.map((s) => nodeAt(s, 'root/Sup/W').state).filter((state, i, all) => state !== all[i - 1]);
+    const states = seen.map((s) => findNode(s, 'root/Sup/W').state).filter((state, i, all) => state !== all[i - 1]);
     expect(states[0]).toBe('running');
     expect(states).toContain('backoff');
     expect(states.at(-1)).toBe('running');
 
     await tree.close();
     await completed.promise;
-    expect(nodeAt(seen.at(-1)!, 'root/Sup/W').state).toBe('stopped');
+    expect(findNode(seen.at(-1)!, 'root/Sup/W').state).toBe('stopped');
     expect(subscription.closed).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // pending restarts cancelled, streams completed.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { WorkerStopRequest } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
@@ -10,8 +10,6 @@ import {
   Deferred,
   defineSupervisor,
   defineWorker,
-  eventsOfType,
-  nodeAt,
   RunControl,
   supervision,
 } from './helpers/in-process.js';
@@ -48,7 +46,7 @@ describe('app.close()', () => {
       'abort A: stop requested (shutdown)',
       'return A',
     ]);
-    expect(tree.recorder.trace((e) => e.type === 'stopping' || e.type === 'stopped')).toEqual([
+    expect(tree.recorder.trace({ where: (e) => e.type === 'stopping' || e.type === 'stopped' })).toEqual([
       'stopping root',
       'stopping root/C',
       'stopped root/C',
@@ -60,7 +58,7 @@ describe('app.close()', () => {
       'stopped root/Sup',
       'stopped root',
     ]);
-    const stopped = eventsOfType(tree.recorder.events, 'stopped');
+    const stopped = tree.recorder.of({ type: 'stopped' });
     expect(stopped.every((e) => e.reason === 'shutdown' && !e.timedOut)).toBe(true);
     expect(tree.recorder.events.at(-1)).toMatchObject({ type: 'stopped', path: 'root' });
   });
@@ -79,8 +77,8 @@ describe('app.close()', () => {
     expect(tree.recorder.completed).toBe(true);
     expect(subscription.closed).toBe(true);
     const snapshot = tree.service.snapshot();
-    expect([snapshot.state, nodeAt(snapshot, 'root/Ticker').state]).toEqual(['stopped', 'stopped']);
-    expect(nodeAt(snapshot, 'root/Ticker').uptimeMs).toBeUndefined();
+    expect([snapshot.state, findNode(snapshot, 'root/Ticker').state]).toEqual(['stopped', 'stopped']);
+    expect(findNode(snapshot, 'root/Ticker').uptimeMs).toBeUndefined();
   });
 
   it('abandons a worker that ignores its signal after its shutdownTimeoutMs, and goes on', async () => {
@@ -99,8 +97,8 @@ describe('app.close()', () => {
 
     await tree.close();
 
-    expect(tree.recorder.trace((e) => e.type === 'stopped')).toEqual(['stopped root/Stubborn', 'stopped root/First', 'stopped root']);
-    expect(eventsOfType(tree.recorder.events, 'stopped').map((e) => e.timedOut)).toEqual([true, false, false]);
+    expect(tree.recorder.trace({ where: (e) => e.type === 'stopped' })).toEqual(['stopped root/Stubborn', 'stopped root/First', 'stopped root']);
+    expect(tree.recorder.of({ type: 'stopped' }).map((e) => e.timedOut)).toEqual([true, false, false]);
     expect(stopLog).toEqual(['First returned']);
     expect(tree.recorder.completed).toBe(true);
   });
@@ -119,13 +117,13 @@ describe('app.close()', () => {
       { backoff: { minDelayMs: 60_000 } },
     );
     const tree = await bootInProcess(cleanup, [type]);
-    await tree.recorder.waitFor(is('restart-scheduled', 'root/Backoff'));
+    await tree.recorder.waitFor({ type: 'restart-scheduled', path: 'root/Backoff' });
     expect(activeTimeouts()).toBeGreaterThan(timersBefore);
 
     await tree.close();
 
-    expect(tree.recorder.trace((e) => e.path === 'root/Backoff').slice(-2)).toEqual(['restart-scheduled root/Backoff', 'stopped root/Backoff']);
-    expect(eventsOfType(tree.recorder.events, 'stopped', 'root/Backoff')[0]).toMatchObject({ reason: 'shutdown', timedOut: false });
+    expect(tree.recorder.trace({ where: (e) => e.path === 'root/Backoff' }).slice(-2)).toEqual(['restart-scheduled root/Backoff', 'stopped root/Backoff']);
+    expect(tree.recorder.of({ type: 'stopped', path: 'root/Backoff' })[0]).toMatchObject({ reason: 'shutdown', timedOut: false });
     expect(activeTimeouts()).toBe(timersBefore);
     expect(runs).toBe(1);
   });
@@ -158,9 +156,9 @@ describe('app.close()', () => {
 
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(WorkerStopRequest);
-    expect(eventsOfType(tree.recorder.events, 'stopped', 'root/SlowInit')[0]).toMatchObject({ reason: 'shutdown', timedOut: true });
+    expect(tree.recorder.of({ type: 'stopped', path: 'root/SlowInit' })[0]).toMatchObject({ reason: 'shutdown', timedOut: true });
     expect(runs).toBe(0);
-    expect(tree.recorder.of('failed')).toHaveLength(0);
+    expect(tree.recorder.of({ type: 'failed' })).toHaveLength(0);
   });
 
   // SupervisionOrchestrator.start() emits 'started root' once runtime.start() resolves, even when
@@ -188,7 +186,7 @@ describe('app.close()', () => {
     await tree.close();
     await started;
 
-    expect(tree.recorder.trace((e) => e.path === 'root')).toEqual(['starting root', 'stopping root', 'stopped root']);
+    expect(tree.recorder.trace({ where: (e) => e.path === 'root' })).toEqual(['starting root', 'stopping root', 'stopped root']);
   });
 
   // SupervisedChild.stop() promises to stop a child "within its shutdownTimeoutMs" and to resolve
@@ -203,6 +201,6 @@ describe('app.close()', () => {
 
     await tree.close();
 
-    expect(eventsOfType(tree.recorder.events, 'stopped', 'root/Sup')[0]).toMatchObject({ reason: 'shutdown', timedOut: true });
+    expect(tree.recorder.of({ type: 'stopped', path: 'root/Sup' })[0]).toMatchObject({ reason: 'shutdown', timedOut: true });
   });
 });

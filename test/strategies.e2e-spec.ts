@@ -1,14 +1,12 @@
 // One-for-one, one-for-all and rest-for-one with real workers: who is stopped, who comes back, in what order.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { RestartPolicy, SupervisionStrategy, WorkerContext } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
+import { findNode } from '#supertrees/testing';
 import {
   bootInProcess,
   Cleanup,
   defineSupervisor,
   defineWorker,
-  eventsOfType,
-  nodeAt,
   RunControl,
   type Compiled,
 } from './helpers/in-process.js';
@@ -54,7 +52,7 @@ async function family(strategy: SupervisionStrategy, children: Record<string, Re
 
 /** The trace of the workers under Sup from the first event matching `from`. */
 function traceFrom(tree: Compiled, from: string): string[] {
-  const trace = tree.recorder.trace((e) => e.path.startsWith('root/Sup/'));
+  const trace = tree.recorder.trace({ where: (e) => e.path.startsWith('root/Sup/') });
   const at = trace.indexOf(from);
   expect(at).toBeGreaterThanOrEqual(0);
   return trace.slice(at);
@@ -64,7 +62,7 @@ describe('one-for-one', () => {
   it('restarts only the child that failed', async () => {
     const { tree, control, log } = await family('one-for-one', { A: 'always', B: 'always', C: 'always' });
     control.fail('root/Sup/B');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/B'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/B' });
 
     expect(traceFrom(tree, 'failed root/Sup/B')).toEqual([
       'failed root/Sup/B',
@@ -83,7 +81,7 @@ describe('one-for-all', () => {
   it('stops the others in reverse order, then starts all of them again in order', async () => {
     const { tree, control, log } = await family('one-for-all', { A: 'always', B: 'always', C: 'always' });
     control.fail('root/Sup/B');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/C'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/C' });
 
     expect(traceFrom(tree, 'failed root/Sup/B')).toEqual([
       'failed root/Sup/B',
@@ -104,12 +102,12 @@ describe('one-for-all', () => {
       'started root/Sup/C',
       'restarted root/Sup/C',
     ]);
-    const stopped = eventsOfType(tree.recorder.events, 'stopped').filter((e) => e.path.startsWith('root/Sup/'));
+    const stopped = tree.recorder.of({ type: 'stopped' }).filter((e) => e.path.startsWith('root/Sup/'));
     expect(stopped.map((e) => [e.reason, e.timedOut])).toEqual([
       ['strategy', false],
       ['strategy', false],
     ]);
-    const scheduled = eventsOfType(tree.recorder.events, 'restart-scheduled');
+    const scheduled = tree.recorder.of({ type: 'restart-scheduled' });
     expect(new Set(scheduled.map((e) => `${e.cause} ${e.attempt} ${e.delayMs}`))).toEqual(new Set(['root/Sup/B 1 1']));
     expect(log.filter((l) => !l.startsWith('init'))).toEqual([
       'run A#0',
@@ -127,13 +125,13 @@ describe('one-for-all', () => {
   it("does not bring back a 'never' child, nor a 'once' child that used its restart", async () => {
     const { tree, control } = await family('one-for-all', { A: 'never', B: 'always', C: 'once' });
     control.fail('root/Sup/B', 'first');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/C'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/C' });
 
-    expect(eventsOfType(tree.recorder.events, 'restart-scheduled').map((e) => e.path)).toEqual(['root/Sup/B', 'root/Sup/C']);
-    expect(nodeAt(tree.service.snapshot(), 'root/Sup/A').state).toBe('stopped');
+    expect(tree.recorder.of({ type: 'restart-scheduled' }).map((e) => e.path)).toEqual(['root/Sup/B', 'root/Sup/C']);
+    expect(findNode(tree.service.snapshot(), 'root/Sup/A').state).toBe('stopped');
 
     control.fail('root/Sup/B', 'second');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/B'), { count: 2 });
+    await tree.recorder.waitForCount({ type: 'restarted', path: 'root/Sup/B' }, 2);
 
     expect(traceFrom(tree, 'failed root/Sup/B').slice(-7)).toEqual([
       'failed root/Sup/B',
@@ -144,10 +142,10 @@ describe('one-for-all', () => {
       'started root/Sup/B',
       'restarted root/Sup/B',
     ]);
-    expect(tree.recorder.of('starting', 'root/Sup/A')).toHaveLength(1);
-    expect(tree.recorder.of('starting', 'root/Sup/C')).toHaveLength(2);
+    expect(tree.recorder.of({ type: 'starting', path: 'root/Sup/A' })).toHaveLength(1);
+    expect(tree.recorder.of({ type: 'starting', path: 'root/Sup/C' })).toHaveLength(2);
     const snapshot = tree.service.snapshot();
-    expect(['A', 'B', 'C'].map((n) => [n, nodeAt(snapshot, `root/Sup/${n}`).state])).toEqual([
+    expect(['A', 'B', 'C'].map((n) => [n, findNode(snapshot, `root/Sup/${n}`).state])).toEqual([
       ['A', 'stopped'],
       ['B', 'running'],
       ['C', 'stopped'],
@@ -164,7 +162,7 @@ describe('one-for-all', () => {
     const tree = await bootInProcess(cleanup, [x, y, inner, w, sup]);
 
     control.fail('root/Sup/W');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/W'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/W' });
 
     expect(traceFrom(tree, 'failed root/Sup/W')).toEqual([
       'failed root/Sup/W',
@@ -194,11 +192,11 @@ describe('one-for-all', () => {
   // 'restarted' event (there was no earlier run), and the snapshot should count no restart.
   it('starts a sibling held back by a failed first start with attempt 0, not as a restart', async () => {
     const { tree, log } = await family('one-for-all', { A: 'always', B: 'always', C: 'always' }, ['B']);
-    await tree.recorder.waitFor(is('started', 'root/Sup/C'));
+    await tree.recorder.waitFor({ type: 'started', path: 'root/Sup/C' });
 
     expect(log).toContain('init C#0');
-    expect(tree.recorder.of('restarted', 'root/Sup/C')).toHaveLength(0);
-    expect(nodeAt(tree.service.snapshot(), 'root/Sup/C').restarts).toBe(0);
+    expect(tree.recorder.of({ type: 'restarted', path: 'root/Sup/C' })).toHaveLength(0);
+    expect(findNode(tree.service.snapshot(), 'root/Sup/C').restarts).toBe(0);
   });
 });
 
@@ -206,7 +204,7 @@ describe('rest-for-one', () => {
   it('restarts the failed child and those started after it, not those before', async () => {
     const { tree, control, log } = await family('rest-for-one', { A: 'always', B: 'always', C: 'always' });
     control.fail('root/Sup/B');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/C'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/C' });
 
     expect(traceFrom(tree, 'failed root/Sup/B')).toEqual([
       'failed root/Sup/B',
@@ -227,7 +225,7 @@ describe('rest-for-one', () => {
   it('restarts only the last child when the last one fails', async () => {
     const { tree, control } = await family('rest-for-one', { A: 'always', B: 'always', C: 'always' });
     control.fail('root/Sup/C');
-    await tree.recorder.waitFor(is('restarted', 'root/Sup/C'));
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/Sup/C' });
 
     expect(traceFrom(tree, 'failed root/Sup/C')).toEqual([
       'failed root/Sup/C',

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { allProcesses, procStat } from '../../libs/supertrees/src/testing/proc.js';
 
 /** A compiled fixture script, by its name in bench/fixtures/. */
 export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
@@ -87,33 +88,16 @@ export function memoryOf(pid: number): ProcessMemory | undefined {
 
 /** Live (non-zombie) children of `pid`, read from /proc. */
 export function childrenOf(pid: number): number[] {
-  return procStats()
+  return allProcesses()
     .filter((p) => p.ppid === pid && p.state !== 'Z')
     .map((p) => p.pid);
 }
 
 /** Live (non-zombie) processes whose process group is `pgid`, read from /proc. */
 export function processGroupMembers(pgid: number): number[] {
-  return procStats()
+  return allProcesses()
     .filter((p) => p.pgrp === pgid && p.state !== 'Z')
     .map((p) => p.pid);
-}
-
-/** State, parent and process group of every process, from /proc/<pid>/stat. */
-function procStats(): { pid: number; state: string; ppid: number; pgrp: number }[] {
-  const stats: { pid: number; state: string; ppid: number; pgrp: number }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The fields after the command name: state ppid pgrp ...
-      const [state = '', ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      stats.push({ pid: Number(entry), state, ppid: Number(ppid), pgrp: Number(pgrp) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return stats;
 }
 
 export const isMessage =
@@ -123,13 +107,8 @@ export const isMessage =
 
 /** CPU time (user + system) a live process has used so far, in ms (Linux counts it in 10 ms ticks). */
 export function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
+  const stat = procStat(pid);
+  return stat === undefined ? NaN : stat.cpuTicks * 10;
 }
 
 /**

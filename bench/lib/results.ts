@@ -3,6 +3,17 @@
 /** Plain data that survives IPC and JSON unchanged. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/** The machine a run was measured on (a type, not an interface, so that it is plain {@link Json}). */
+export type Machine = { cpuModel: string; cores: number; memoryGiB: number; node: string; platform: string };
+
+/** The machine and how busy it was before and after the run. */
+export type MachineRun = Machine & {
+  loadAverageBefore: number[];
+  loadAverageAfter: number[];
+  cpuShareBefore: number;
+  cpuShareAfter: number;
+};
+
 /** The spread of a set of samples (a type, not an interface, so that it is plain {@link Json}). */
 export type Summary = {
   readonly n: number;

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { descendantsOf, eventually, isAlive } from './processes.js';
+import { spawnNode } from './spawned.js';
 
 export interface DemoProcess {
   proc: ChildProcess;
@@ -14,30 +14,24 @@ export interface DemoProcess {
 
 /** Starts the compiled demo as `npm start` does, on a free port, watching its process tree. */
 export function spawnDemo(env: Record<string, string> = {}): DemoProcess {
-  const proc = spawn(process.execPath, ['dist/apps/demo/src/main.js'], {
-    env: { ...process.env, PORT: '0', DEMO_FEED_FAILURE_RATE: '0', DEMO_WEBHOOK_FAILURE_RATE: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  let listened: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => (listened = resolve));
+  const { proc, output, exited } = spawnNode('dist/apps/demo/src/main.js', {
+    env: { PORT: '0', DEMO_FEED_FAILURE_RATE: '0', DEMO_WEBHOOK_FAILURE_RATE: '0', ...env },
+    onLine: (line) => {
+      const match = /^listening on (http:\/\/\S+)/.exec(line);
+      if (match) listened(match[1]!);
+    },
   });
-  const output: string[] = [];
   const pids = new Set<number>([proc.pid!]);
   const sample = setInterval(() => descendantsOf(proc.pid!).forEach((pid) => pids.add(pid)), 10);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => {
-      clearInterval(sample);
-      resolve({ code, signal });
-    }),
-  );
-  createInterface({ input: proc.stderr! }).on('line', (line) => output.push(`stderr: ${line}`));
+  void exited.then(() => clearInterval(sample));
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`demo did not listen within 30 s:\n${output.slice(-40).join('\n')}`)), 30_000);
     void exited.then(() => clearTimeout(timer));
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      output.push(line);
-      const match = /^listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
+    void url.then((found) => {
+      clearTimeout(timer);
+      resolve(found);
     });
   });
   listening.catch(() => undefined);

@@ -1,21 +1,20 @@
 // Building blocks for the in-process end-to-end tests: workers whose run() the test ends on demand,
-// deferred promises, and a testing module that can be closed even when its init() rejected.
+// deferred promises, and trees compiled through the testing kit (nestjs-supertrees/testing).
 import type { DynamicModule, ModuleMetadata, Type } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
 import {
   SupervisionModule,
-  SupervisionService,
   Supervisor,
   Worker,
-  type NodeSnapshot,
   type SupervisedWorker,
-  type SupervisionEvent,
   type SupervisionModuleOptions,
   type SupervisorOptions,
   type WorkerContext,
   type WorkerOptions,
 } from '../../libs/supertrees/src/index.js';
-import { EventRecorder } from './event-recorder.js';
+import { createSupervisionTestingModule, type SupervisionTestingModule } from '../../libs/supertrees/src/testing/index.js';
+
+/** How long the repository's tests wait for an event: generous, for a loaded 2-core machine. */
+export const WAIT_TIMEOUT_MS = 30_000;
 
 /** A promise with its resolve and reject in reach. A rejection nobody awaits is not reported. */
 export class Deferred<T = void> {
@@ -110,34 +109,18 @@ export function supervision(options: SupervisionModuleOptions = {}): DynamicModu
   return SupervisionModule.forRoot({ onTreeFailure: 'keep-running', logging: false, defaultIsolation: 'none', ...options });
 }
 
-export interface Compiled {
-  readonly moduleRef: TestingModule;
-  readonly service: SupervisionService;
-  readonly recorder: EventRecorder;
-  /** Closes the module (also after its init() rejected) and stops recording. Idempotent. */
-  close(): Promise<void>;
-}
+/** A compiled tree: the kit's testing module, its events recorded from the first. */
+export type Compiled = SupervisionTestingModule;
 
-/** Compiles a testing module and records its events from the first; the test calls `moduleRef.init()`. */
-export async function compileTree(metadata: ModuleMetadata): Promise<Compiled> {
-  const moduleRef = await Test.createTestingModule(metadata).compile();
-  moduleRef.useLogger(false);
-  const service = moduleRef.get(SupervisionService);
-  const recorder = new EventRecorder(service.events$);
-  let closing: Promise<void> | undefined;
-  return {
-    moduleRef,
-    service,
-    recorder,
-    close: () =>
-      (closing ??= (async () => {
-        try {
-          await moduleRef.close();
-        } finally {
-          recorder.stop();
-        }
-      })()),
-  };
+/** Compiles a testing module through the kit, with the forRoot `metadata` brings; the test calls `init()`. */
+export function compileTree(metadata: ModuleMetadata): Promise<Compiled> {
+  return createSupervisionTestingModule({
+    imports: metadata.imports,
+    providers: metadata.providers,
+    supervision: false,
+    init: false,
+    waitTimeoutMs: WAIT_TIMEOUT_MS,
+  });
 }
 
 /** Compiles and inits a tree of `providers` under {@link supervision}`(options)`, closed by `cleanup`. */
@@ -176,24 +159,4 @@ export class Cleanup {
     }
     if (errors.length > 0) throw errors[0];
   }
-}
-
-/** Narrows recorded events to one type. */
-export function eventsOfType<T extends SupervisionEvent['type']>(
-  events: readonly SupervisionEvent[],
-  type: T,
-  path?: string,
-): Extract<SupervisionEvent, { type: T }>[] {
-  return events.filter(
-    (e): e is Extract<SupervisionEvent, { type: T }> => e.type === type && (path === undefined || e.path === path),
-  );
-}
-
-/** The node at `path` in a snapshot. */
-export function nodeAt(root: NodeSnapshot, path: string): NodeSnapshot {
-  if (root.path === path) return root;
-  for (const child of root.children ?? []) {
-    if (path === child.path || path.startsWith(`${child.path}/`)) return nodeAt(child, path);
-  }
-  throw new Error(`no node ${path} in the snapshot`);
 }

@@ -1,8 +1,7 @@
 // Runs a compiled script in a node process of its own (for --expose-gc, and so that the process
 // whose memory and handles are measured is not the test runner) and takes the one result line it
 // prints: `TAG {json}`.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawnNode } from './spawned.js';
 
 export interface NodeRun<T> {
   result: T;
@@ -13,35 +12,34 @@ export interface NodeRun<T> {
   pid: number;
 }
 
-export function runNode<T>(
+export async function runNode<T>(
   script: string,
   options: { env: Record<string, string>; tag: string; timeoutMs: number; nodeFlags?: string[] },
 ): Promise<NodeRun<T>> {
-  const proc = spawn(process.execPath, [...(options.nodeFlags ?? []), script], {
-    // Not a supervisor process of anyone: the app of its own tree.
-    env: { ...process.env, ...options.env, NESTJS_SUPERTREES_CHILD: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
   let result: T | undefined;
-  createInterface({ input: proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
-    if (line.startsWith(`${options.tag} `)) result = JSON.parse(line.slice(options.tag.length + 1)) as T;
-    else output.push(line);
+  const { proc, output, exited, closed } = spawnNode(script, {
+    env: options.env,
+    nodeFlags: options.nodeFlags,
+    onLine: (line) => {
+      if (!line.startsWith(`${options.tag} `)) return true;
+      result = JSON.parse(line.slice(options.tag.length + 1)) as T;
+      return false;
+    },
   });
-  createInterface({ input: proc.stderr!, crlfDelay: Infinity }).on('line', (line) => output.push(`stderr: ${line}`));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      // Its supervisor processes see their channel close and exit on their own.
-      proc.kill('SIGKILL');
-      reject(new Error(`${script} did not finish within ${options.timeoutMs} ms:\n${output.slice(-60).join('\n')}`));
-    }, options.timeoutMs);
-    proc.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (result === undefined) {
-        reject(new Error(`${script} ended (${signal ?? `code ${code}`}) without a ${options.tag} line:\n${output.slice(-60).join('\n')}`));
-      } else resolve({ result, output, code, signal, pid: proc.pid! });
-    });
-  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    // Its supervisor processes see their channel close and exit on their own.
+    proc.kill('SIGKILL');
+  }, options.timeoutMs);
+  const [{ code, signal }] = await Promise.all([exited, closed]).finally(() => clearTimeout(timer));
+  if (timedOut) {
+    throw new Error(`${script} did not finish within ${options.timeoutMs} ms:\n${output.slice(-60).join('\n')}`);
+  }
+  if (result === undefined) {
+    throw new Error(`${script} ended (${signal ?? `code ${code}`}) without a ${options.tag} line:\n${output.slice(-60).join('\n')}`);
+  }
+  return { result, output, code, signal, pid: proc.pid! };
 }
 
 /** Lines that report a warning or an unhandled rejection in any process of the run. */

@@ -1,59 +1,7 @@
 // Every process a long run has seen, identified by pid AND start time: pids wrap around
 // (/proc/sys/kernel/pid_max can be as low as 32768), so over thousands of forks a pid seen early
 // may belong to an unrelated process later. Linux only (reads /proc).
-import { readdirSync, readFileSync } from 'node:fs';
-
-export interface ProcStat {
-  readonly pid: number;
-  readonly ppid: number;
-  /** One letter: R, S, D, Z (zombie), ... */
-  readonly state: string;
-  /** Clock ticks after boot: with the pid, the identity of a process. */
-  readonly startTime: string;
-}
-
-/** What /proc says about `pid` now, or undefined if there is no such process. */
-export function procStat(pid: number): ProcStat | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // "pid (comm) state ppid ..." where comm may hold spaces and parentheses: split after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0]!, ppid: Number(fields[1]), startTime: fields[19]! };
-}
-
-/** Every process on the machine, read from /proc in one pass. */
-export function allProcesses(): ProcStat[] {
-  const out: ProcStat[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = procStat(Number(entry));
-    if (stat) out.push(stat);
-  }
-  return out;
-}
-
-/** The descendants of `root` among `processes` (zombies included), depth first. */
-export function descendantsIn(processes: readonly ProcStat[], root: number): ProcStat[] {
-  const children = new Map<number, ProcStat[]>();
-  for (const p of processes) {
-    const list = children.get(p.ppid) ?? [];
-    list.push(p);
-    children.set(p.ppid, list);
-  }
-  const out: ProcStat[] = [];
-  const visit = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      out.push(child);
-      visit(child.pid);
-    }
-  };
-  visit(root);
-  return out;
-}
+import { allProcesses, descendantsIn, procStat, type ProcStat } from '../../libs/supertrees/src/testing/proc.js';
 
 /** A process as it was recorded: `startTime` undefined when it was already gone at the first sight. */
 export interface SeenProcess {

@@ -2,6 +2,7 @@
 // listeners, active handles and timers, warnings and unhandled rejections; and how they wait.
 import type { Observable } from 'rxjs';
 import type { NodeSnapshot } from '../../libs/supertrees/src/index.js';
+import { until } from './poll.js';
 
 /** The process events the library listens to; their listener counts must come back to where they were. */
 export const WATCHED_PROCESS_EVENTS = ['exit', 'SIGINT', 'SIGTERM', 'message', 'disconnect'] as const;
@@ -79,16 +80,6 @@ export class ProblemRecorder {
   }
 }
 
-/** Polls `check` until it holds; false after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs: number, pollMs = 25): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-  return true;
-}
-
 /**
  * Resolves with the first snapshot that satisfies `predicate` (checked now and after every change),
  * or with undefined after `timeoutMs`.
@@ -115,12 +106,6 @@ export function snapshotWhere(
       complete: () => finish(undefined),
     });
   });
-}
-
-/** Every node of a snapshot, depth first. */
-export function* walkSnapshot(node: NodeSnapshot): Generator<NodeSnapshot> {
-  yield node;
-  for (const child of node.children ?? []) yield* walkSnapshot(child);
 }
 
 /** Writes one `TAG {json}` line to stdout and resolves once it is out (before a process.exit). */

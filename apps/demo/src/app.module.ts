@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { SupervisionModule } from '#supertrees';
 import { ChaosModule } from './chaos/chaos.module.js';
+import { DemoDashboardModule } from './dashboard/demo-dashboard.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 
 @Module({
   imports: [
@@ -13,6 +15,8 @@ import { NotifyModule } from './notify/notify.module.js';
     IngestModule,
     NotifyModule,
     MonitorModule,
+    ObservabilityModule,
+    DemoDashboardModule,
   ],
 })
 export class AppModule {}

@@ -16,9 +16,10 @@ await bootstrapSupervised(
     app.useLogger(['log', 'error', 'warn']);
     const url = await app.getUrl();
     process.stdout.write(
-      `\nlistening on ${url}\n  GET  ${url}/supervision/tree\n  GET  ${url}/supervision/events   (Server-Sent Events)\n` +
+      `\nlistening on ${url}\n  open ${url}/dashboard    (the live dashboard)\n  GET  ${url}/supervision/tree\n  GET  ${url}/supervision/events   (Server-Sent Events)\n` +
         `  POST ${url}/supervision/crash?path=root/IngestSupervisor/FeedPoller\n` +
-        `  POST ${url}/supervision/kill?path=root/IngestSupervisor\nCtrl-C stops everything.\n\n`,
+        `  POST ${url}/supervision/kill?path=root/IngestSupervisor\n` +
+        `  GET  ${url}/health   (/health/live, /health/ready)\n  GET  ${url}/metrics\nCtrl-C stops everything.\n\n`,
     );
     process.once('exit', () => app.get(ChaosService).cleanup());
   },

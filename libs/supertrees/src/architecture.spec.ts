@@ -6,7 +6,21 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = dirname(fileURLToPath(import.meta.url));
 /** `.` is the root folder: the Nest module, its lifecycle, the public service and entry points. */
-type Folder = '.' | 'shared' | 'interfaces' | 'decorators' | 'errors' | 'tree' | 'events' | 'runtime' | 'discovery' | 'process' | 'forked';
+type Folder =
+  | '.'
+  | 'shared'
+  | 'interfaces'
+  | 'decorators'
+  | 'errors'
+  | 'tree'
+  | 'events'
+  | 'runtime'
+  | 'discovery'
+  | 'process'
+  | 'forked'
+  | 'testing'
+  | 'integrations'
+  | 'dashboard';
 
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
@@ -21,6 +35,13 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery'],
   forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process'],
   '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked'],
+  // The testing kit (nestjs-supertrees/testing): the public API, and the environment name that marks a supervisor process.
+  testing: ['.', 'shared'],
+  // The optional integrations sit above the library and read it through its public service.
+  integrations: ['.', 'errors', 'events', 'process'],
+  // An optional entry point (nestjs-supertrees/dashboard) built on the public surface only, and
+  // imported by nothing in the library, so an app that does not use it loads none of it.
+  dashboard: ['.'],
 };
 
 function sources(dir: string): string[] {
@@ -77,6 +98,20 @@ describe('folder import rules', () => {
     };
     for (const folder of edges.keys()) visit(folder, []);
     expect(cycles).toEqual([]);
+  });
+
+  it('lets integrations/ reach the root only through SupervisionService, and nothing reach integrations/', () => {
+    const offending = all.filter(
+      ({ from, to, specifier }) => (from === 'integrations' && to === '.' && !specifier.endsWith('/supervision.service.js')) || (from !== 'integrations' && to === 'integrations'),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('builds the dashboard on the public surface (index.ts) only, and nothing imports it', () => {
+    const offending = all.filter(
+      ({ from, to, specifier }) => (from === 'dashboard' && to !== 'dashboard' && specifier !== '../index.js') || (from !== 'dashboard' && to === 'dashboard'),
+    );
+    expect(offending).toEqual([]);
   });
 
   it('keeps runtime/ free of process code and the forked side free of the lifecycle', () => {

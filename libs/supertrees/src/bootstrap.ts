@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { NestApplicationContextOptions } from '@nestjs/common/interfaces/nest-application-context-options.interface.js';
 import { isSupervisorProcess } from './process/process.role.js';
+import { QuietBootLogger } from './forked/quiet-boot.logger.js';
 import { runSupervisorProcess } from './forked/forked-supervisor.runner.js';
 
 export interface BootstrapSupervisedOptions {
@@ -10,8 +11,18 @@ export interface BootstrapSupervisedOptions {
    * starts faster and opens fewer connections. Default: `appModule`.
    */
   processModule?: Type<unknown>;
-  /** Options of the application context a supervisor process creates (its logger, for instance). */
+  /**
+   * Options of the application context a supervisor process creates. A `logger` given here is used
+   * as it is (and `bootLog` is then moot).
+   */
   contextOptions?: NestApplicationContextOptions;
+  /**
+   * Whether a supervisor process prints Nest's boot log (`NestFactory`, `InstanceLoader` lines) as
+   * the app does. Default `false`: every supervisor process boots the app's modules again, at each
+   * restart too, and would repeat those lines; errors, warnings and every other log line are
+   * printed either way.
+   */
+  bootLog?: boolean;
 }
 
 /**
@@ -33,7 +44,11 @@ export async function bootstrapSupervised(
   options: BootstrapSupervisedOptions = {},
 ): Promise<void> {
   if (isSupervisorProcess()) {
-    await runSupervisorProcess(options.processModule ?? appModule, options.contextOptions);
+    const contextOptions =
+      options.bootLog || options.contextOptions?.logger !== undefined
+        ? options.contextOptions
+        : { ...options.contextOptions, logger: new QuietBootLogger() };
+    await runSupervisorProcess(options.processModule ?? appModule, contextOptions);
     return;
   }
   await main();

@@ -6,6 +6,12 @@ export { isSupervisorProcess } from './process/process.role.js';
 
 export { Worker, type WorkerMetadata } from './decorators/worker.decorator.js';
 export { Supervisor, type SupervisorMetadata } from './decorators/supervisor.decorator.js';
+export {
+  OnSupervisionEvent,
+  type OnSupervisionEventOptions,
+  type SupervisionEventHandlerMetadata,
+  type SupervisionEventOf,
+} from './events/on-supervision-event.decorator.js';
 
 export type {
   BackoffOptions,
@@ -15,6 +21,7 @@ export type {
   RestartPolicy,
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
+  StartMode,
   SupervisionStrategy,
   SupervisorOptions,
   WorkerOptions,
@@ -25,12 +32,14 @@ export { ofType, ofPath } from './events/event.operators.js';
 export { EVENT_TYPES } from './events/supervision.events.js';
 export type * from './events/supervision.events.js';
 export type { NodeSnapshot, NodeState } from './events/snapshot.js';
+export type { SupervisorProcessReport, SupervisorProcessStatus } from './process/process.vitals.js';
 export { WorkerStopRequest } from './runtime/worker.child.js';
 
 export {
   DuplicateChildError,
   DuplicatePathError,
   InvalidChildError,
+  InvalidEventHandlerError,
   InvalidOptionError,
   InvalidScopeError,
   InvalidWorkerError,
@@ -41,5 +50,5 @@ export {
 export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
-export { EXIT_ESCALATED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
+export { EXIT_ESCALATED, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
 export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

@@ -29,7 +29,13 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
 
   async onApplicationBootstrap(): Promise<void> {
     if (isSupervisorProcess()) return;
-    if (this.tree.options.autoStart) await this.start();
+    const { autoStart, start, logging } = this.tree.options;
+    if (!autoStart) return;
+    if (start === 'blocking') return this.start();
+    // In the background: bootstrap (and so app.listen()) goes on; readiness follows the root's state.
+    this.start().catch((error: unknown) => {
+      if (logging) this.log.error(`the supervision tree could not start: ${(error as Error)?.message}`, (error as Error)?.stack);
+    });
   }
 
   async onModuleDestroy(): Promise<void> {

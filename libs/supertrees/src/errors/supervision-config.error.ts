@@ -61,3 +61,6 @@ export class InvalidScopeError extends SupervisionConfigError {
     super(MESSAGES.scoped(className, scope), className);
   }
 }
+
+/** An `@OnSupervisionEvent()` handler that cannot be wired: unknown event type, unknown path, or a non-singleton provider. */
+export class InvalidEventHandlerError extends SupervisionConfigError {}

@@ -1,34 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULTS, resolveBackoff } from '../shared/supervision.defaults.js';
+import { supervisorNode, workerNode } from '../../../../test/helpers/tree-nodes.js';
+import { findNode } from '../testing/snapshot.nodes.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
 import { SnapshotStore, type NodeSnapshot } from './snapshot.js';
 import type { EventInput, SupervisionEvent } from './supervision.events.js';
 
-class Job {}
-
-const worker = (path: string): WorkerNode => ({
-  kind: 'worker',
-  name: path.split('/').pop()!,
-  path,
-  type: Job,
-  restart: 'always',
-  backoff: resolveBackoff(undefined),
-  shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
-});
-
-const supervisor = (path: string, children: TreeNode[], isolation: 'process' | 'none' = 'none'): SupervisorNode => ({
-  kind: 'supervisor',
-  name: path.split('/').pop()!,
-  path,
-  restart: 'always',
-  backoff: resolveBackoff(undefined),
-  shutdownTimeoutMs: DEFAULTS.supervisorShutdownTimeoutMs,
-  strategy: 'one-for-one',
-  maxRestarts: Number.POSITIVE_INFINITY,
-  withinMs: Number.POSITIVE_INFINITY,
-  isolation,
-  children,
-});
+const worker = (path: string): WorkerNode => workerNode(path);
+const supervisor = (path: string, children: TreeNode[], isolation: 'process' | 'none' = 'none'): SupervisorNode =>
+  supervisorNode(path, children, { isolation });
 
 /**
  * root
@@ -61,15 +40,7 @@ const started = (path: string, timestamp = 1_000, processPid?: number): Supervis
 const failed = (path: string, message = 'boom'): SupervisionEvent =>
   ev({ type: 'failed', path, kind: kind(path), attempt: 0, error: { name: 'Error', message }, phase: 'run', ranForMs: 5 });
 
-function find(node: NodeSnapshot, path: string): NodeSnapshot {
-  if (node.path === path) return node;
-  for (const child of node.children ?? []) {
-    if (path === child.path || path.startsWith(`${child.path}/`)) return find(child, path);
-  }
-  throw new Error(`no node ${path} in the snapshot`);
-}
-
-const stateOf = (store: SnapshotStore, path: string) => find(store.snapshot(5_000), path).state;
+const stateOf = (store: SnapshotStore, path: string) => findNode(store.snapshot(5_000), path).state;
 
 function running(store: SnapshotStore, ...paths: string[]): void {
   for (const path of paths) store.apply(started(path));
@@ -98,8 +69,8 @@ describe('SnapshotStore', () => {
 
     it('describes a supervisor with its isolation, strategy and children, and a worker without them', () => {
       const snap = new SnapshotStore(tree()).snapshot();
-      expect(find(snap, 'root/S')).toMatchObject({ name: 'S', kind: 'supervisor', isolation: 'process', strategy: 'one-for-one' });
-      expect(find(snap, 'root/W')).toEqual({ name: 'W', path: 'root/W', kind: 'worker', state: 'idle', restarts: 0 });
+      expect(findNode(snap, 'root/S')).toMatchObject({ name: 'S', kind: 'supervisor', isolation: 'process', strategy: 'one-for-one' });
+      expect(findNode(snap, 'root/W')).toEqual({ name: 'W', path: 'root/W', kind: 'worker', state: 'idle', restarts: 0 });
     });
   });
 
@@ -113,59 +84,59 @@ describe('SnapshotStore', () => {
     it('marks a node running on started, with its start time and uptime', () => {
       const store = new SnapshotStore(tree());
       store.apply(started('root/W', 1_000));
-      expect(find(store.snapshot(1_250), 'root/W')).toMatchObject({ state: 'running', startedAt: 1_000, uptimeMs: 250 });
+      expect(findNode(store.snapshot(1_250), 'root/W')).toMatchObject({ state: 'running', startedAt: 1_000, uptimeMs: 250 });
     });
 
     it('never reports a negative uptime', () => {
       const store = new SnapshotStore(tree());
       store.apply(started('root/W', 2_000));
-      expect(find(store.snapshot(1_000), 'root/W').uptimeMs).toBe(0);
+      expect(findNode(store.snapshot(1_000), 'root/W').uptimeMs).toBe(0);
     });
 
     it('takes a worker’s pid from the process that emitted started', () => {
       const store = new SnapshotStore(tree());
       store.apply(ev({ type: 'started', path: 'root/W', kind: 'worker', attempt: 0 }, { pid: 4242 }));
-      expect(find(store.snapshot(), 'root/W').pid).toBe(4242);
+      expect(findNode(store.snapshot(), 'root/W').pid).toBe(4242);
     });
 
     it('takes a process supervisor’s pid from processPid, not from the emitter', () => {
       const store = new SnapshotStore(tree());
       store.apply(ev({ type: 'started', path: 'root/S', kind: 'supervisor', attempt: 0, processPid: 777 }, { pid: 100 }));
-      expect(find(store.snapshot(), 'root/S').pid).toBe(777);
+      expect(findNode(store.snapshot(), 'root/S').pid).toBe(777);
     });
 
     it('counts a restart for each restarted event', () => {
       const store = new SnapshotStore(tree());
       store.apply(ev({ type: 'restarted', path: 'root/W', kind: 'worker', attempt: 1, downtimeMs: 3 }));
       store.apply(ev({ type: 'restarted', path: 'root/W', kind: 'worker', attempt: 2, downtimeMs: 3 }));
-      expect(find(store.snapshot(), 'root/W').restarts).toBe(2);
+      expect(findNode(store.snapshot(), 'root/W').restarts).toBe(2);
     });
 
     it('does not count a restart from starting or started events with an attempt above 0', () => {
       const store = new SnapshotStore(tree());
       store.apply(ev({ type: 'starting', path: 'root/W', kind: 'worker', attempt: 3 }));
       store.apply(ev({ type: 'started', path: 'root/W', kind: 'worker', attempt: 3 }));
-      expect(find(store.snapshot(), 'root/W').restarts).toBe(0);
+      expect(findNode(store.snapshot(), 'root/W').restarts).toBe(0);
     });
 
     it('marks a node failed with its last error on failed', () => {
       const store = new SnapshotStore(tree());
       store.apply(failed('root/W', 'disk full'));
-      expect(find(store.snapshot(), 'root/W')).toMatchObject({ state: 'failed', lastError: { name: 'Error', message: 'disk full' } });
+      expect(findNode(store.snapshot(), 'root/W')).toMatchObject({ state: 'failed', lastError: { name: 'Error', message: 'disk full' } });
     });
 
     it('keeps the last error once the node runs again', () => {
       const store = new SnapshotStore(tree());
       store.apply(failed('root/W', 'disk full'));
       store.apply(started('root/W'));
-      expect(find(store.snapshot(), 'root/W').lastError?.message).toBe('disk full');
+      expect(findNode(store.snapshot(), 'root/W').lastError?.message).toBe('disk full');
     });
 
     it('replaces the last error with a newer one', () => {
       const store = new SnapshotStore(tree());
       store.apply(failed('root/W', 'first'));
       store.apply(failed('root/W', 'second'));
-      expect(find(store.snapshot(), 'root/W').lastError?.message).toBe('second');
+      expect(findNode(store.snapshot(), 'root/W').lastError?.message).toBe('second');
     });
 
     it('marks a node exited on exited', () => {
@@ -179,7 +150,7 @@ describe('SnapshotStore', () => {
       const store = new SnapshotStore(tree());
       store.apply(started('root/W', 1_000));
       store.apply(ev({ type: 'exited', path: 'root/W', kind: 'worker', attempt: 0, ranForMs: 10 }));
-      const node = find(store.snapshot(2_000), 'root/W');
+      const node = findNode(store.snapshot(2_000), 'root/W');
       expect(node.startedAt).toBe(1_000);
       expect(node).not.toHaveProperty('uptimeMs');
     });
@@ -216,7 +187,7 @@ describe('SnapshotStore', () => {
     it.each(['escalated', 'tree-failed'] as const)('marks a supervisor failed with the error on %s', (type) => {
       const store = new SnapshotStore(tree());
       store.apply(ev({ type, path: 'root', kind: 'supervisor', error: { name: 'SupervisorGaveUpError', message: 'gave up' } }));
-      expect(find(store.snapshot(), 'root')).toMatchObject({ state: 'failed', lastError: { message: 'gave up' } });
+      expect(findNode(store.snapshot(), 'root')).toMatchObject({ state: 'failed', lastError: { message: 'gave up' } });
     });
 
     it('changes nothing on events-dropped and protocol-error', () => {
@@ -319,8 +290,8 @@ describe('SnapshotStore', () => {
         }),
       );
       const snap = store.snapshot(2_000);
-      expect(find(snap, 'root/S')).toMatchObject({ state: 'running', startedAt: 1_500, pid: 321, uptimeMs: 500 });
-      expect(find(snap, 'root/S/X')).toMatchObject({ state: 'failed', lastError: { message: 'lost' } });
+      expect(findNode(snap, 'root/S')).toMatchObject({ state: 'running', startedAt: 1_500, pid: 321, uptimeMs: 500 });
+      expect(findNode(snap, 'root/S/X')).toMatchObject({ state: 'failed', lastError: { message: 'lost' } });
     });
 
     it('merges nodes nested several levels deep', () => {
@@ -332,21 +303,21 @@ describe('SnapshotStore', () => {
     it('takes the higher restart count', () => {
       const store = new SnapshotStore(tree());
       store.merge(reported({ path: 'root/S/X', restarts: 7 }));
-      expect(find(store.snapshot(), 'root/S/X').restarts).toBe(7);
+      expect(findNode(store.snapshot(), 'root/S/X').restarts).toBe(7);
     });
 
     it('never lowers the restart count it already has', () => {
       const store = new SnapshotStore(tree());
       for (let i = 1; i <= 3; i++) store.apply(ev({ type: 'restarted', path: 'root/S/X', kind: 'worker', attempt: i, downtimeMs: 1 }));
       store.merge(reported({ path: 'root/S/X', restarts: 1 }));
-      expect(find(store.snapshot(), 'root/S/X').restarts).toBe(3);
+      expect(findNode(store.snapshot(), 'root/S/X').restarts).toBe(3);
     });
 
     it('keeps the last error it has when the report carries none', () => {
       const store = new SnapshotStore(tree());
       store.apply(failed('root/S/X', 'earlier'));
       store.merge(reported({ path: 'root/S/X', state: 'running' }));
-      expect(find(store.snapshot(), 'root/S/X').lastError?.message).toBe('earlier');
+      expect(findNode(store.snapshot(), 'root/S/X').lastError?.message).toBe('earlier');
     });
 
     it('ignores reported nodes that are not in the tree', () => {

@@ -13,7 +13,9 @@ import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervisio
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { ForkedEventSink } from './forked.event-sink.js';
 import { EventOutbox } from './forked.outbox.js';
+import { VitalSigns } from './forked.vital-signs.js';
 import { warmUpNest } from './nest.warm-up.js';
+import { markSupervisorBoot } from './unsupervised-boot.check.js';
 
 /** How long a process whose parent died gives its workers to stop before it exits anyway. */
 const ORPHAN_GRACE_MS = 500;
@@ -27,6 +29,7 @@ type StartMessage = Extract<DownMessage, { t: 'start' }>;
  * to crash the process: its parent sees the death and applies the restart policy.
  */
 export function runSupervisorProcess(appModule: Type<unknown>, contextOptions: NestApplicationContextOptions = {}): Promise<void> {
+  markSupervisorBoot();
   return new ForkedSupervisorRunner(appModule, contextOptions).run();
 }
 
@@ -45,7 +48,16 @@ class ForkedSupervisorRunner {
 
   async run(): Promise<void> {
     const start = await this.handshake();
-    const heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), start.heartbeatIntervalMs);
+    // From `started` on, each heartbeat also says how this process and those below it are doing
+    // (memory, event-loop delay); the boot, which blocks the loop by design, is not measured.
+    let vitals: { signs: VitalSigns; below: ProcessHosting } | undefined;
+    const heartbeat = setInterval(
+      () =>
+        this.send(
+          vitals ? { t: 'heartbeat', processes: [vitals.signs.measure(start.path), ...vitals.below.vitals.list()] } : { t: 'heartbeat' },
+        ),
+      start.heartbeatIntervalMs,
+    );
     heartbeat.unref();
     try {
       const { tree, hosting } = await this.boot();
@@ -57,7 +69,10 @@ class ForkedSupervisorRunner {
       if (!this.exiting) await this.runtime.start();
       // The subtree's own events go first, so the parent reports this supervisor started after its children.
       await this.outbox!.flush();
-      if (!this.exiting) this.send({ t: 'started', pid: process.pid });
+      if (!this.exiting) {
+        this.send({ t: 'started', pid: process.pid });
+        vitals = { signs: new VitalSigns(), below: hosting };
+      }
     } catch (error) {
       this.log.error(`could not start supervisor ${start.path}`, (error as Error)?.stack);
       await this.sendAndWait({ t: 'fatal', error: toErrorInfo(error) });

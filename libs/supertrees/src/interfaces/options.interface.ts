@@ -109,6 +109,9 @@ export interface ProcessOptions {
   maxBufferedEvents?: number;
 }
 
+/** See {@link SupervisionModuleOptions.start}. */
+export type StartMode = 'blocking' | 'background';
+
 /** Options of `SupervisionModule.forRoot()`: the root supervisor and the tree's defaults. */
 export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   /**
@@ -120,10 +123,23 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   onTreeFailure?: 'shutdown' | 'keep-running';
   /** The isolation of a `@Supervisor` that does not set its own. Default `'process'`. */
   defaultIsolation?: Isolation;
+  /**
+   * The isolation of every `@Supervisor`, whatever it sets itself: `'none'` runs a whole tree in
+   * this process, as a unit test wants (the testing kit sets it). Default: unset.
+   */
+  forceIsolation?: Isolation;
   /** Supervisor processes. */
   process?: ProcessOptions;
   /** Start the tree at application bootstrap. Default `true`; `false` leaves it to `SupervisionService.start()`. */
   autoStart?: boolean;
+  /**
+   * Whether `app.init()` / `app.listen()` wait for the tree's start sequence (with `autoStart`).
+   * `'blocking'` (default): they resolve once every child is running (or waiting for a restart).
+   * `'background'`: the tree starts after bootstrap without holding it up, so the HTTP server
+   * listens at once; `SupervisionService.status` (and the readiness check of
+   * `nestjs-supertrees/terminus`) says when the tree has started.
+   */
+  start?: StartMode;
   /** Log lifecycle changes and failures through Nest's Logger. Default `true`. */
   logging?: boolean;
 }

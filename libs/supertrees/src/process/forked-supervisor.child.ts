@@ -6,15 +6,17 @@ import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
 import type { ForkedChildFactory } from '../runtime/tree.host.js';
 import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
+import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { EventDecoder } from './event.wire.js';
-import { parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
+import type { ProcessVitalsBoard } from './process.vitals.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
-export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool): ForkedChildFactory {
-  return (node, host) => new ForkedSupervisorChild(node, host, options, pool);
+export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool, vitals: ProcessVitalsBoard): ForkedChildFactory {
+  return (node, host) => new ForkedSupervisorChild(node, host, options, pool, vitals);
 }
 
 /**
@@ -32,6 +34,7 @@ export class ForkedSupervisorChild implements SupervisedChild {
     readonly host: RuntimeHost,
     readonly options: ResolvedProcessOptions,
     private readonly pool: ProcessPool,
+    readonly vitals: ProcessVitalsBoard,
   ) {}
 
   start(attempt: number, onExit: (exit: ChildExit) => void): Promise<StartInfo> {
@@ -105,6 +108,7 @@ class ProcessRun {
   private stopWatchdog: () => void = () => undefined;
   /** The path table of this process's channel: a new process starts a new one. */
   private readonly decoder: EventDecoder;
+  private unwatch: () => void = () => undefined;
 
   constructor(
     private readonly child: ForkedSupervisorChild,
@@ -148,6 +152,7 @@ class ProcessRun {
         this.running = true;
         this.cancelStartTimer();
         this.stopWatchdog = this.watchHeartbeat();
+        this.unwatch = child.vitals.watch(child.node.path, spare.proc.pid ?? -1, () => child.host.clock.now() - this.lastHeard);
         this.resolve({ processPid: spare.proc.pid });
         break;
       case 'events': {
@@ -167,17 +172,27 @@ class ProcessRun {
       case 'fatal':
         this.cause = errorFromInfo(message.error);
         break;
-      case 'heartbeat':
+      case 'heartbeat': {
+        if (!message.processes) break;
+        const problem = checkProcessReports(message.processes, child.node.path);
+        if (problem) child.reject(spare.proc, problem);
+        else child.vitals.heartbeat(child.node.path, message.processes);
         break;
+      }
     }
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    const { node } = this.child;
+    const { node, options } = this.child;
     const pid = this.spare.proc.pid;
     this.cancelStartTimer();
     this.stopWatchdog();
-    const error = this.cause ?? new SupervisorProcessError(MESSAGES.processExited(node.path, code, signal), node.path, { pid, code, signal });
+    this.unwatch();
+    const message =
+      code === EXIT_NOT_BOOTSTRAPPED
+        ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')
+        : MESSAGES.processExited(node.path, code, signal);
+    const error = this.cause ?? new SupervisorProcessError(message, node.path, { pid, code, signal });
     if (!this.running) this.reject(error);
     else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
   }

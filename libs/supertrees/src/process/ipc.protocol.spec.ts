@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { ProcessEvent } from '../events/supervision.events.js';
-import { checkEvent, parseUpMessage, parseDownMessage, PROTOCOL_VERSION, type Parsed } from './ipc.protocol.js';
+import { checkEvent, checkProcessReports, parseUpMessage, parseDownMessage, PROTOCOL_VERSION, type Parsed } from './ipc.protocol.js';
 
 const SUBTREE = 'root/Ingest';
 
@@ -117,6 +117,27 @@ describe('checkEvent', () => {
   });
 });
 
+const vitals = {
+  path: SUBTREE,
+  pid: 11,
+  silentForMs: 0,
+  rssBytes: 80e6,
+  heapUsedBytes: 20e6,
+  heapTotalBytes: 30e6,
+  eventLoopDelayMeanMs: 0.5,
+  eventLoopDelayMaxMs: 3,
+};
+
+describe('checkProcessReports', () => {
+  it('accepts reports of the subtree and names the first one outside it', () => {
+    expect(checkProcessReports([vitals, { ...vitals, path: `${SUBTREE}/Inner` }], SUBTREE)).toBeUndefined();
+    expect(checkProcessReports([vitals, { ...vitals, path: 'root/Other' }], SUBTREE)).toBe(
+      `heartbeat reports a process at "root/Other", outside the subtree ${SUBTREE}`,
+    );
+    expect(checkProcessReports([{ ...vitals, path: `${SUBTREE}x` }], SUBTREE)).toContain('outside the subtree');
+  });
+});
+
 describe('parseUpMessage', () => {
   const snapshot = {
     name: 'Ingest',
@@ -133,6 +154,7 @@ describe('parseUpMessage', () => {
     ['events', { t: 'events', first: 0, paths: [SUBTREE], events: [[0, 0, 1, 321, 1, 1_700_000_000_000, 0]] }],
     ['events (empty)', { t: 'events', first: 3, paths: [], events: [] }],
     ['heartbeat', { t: 'heartbeat' }],
+    ['heartbeat with process reports', { t: 'heartbeat', processes: [vitals, { path: `${SUBTREE}/Inner`, pid: 12, silentForMs: 40 }] }],
     ['snapshot', { t: 'snapshot', root: snapshot }],
     ['escalate', { t: 'escalate', error }],
     ['fatal', { t: 'fatal', error: { name: 'Error', message: 'no boot' } }],
@@ -166,6 +188,11 @@ describe('parseUpMessage', () => {
       'snapshot without a valid tree',
     ],
     ['a snapshot whose children are not an array', { t: 'snapshot', root: { ...snapshot, children: {} } }, 'snapshot without a valid tree'],
+    ['heartbeat whose processes are not an array', { t: 'heartbeat', processes: vitals }, 'heartbeat with invalid process reports'],
+    ['heartbeat with a report without pid', { t: 'heartbeat', processes: [{ ...vitals, pid: undefined }] }, 'heartbeat with invalid process reports'],
+    ['heartbeat with a negative silence', { t: 'heartbeat', processes: [{ ...vitals, silentForMs: -1 }] }, 'heartbeat with invalid process reports'],
+    ['heartbeat with a string for rssBytes', { t: 'heartbeat', processes: [{ ...vitals, rssBytes: '1' }] }, 'heartbeat with invalid process reports'],
+    ['heartbeat with an infinite delay', { t: 'heartbeat', processes: [{ ...vitals, eventLoopDelayMaxMs: Infinity }] }, 'heartbeat with invalid process reports'],
     ['escalate without an error', { t: 'escalate' }, 'escalate without an error'],
     ['fatal with a string for an error', { t: 'fatal', error: 'no boot' }, 'fatal without an error'],
   ])('rejects %s', (_title, value, problem) => {

@@ -6,6 +6,7 @@ import {
 } from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
 import type { WireEvent } from './event.wire.js';
+import type { SupervisorProcessReport } from './process.vitals.js';
 
 /**
  * Bumped on any change a peer of another version could misread. 2: `events` batches in the compact
@@ -40,7 +41,11 @@ export type UpMessage =
    */
   | { readonly t: 'events'; readonly first: number; readonly paths: readonly string[]; readonly events: readonly WireEvent[] }
   /** Alive. */
-  | { readonly t: 'heartbeat' }
+  /**
+   * Alive. It carries `processes` (additive: optional; added in version 1): this
+   * process's own measurement first, then the reports of the supervisor processes below it.
+   */
+  | { readonly t: 'heartbeat'; readonly processes?: readonly SupervisorProcessReport[] }
   /** The subtree's state, sent after events were dropped so the parent's view catches up. */
   | { readonly t: 'snapshot'; readonly root: NodeSnapshot }
   /** The supervisor gave up (restart intensity); the process exits with EXIT_ESCALATED next. */
@@ -127,6 +132,25 @@ function isNodeSnapshot(value: unknown): value is NodeSnapshot {
   );
 }
 
+const isOptionalNumber = (v: unknown) => v === undefined || (isNumber(v) && v >= 0);
+
+function isProcessReport(value: unknown): value is SupervisorProcessReport {
+  return (
+    isObject(value) &&
+    isString(value.path) &&
+    isNumber(value.pid) &&
+    isNumber(value.silentForMs) &&
+    value.silentForMs >= 0 &&
+    ['rssBytes', 'heapUsedBytes', 'heapTotalBytes', 'eventLoopDelayMeanMs', 'eventLoopDelayMaxMs'].every((k) => isOptionalNumber(value[k]))
+  );
+}
+
+/** A heartbeat's reports may only name supervisors of the sender's subtree (as its events may). */
+export function checkProcessReports(reports: readonly SupervisorProcessReport[], subtree: string): string | undefined {
+  const outside = reports.find((r) => r.path !== subtree && !r.path.startsWith(`${subtree}/`));
+  return outside ? `heartbeat reports a process at ${JSON.stringify(outside.path)}, outside the subtree ${subtree}` : undefined;
+}
+
 /** Validates a message up from a supervisor process. Events are checked one by one by the receiver. */
 export function parseUpMessage(value: unknown): Parsed<UpMessage> {
   if (!isObject(value) || !isString(value.t)) return { ok: false, problem: 'not a protocol message' };
@@ -143,7 +167,9 @@ export function parseUpMessage(value: unknown): Parsed<UpMessage> {
       }
       return ok(value);
     case 'heartbeat':
-      return ok(value);
+      return value.processes === undefined || (Array.isArray(value.processes) && value.processes.every(isProcessReport))
+        ? ok(value)
+        : { ok: false, problem: 'heartbeat with invalid process reports' };
     case 'snapshot':
       return isNodeSnapshot(value.root) ? ok(value) : { ok: false, problem: 'snapshot without a valid tree' };
     case 'escalate':

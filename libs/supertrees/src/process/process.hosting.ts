@@ -6,6 +6,7 @@ import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
 import { ProcessPool } from './process.pool.js';
 import { ProcessRegistry } from './process.registry.js';
+import { ProcessVitalsBoard } from './process.vitals.js';
 
 /**
  * Hosts the supervisors of this process: creates the {@link TreeHost} they share, and owns the
@@ -17,6 +18,8 @@ import { ProcessRegistry } from './process.registry.js';
 export class ProcessHosting {
   private readonly log = new Logger('Supervision');
   readonly registry = new ProcessRegistry();
+  /** The supervisor processes below this one, as their heartbeats report them. */
+  readonly vitals = new ProcessVitalsBoard();
   private pool?: ProcessPool;
 
   constructor(private readonly tree: SupervisionTree) {}
@@ -32,7 +35,7 @@ export class ProcessHosting {
     this.pool ??= new ProcessPool(options.process, this.registry, logger);
     const forks = countProcessChildren(localRoot);
     if (forks > 0) this.pool.prewarm(forks);
-    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool));
+    return new TreeHost(sink, logger, instances, forkedSupervisorFactory(options.process, this.pool, this.vitals));
   }
 
   /** Ends the spare processes; the next host forks anew. */

@@ -9,6 +9,7 @@ import type { RestartPolicy, SupervisionStrategy } from '../interfaces/options.i
 import type { ResolvedBackoff } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
+import { supervisorNode, workerNode } from '../../../../test/helpers/tree-nodes.js';
 import type { ChildExit, StartInfo, SupervisedChild } from './supervised-child.js';
 import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock } from './timers.js';
@@ -178,37 +179,17 @@ const is =
 
 const path = (name: string): string => (name === 'root' ? 'root' : `root/${name}`);
 
-class Job {}
-
 /** Restarts on the next turn of the event loop: fast, and no timer to wait out. */
 const NO_DELAY: ResolvedBackoff = { minDelayMs: 0, maxDelayMs: 0, resetAfterMs: 60_000, multiplier: 1, jitter: 0 };
 
-const worker = (name: string, restart: RestartPolicy = 'always', backoff: ResolvedBackoff = NO_DELAY): WorkerNode => ({
-  kind: 'worker',
-  name,
-  path: path(name),
-  type: Job,
-  restart,
-  backoff,
-  shutdownTimeoutMs: 1_000,
-});
+const worker = (name: string, restart: RestartPolicy = 'always', backoff: ResolvedBackoff = NO_DELAY): WorkerNode =>
+  workerNode(path(name), { restart, backoff, shutdownTimeoutMs: 1_000 });
 
+/** The root over `children`, with the given policy. */
 const supervisor = (
   children: TreeNode[],
   policy: { strategy?: SupervisionStrategy; maxRestarts?: number; withinMs?: number } = {},
-): SupervisorNode => ({
-  kind: 'supervisor',
-  name: 'root',
-  path: 'root',
-  restart: 'never',
-  backoff: NO_DELAY,
-  shutdownTimeoutMs: 30_000,
-  strategy: policy.strategy ?? 'one-for-one',
-  maxRestarts: policy.maxRestarts ?? Number.POSITIVE_INFINITY,
-  withinMs: policy.withinMs ?? Number.POSITIVE_INFINITY,
-  isolation: 'none',
-  children,
-});
+): SupervisorNode => supervisorNode('root', children, { restart: 'never', backoff: NO_DELAY, shutdownTimeoutMs: 30_000, ...policy });
 
 const runtimes: SupervisorRuntime[] = [];
 
@@ -307,7 +288,7 @@ describe('SupervisorRuntime', () => {
       expect(host.trace(mark)).toEqual([]);
     });
     it('ignores an exit reported late by an earlier run of a child that has restarted since', async () => {
-      const { host, runtime } = await started(['always', 'always'], { strategy: 'one-for-all' });
+      const { host } = await started(['always', 'always'], { strategy: 'one-for-all' });
       const stale = host.child('A').lastOnExit!;
       host.child('B').fail();
       await host.waitFor(is('restarted', 'B'));
@@ -344,7 +325,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('counts the restarts of each child', async () => {
-      const { host, runtime } = await started(['always', 'always']);
+      const { host } = await started(['always', 'always']);
       host.child('B').fail();
       await host.waitFor(is('restarted', 'B', 1));
       host.child('B').fail();
@@ -397,7 +378,7 @@ describe('SupervisorRuntime', () => {
       host.child('B').fail();
       await host.waitFor(is('restarted', 'C'));
       const scheduled = host.events.flatMap((e) => (e.type === 'restart-scheduled' ? [[e.path, e.cause, e.attempt]] : []));
-      expect(scheduled.sort()).toEqual([
+      expect(scheduled.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
         ['root/A', 'root/B', 1],
         ['root/B', 'root/B', 1],
         ['root/C', 'root/B', 1],
@@ -405,7 +386,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('does not bring back a never child stopped by a sibling’s restart', async () => {
-      const { host, runtime } = await started(['never', 'always', 'always'], { strategy: 'one-for-all' });
+      const { host } = await started(['never', 'always', 'always'], { strategy: 'one-for-all' });
       const mark = host.journal.length;
       host.child('B').fail();
       await host.waitFor(is('restarted', 'C'));
@@ -414,7 +395,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('does not bring back a once child that already used its restart', async () => {
-      const { host, runtime } = await started(['once', 'always'], { strategy: 'one-for-all' });
+      const { host } = await started(['once', 'always'], { strategy: 'one-for-all' });
       host.child('B').fail();
       await host.waitFor(is('restarted', 'B', 1));
       const mark = host.journal.length;
@@ -453,7 +434,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('leaves the children started before the failed one running', async () => {
-      const { host, runtime } = await started(['always', 'always', 'always'], { strategy: 'rest-for-one' });
+      const { host } = await started(['always', 'always', 'always'], { strategy: 'rest-for-one' });
       host.child('B').fail();
       await host.waitFor(is('restarted', 'C'));
       expect(host.states()[0]).toEqual({ path: 'root/A', status: 'running', restarts: 0 });
@@ -468,7 +449,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('on-failure: does not restart a child whose run returned normally', async () => {
-      const { host, runtime } = await started(['on-failure']);
+      const { host } = await started(['on-failure']);
       const mark = host.events.length;
       host.child('A').returns();
       await host.waitFor(is('gave-up', 'A'));
@@ -494,7 +475,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('never: does not restart a failed child, and leaves its siblings running', async () => {
-      const { host, runtime } = await started(['never', 'always']);
+      const { host } = await started(['never', 'always']);
       const mark = host.journal.length;
       host.child('A').fail();
       expect(await host.waitFor(is('gave-up', 'A'))).toMatchObject({ reason: 'policy', restarts: 0 });
@@ -572,7 +553,7 @@ describe('SupervisorRuntime', () => {
     });
 
     it('gives up at the first restart when maxRestarts is 0', async () => {
-      const { host, runtime } = await started(['always', 'always'], { maxRestarts: 0, withinMs: 1_000 });
+      const { host } = await started(['always', 'always'], { maxRestarts: 0, withinMs: 1_000 });
       const gaveUp = new Promise<SupervisorGaveUpError>((resolve) => (host.onGiveUp = resolve));
       const mark = host.journal.length;
       host.child('A').fail();

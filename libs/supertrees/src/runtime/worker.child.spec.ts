@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { WorkerNode } from '../tree/tree.types.js';
+import { workerNode } from '../../../../test/helpers/tree-nodes.js';
 import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.interface.js';
 import type { ChildExit } from './supervised-child.js';
 import { WorkerChild, WorkerStopRequest } from './worker.child.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-const node = (name: string): WorkerNode =>
-  ({ kind: 'worker', name, path: `root/${name}`, shutdownTimeoutMs: 1_000 }) as unknown as WorkerNode;
+const node = (name: string): WorkerNode => workerNode(`root/${name}`, { shutdownTimeoutMs: 1_000 });
 
 /** Starts `worker` once and resolves with its exit. */
 async function runOnce(worker: SupervisedWorker): Promise<{ child: WorkerChild; exit: Promise<ChildExit> }> {

@@ -10,3 +10,9 @@ export const WARM_UP_ENV = 'NESTJS_SUPERTREES_WARM_UP';
 export const EXIT_ESCALATED = 70;
 /** Exit code of a supervisor process whose parent went away. */
 export const EXIT_ORPHANED = 71;
+/**
+ * Exit code of a process forked as a supervisor process whose script did not call
+ * `bootstrapSupervised` (it booted the app itself, as `nest new`'s main.ts does).
+ */
+export const EXIT_NOT_BOOTSTRAPPED = 72;
+export const EVENT_HANDLER_METADATA = 'supertrees:event-handler';

@@ -4,6 +4,7 @@ import type {
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
+  StartMode,
   SupervisionStrategy,
 } from '../interfaces/options.interface.js';
 
@@ -25,6 +26,7 @@ export const DEFAULTS = {
   isolation: 'process' as Isolation,
   onTreeFailure: 'shutdown' as const,
   autoStart: true,
+  start: 'blocking' as StartMode,
   logging: true,
   process: {
     heartbeatIntervalMs: 500,
@@ -52,8 +54,10 @@ export interface ResolvedModuleOptions {
   withinMs: number;
   onTreeFailure: 'shutdown' | 'keep-running';
   defaultIsolation: Isolation;
+  forceIsolation?: Isolation;
   process: ResolvedProcessOptions;
   autoStart: boolean;
+  start: StartMode;
   logging: boolean;
 }
 
@@ -68,12 +72,14 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     withinMs: options.withinMs ?? DEFAULTS.withinMs,
     onTreeFailure: options.onTreeFailure ?? DEFAULTS.onTreeFailure,
     defaultIsolation: options.defaultIsolation ?? DEFAULTS.isolation,
+    forceIsolation: options.forceIsolation,
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
+    start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),
-      env: { ...(options.process?.env ?? {}) },
+      env: { ...options.process?.env },
     },
   };
 }

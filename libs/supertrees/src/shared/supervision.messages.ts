@@ -2,6 +2,12 @@
  * Every message the library puts in an error, in one place: the errors and the tests build them
  * from these factories, so a test that matches a message cannot drift from the code.
  */
+const MAIN_TS_FIX =
+  'in main.ts, start the app inside bootstrapSupervised: ' +
+  'await bootstrapSupervised(AppModule, async () => { const app = await NestFactory.create(AppModule); await app.listen(3000); }) ' +
+  '(a supervisor process then boots only the tree and never runs the callback), ' +
+  'or point forRoot({ process: { entry } }) at a script that calls bootstrapSupervised';
+
 export const MESSAGES = {
   invalidOption: (owner: string, option: string, problem: string) =>
     `${owner}: option "${option}" ${problem}`,
@@ -34,6 +40,18 @@ export const MESSAGES = {
     `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
   noEntry: () =>
     'cannot fork a supervisor process: no entry script (process.argv[1] is empty); set forRoot({ process: { entry } })',
+  unsupervisedBoot: (path: string, entry: string) =>
+    `supervisor process ${path} exited at once: its script ${entry} booted the app itself instead of calling bootstrapSupervised(); ${MAIN_TS_FIX}`,
+  unsupervisedBootHere: (entry: string) =>
+    `this process was forked as a supervisor process, but its script ${entry} booted the app itself instead of calling bootstrapSupervised(); exiting before anything starts or listens. Fix: ${MAIN_TS_FIX}`,
+  handlerUnknownType: (handler: string, type: string) =>
+    `${handler}: @OnSupervisionEvent() names an unknown event type ${JSON.stringify(type)}; use one of EVENT_TYPES or '*'`,
+  handlerBadPath: (handler: string, path: string) =>
+    `${handler}: @OnSupervisionEvent() names path ${path}, which is not a node of the supervision tree`,
+  handlerScoped: (handler: string, scope: string) =>
+    `${handler}: a ${scope}-scoped provider cannot have @OnSupervisionEvent() handlers; events go to singletons (Scope.DEFAULT)`,
+  handlerFailed: (handler: string, type: string, path: string, message: string) =>
+    `${handler} threw on the ${type} event of ${path}: ${message}`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
 } as const;

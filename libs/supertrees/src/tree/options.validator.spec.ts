@@ -243,6 +243,7 @@ describe('validateModuleOptions (forRoot)', () => {
     ['withinMs without maxRestarts', { withinMs: 5 }, 'withinMs', 'has no effect without maxRestarts'],
     ['an unknown onTreeFailure', { onTreeFailure: loose('restart') }, 'onTreeFailure', "must be one of 'shutdown', 'keep-running' (got 'restart')"],
     ['an unknown defaultIsolation', { defaultIsolation: loose('worker-thread') }, 'defaultIsolation', "must be one of 'process', 'none' (got 'worker-thread')"],
+    ['an unknown forceIsolation', { forceIsolation: loose('thread') }, 'forceIsolation', "must be one of 'process', 'none' (got 'thread')"],
   ];
 
   it.each(bad)('rejects %s', (_title, options, option, problem) => {

@@ -29,7 +29,19 @@ const PROCESS_KEYS = [
   'maxSemiSpaceMiB',
 ];
 // `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
-const MODULE_KEYS = ['strategy', 'maxRestarts', 'withinMs', 'onTreeFailure', 'defaultIsolation', 'process', 'autoStart', 'logging', 'isGlobal'];
+const MODULE_KEYS = [
+  'strategy',
+  'maxRestarts',
+  'withinMs',
+  'onTreeFailure',
+  'defaultIsolation',
+  'forceIsolation',
+  'process',
+  'autoStart',
+  'start',
+  'logging',
+  'isGlobal',
+];
 
 interface NumberRule {
   min?: number;
@@ -192,7 +204,9 @@ export function validateModuleOptions(options: SupervisionModuleOptions): void {
   validatePolicy(owner, options);
   checkBoolean(owner, 'autoStart', options.autoStart);
   checkBoolean(owner, 'logging', options.logging);
+  checkOneOf(owner, 'start', options.start, ['blocking', 'background']);
   checkOneOf(owner, 'onTreeFailure', options.onTreeFailure, ['shutdown', 'keep-running']);
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);
+  checkOneOf(owner, 'forceIsolation', options.forceIsolation, ISOLATIONS);
   validateProcessOptions(owner, options.process);
 }

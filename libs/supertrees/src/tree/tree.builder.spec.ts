@@ -187,6 +187,13 @@ describe('buildTree', () => {
       const outer = asSupervisor(build([Outer, Inner], { defaultIsolation: 'none' }).children[0]!);
       expect(asSupervisor(outer.children[0]!).isolation).toBe('none');
     });
+
+    it('gives every supervisor forRoot’s forceIsolation, whatever its own isolation says', () => {
+      @Supervisor() class Inner {}
+      @Supervisor({ isolation: 'process', children: [Inner] }) class Outer {}
+      const outer = asSupervisor(build([Outer, Inner], { defaultIsolation: 'process', forceIsolation: 'none' }).children[0]!);
+      expect([outer.isolation, asSupervisor(outer.children[0]!).isolation]).toEqual(['none', 'none']);
+    });
   });
 
   describe('misconfigurations', () => {

@@ -144,7 +144,7 @@ function buildChildren(
       strategy: sup.strategy ?? DEFAULTS.strategy,
       maxRestarts: sup.maxRestarts ?? DEFAULTS.maxRestarts,
       withinMs: sup.withinMs ?? DEFAULTS.withinMs,
-      isolation: sup.isolation ?? root.defaultIsolation,
+      isolation: root.forceIsolation ?? sup.isolation ?? root.defaultIsolation,
       children: buildChildren(path, sup.children ?? [], registered, root),
     };
   });

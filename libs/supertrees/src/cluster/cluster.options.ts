@@ -1,0 +1,196 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ClusterConfigError } from './cluster.errors.js';
+import { CLUSTER_MESSAGES } from './cluster.messages.js';
+
+/** Address information a member publishes with its heartbeats (e.g. `{ host, port }`): small, flat, plain. */
+export type MemberInfo = Readonly<Record<string, string | number | boolean>>;
+
+/** Cluster mode's options. Every default is in `CLUSTER_DEFAULTS`. */
+export interface ClusterOptions {
+  /**
+   * The Redis every replica shares: an ioredis client (yours: the cluster layer neither connects nor
+   * closes it, and sends nothing while its status is not `ready`) or a `redis://` / `rediss://` URL
+   * (then it creates, owns and closes its own client, with no offline queue and bounded retries). Required.
+   */
+  redis: string | Redis;
+  /** Prefix of every key, `[A-Za-z0-9_.-]{1,64}`. Default `'supertrees'`. */
+  namespace?: string;
+  /** This replica's id, `[A-Za-z0-9_.:-]{1,128}`, unique among live replicas. Default `<hostname>-<pid>-<random>`. */
+  memberId?: string;
+  /** Published with the heartbeats (address, port, version): at most 32 fields, 1 KiB as JSON. Default `{}`. */
+  memberInfo?: MemberInfo;
+  /** How long a lease (and a heartbeat) lives in Redis without renewal, ms, 1 000..600 000. Default 10 000. */
+  leaseTtlMs?: number;
+  /** How often a replica renews all its leases and heartbeats (one round trip), ms, >= 50 and < leaseTtlMs / 3. Default 2 000. */
+  renewIntervalMs?: number;
+  /**
+   * How long before the lease's expiry, counted from when its last renewal was SENT, a replica stops its
+   * units on its own, ms: covers clock-rate drift and the units' own stopping. >= 0, and
+   * leaseTtlMs - safetyMarginMs must exceed 2 x renewIntervalMs. Default 1 000.
+   */
+  safetyMarginMs?: number;
+  /** Longest wait for any one Redis command, ms, 50..60 000 and <= renewIntervalMs. Default 1 000. */
+  commandTimeoutMs?: number;
+  /**
+   * With a URL: `true` makes `start()` reject with `ClusterRedisError` when Redis cannot be reached then;
+   * `false` starts anyway, logs the outage once, and acquires leases once Redis answers. Default false.
+   */
+  requireRedisAtStart?: boolean;
+  /** Where it logs (Nest's `Logger` by default, context `ClusterNode`); `false` for nothing. */
+  logger?: LoggerService | false;
+}
+
+/** A singleton (no `partitions`) or a unit partitioned into `partitions` leases. */
+export interface ClusterUnitSpec {
+  /** `[A-Za-z0-9_.:/-]{1,200}`, e.g. a tree path `root/Billing/Reconciler`. Unique. */
+  readonly name: string;
+  /** 1..1024: partition p of the unit is its own lease. Absent: a singleton. */
+  readonly partitions?: number;
+}
+
+export const CLUSTER_DEFAULTS = {
+  namespace: 'supertrees',
+  leaseTtlMs: 10_000,
+  renewIntervalMs: 2_000,
+  safetyMarginMs: 1_000,
+  commandTimeoutMs: 1_000,
+  requireRedisAtStart: false,
+  /** Bounds, also used by the validation. */
+  minLeaseTtlMs: 1_000,
+  maxLeaseTtlMs: 600_000,
+  minRenewIntervalMs: 50,
+  minCommandTimeoutMs: 50,
+  maxCommandTimeoutMs: 60_000,
+  maxPartitions: 1024,
+  maxMemberInfoBytes: 1024,
+  maxMemberInfoFields: 32,
+} as const;
+
+export const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const MEMBER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const UNIT_NAME_PATTERN = /^[A-Za-z0-9_.:/-]{1,200}$/;
+
+/** The options with every default applied and every rule checked: what the node runs on. */
+export interface ResolvedClusterOptions {
+  readonly redis: string | Redis;
+  readonly namespace: string;
+  readonly memberId: string;
+  readonly memberInfo: MemberInfo;
+  readonly leaseTtlMs: number;
+  readonly renewIntervalMs: number;
+  readonly safetyMarginMs: number;
+  readonly commandTimeoutMs: number;
+  readonly requireRedisAtStart: boolean;
+  readonly logger: LoggerService | false | undefined;
+}
+
+const fail = (option: string, problem: string): never => {
+  throw new ClusterConfigError(CLUSTER_MESSAGES.invalidOption(option, problem), option);
+};
+
+function integer(value: unknown, option: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail(option, `must be an integer (got ${String(value)})`);
+  if ((value as number) < min || (value as number) > max) fail(option, `must be between ${min} and ${max} (got ${value})`);
+  return value as number;
+}
+
+function isIoredisClient(value: unknown): value is Redis {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { evalsha?: unknown }).evalsha === 'function' &&
+    typeof (value as { status?: unknown }).status === 'string'
+  );
+}
+
+/** Applies the defaults and checks every option once; throws `ClusterConfigError` naming the option. */
+export function resolveClusterOptions(options: ClusterOptions | undefined): ResolvedClusterOptions {
+  if (!options || typeof options !== 'object') throw new ClusterConfigError(CLUSTER_MESSAGES.noRedis(), 'redis');
+  const { redis } = options;
+  if (redis === undefined || redis === null || redis === '') {
+    throw new ClusterConfigError(CLUSTER_MESSAGES.noRedis(), 'redis');
+  }
+  if (typeof redis === 'string') {
+    if (!/^rediss?:\/\/./.test(redis)) fail('redis', `must be a redis:// or rediss:// URL (got "${redis}")`);
+  } else if ((redis as { isCluster?: unknown }).isCluster === true) {
+    throw new ClusterConfigError(CLUSTER_MESSAGES.clusterClient(), 'redis');
+  } else if (!isIoredisClient(redis)) {
+    fail('redis', 'must be an ioredis client or a redis:// URL');
+  }
+  const d = CLUSTER_DEFAULTS;
+  const namespace = options.namespace ?? d.namespace;
+  if (typeof namespace !== 'string' || !NAMESPACE_PATTERN.test(namespace)) {
+    fail('namespace', `must match ${NAMESPACE_PATTERN} (got ${JSON.stringify(namespace)})`);
+  }
+  const memberId = options.memberId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (typeof memberId !== 'string' || !MEMBER_ID_PATTERN.test(memberId)) {
+    fail('memberId', `must match ${MEMBER_ID_PATTERN} (got ${JSON.stringify(memberId)})`);
+  }
+  const memberInfo = options.memberInfo ?? {};
+  checkMemberInfo(memberInfo);
+  const leaseTtlMs = integer(options.leaseTtlMs ?? d.leaseTtlMs, 'leaseTtlMs', d.minLeaseTtlMs, d.maxLeaseTtlMs);
+  const renewIntervalMs = integer(options.renewIntervalMs ?? d.renewIntervalMs, 'renewIntervalMs', d.minRenewIntervalMs, d.maxLeaseTtlMs);
+  if (renewIntervalMs * 3 >= leaseTtlMs) {
+    fail('renewIntervalMs', `must be less than leaseTtlMs / 3 (${renewIntervalMs} >= ${leaseTtlMs} / 3)`);
+  }
+  const safetyMarginMs = integer(options.safetyMarginMs ?? d.safetyMarginMs, 'safetyMarginMs', 0, d.maxLeaseTtlMs);
+  if (leaseTtlMs - safetyMarginMs <= 2 * renewIntervalMs) {
+    fail('safetyMarginMs', `leaves no time for two renewals: leaseTtlMs - safetyMarginMs (${leaseTtlMs - safetyMarginMs}) must exceed 2 x renewIntervalMs (${2 * renewIntervalMs})`);
+  }
+  const commandTimeoutMs = integer(options.commandTimeoutMs ?? d.commandTimeoutMs, 'commandTimeoutMs', d.minCommandTimeoutMs, d.maxCommandTimeoutMs);
+  if (commandTimeoutMs > renewIntervalMs) {
+    fail('commandTimeoutMs', `must not exceed renewIntervalMs (${commandTimeoutMs} > ${renewIntervalMs})`);
+  }
+  const requireRedisAtStart = options.requireRedisAtStart ?? d.requireRedisAtStart;
+  if (typeof requireRedisAtStart !== 'boolean') fail('requireRedisAtStart', 'must be a boolean');
+  const logger = options.logger;
+  if (logger !== undefined && logger !== false && (typeof logger !== 'object' || typeof logger.log !== 'function')) {
+    fail('logger', 'must be a LoggerService or false');
+  }
+  return { redis, namespace, memberId, memberInfo, leaseTtlMs, renewIntervalMs, safetyMarginMs, commandTimeoutMs, requireRedisAtStart, logger };
+}
+
+function checkMemberInfo(info: unknown): void {
+  if (typeof info !== 'object' || info === null || Array.isArray(info)) fail('memberInfo', 'must be a plain object');
+  const entries = Object.entries(info as object);
+  if (entries.length > CLUSTER_DEFAULTS.maxMemberInfoFields) {
+    fail('memberInfo', `has ${entries.length} fields; at most ${CLUSTER_DEFAULTS.maxMemberInfoFields}`);
+  }
+  for (const [key, value] of entries) {
+    const t = typeof value;
+    if (t !== 'string' && t !== 'boolean' && !(t === 'number' && Number.isFinite(value))) {
+      fail(`memberInfo.${key}`, `must be a string, a finite number or a boolean (got ${t})`);
+    }
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(info));
+  if (bytes > CLUSTER_DEFAULTS.maxMemberInfoBytes) {
+    fail('memberInfo', `is ${bytes} bytes as JSON; at most ${CLUSTER_DEFAULTS.maxMemberInfoBytes}`);
+  }
+}
+
+/** Checks the units a node may hold; throws `ClusterConfigError` naming the unit. */
+export function validateUnits(units: readonly ClusterUnitSpec[]): readonly ClusterUnitSpec[] {
+  if (!Array.isArray(units)) throw new ClusterConfigError(CLUSTER_MESSAGES.invalidUnit(0, 'units must be an array'), 'units');
+  const seen = new Set<string>();
+  units.forEach((unit, index) => {
+    const bad = (problem: string): never => {
+      throw new ClusterConfigError(CLUSTER_MESSAGES.invalidUnit(index, problem), `units[${index}]`);
+    };
+    if (typeof unit !== 'object' || unit === null) bad('must be an object { name, partitions? }');
+    if (typeof unit.name !== 'string' || !UNIT_NAME_PATTERN.test(unit.name)) {
+      bad(`has a name that must match ${UNIT_NAME_PATTERN} (got ${JSON.stringify(unit.name)})`);
+    }
+    if (unit.partitions !== undefined) {
+      const p = unit.partitions;
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > CLUSTER_DEFAULTS.maxPartitions) {
+        bad(`("${unit.name}") has partitions that must be an integer between 1 and ${CLUSTER_DEFAULTS.maxPartitions} (got ${String(p)})`);
+      }
+    }
+    if (seen.has(unit.name)) throw new ClusterConfigError(CLUSTER_MESSAGES.duplicateUnit(unit.name), `units[${index}]`);
+    seen.add(unit.name);
+  });
+  return units;
+}

@@ -1,0 +1,21 @@
+// The public surface of nestjs-supertrees/cluster (foundation: not yet wired to the supervision tree).
+// Importing it loads ioredis only when a node is started with a URL.
+export { ClusterNode, type LocalUnitState, type UnitPhase } from './cluster.node.js';
+export {
+  CLUSTER_DEFAULTS,
+  resolveClusterOptions,
+  validateUnits,
+  type ClusterOptions,
+  type ClusterUnitSpec,
+  type MemberInfo,
+  type ResolvedClusterOptions,
+} from './cluster.options.js';
+export type { LeaseHandle, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
+export { unitRef, clusterKeys, type ClusterKeys, type UnitRef } from './cluster.keys.js';
+export type { ClusterView, LeaseView, MemberView } from './cluster.replies.js';
+export { readClusterView } from './cluster.view.js';
+export { CLUSTER_EVENT_TYPES } from './cluster.events.js';
+export type * from './cluster.events.js';
+export { ClusterConfigError, ClusterDataError, ClusterRedisError } from './cluster.errors.js';
+export { CLUSTER_MESSAGES } from './cluster.messages.js';
+export { ownerOf, assign as assignUnits } from './rendezvous.js';

@@ -1,0 +1,45 @@
+import type { UnitRef } from './cluster.keys.js';
+
+/** Why a unit held through a lease is stopped. */
+export type UnitStopReason =
+  /** The lease was lost: not renewed in time (Redis unreachable, the replica paused) or taken. Not a failure. */
+  | 'lease-lost'
+  /** The membership changed and the unit now belongs to another member: it stops, then its lease is released. */
+  | 'handoff'
+  /** This node is stopping. */
+  | 'shutdown';
+
+/** What a unit is started with. */
+export interface UnitStart {
+  /** Grows every time the unit changes hands: stamp writes with it so a store can reject a stale owner. */
+  readonly fencingToken: number;
+  /** The partition, for a partitioned unit. */
+  readonly partition?: number;
+  readonly lease: LeaseHandle;
+}
+
+/** The worker's view of its lease. */
+export interface LeaseHandle {
+  readonly unit: UnitRef;
+  readonly fencingToken: number;
+  /**
+   * True while this replica may act for the unit: measured on this process's monotonic clock against
+   * the deadline (send time of the last good renewal + TTL - safety margin). Check it right before an
+   * unfenced side effect; it turns false on its own, even if nothing else in the process ran.
+   */
+  stillHolds(): boolean;
+  /** Ms left until the deadline (0 when past it). */
+  remainingMs(): number;
+  /** Aborted when the lease is lost, handed off or the node stops. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What runs a unit. The supervision runtime implements it (a later round); tests implement it
+ * directly. `start` resolves once the unit runs; `stop` once it has stopped. Neither is called again
+ * for the same unit before the previous call settled.
+ */
+export interface UnitHost {
+  start(unit: UnitRef, start: UnitStart): Promise<void>;
+  stop(unit: UnitRef, reason: UnitStopReason): Promise<void>;
+}

@@ -1,0 +1,102 @@
+// Replicas of the cluster tests as real processes (compiled fixture), and waiting on what they report.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+// Compiled (dist/test/helpers) it sits next to the fixture; as a source under Jest it points into dist/.
+const SCRIPT = fileURLToPath(
+  new URL(import.meta.url.includes('/dist/test/') ? '../fixtures/cluster-replica.js' : '../../dist/test/fixtures/cluster-replica.js', import.meta.url),
+);
+
+export interface ReplicaEvent {
+  e: string;
+  at: number;
+  member: string;
+  unit?: string;
+  token?: number;
+  reason?: string;
+  cause?: string;
+  [key: string]: unknown;
+}
+
+export class Replica {
+  readonly events: ReplicaEvent[] = [];
+  readonly output: string[] = [];
+  readonly exited: Promise<void>;
+  private alive = true;
+  private readonly proc: ChildProcess;
+
+  constructor(
+    readonly id: string,
+    env: Record<string, string>,
+  ) {
+    this.proc = spawn(process.execPath, [SCRIPT], {
+      env: { ...process.env, ...env, MEMBER_ID: id, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.startsWith('EVT ')) this.events.push(JSON.parse(line.slice(4)) as ReplicaEvent);
+      else this.output.push(line);
+    });
+    createInterface({ input: this.proc.stderr!, crlfDelay: Infinity }).on('line', (line) => this.output.push(`stderr: ${line}`));
+    this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
+    void this.exited.then(() => (this.alive = false));
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await waitFor(() => this.events.some((e) => e.e === 'ready') || !this.alive, `${this.id} ready`, timeoutMs);
+    if (!this.events.some((e) => e.e === 'ready')) throw new Error(`${this.id} exited before ready:\n${this.output.join('\n')}`);
+  }
+
+  /** Units this replica runs now, by its own start/stop reports. */
+  runningUnits(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const e of this.events) {
+      if (e.e === 'start') out.set(e.unit!, e.token!);
+      if (e.e === 'stop') out.delete(e.unit!);
+    }
+    return out;
+  }
+
+  async kill(): Promise<void> {
+    if (!this.alive) return;
+    this.proc.kill('SIGCONT');
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM: the replica stops its node (stops units, releases, leaves) and exits. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.alive) return;
+    this.proc.kill('SIGCONT');
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  pause(): void {
+    this.proc.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc.kill('SIGCONT');
+  }
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs` naming `what`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
