@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EVENT_TYPES, type ProcessEvent } from '../events/supervision.events.js';
-import { EventDecoder, EventEncoder, HEADER, MAX_PATHS, WIRE_FIELDS, type WireEvent } from './event.wire.js';
+import { EventDecoder, EventEncoder, HEADER, MAX_PATHS, WIRE_FIELDS } from './event.wire.js';
 
 const SUBTREE = 'root/Ingest';
 const stamp = { pid: 321, processSeq: 1, timestamp: 1_700_000_000_000 };
