@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { printComparison } from './compare.js';
 import { processGroupMembers } from './lib/processes.js';
 import type { FigureMessage, FigureResult, Machine, Row, Summary } from './lib/results.js';
 import { sleep } from './lib/stats.js';
@@ -26,6 +27,7 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 7, id: 'start-child', title: 'startChild latency' },
   { number: 8, id: 'dynamic-scale', title: '100,000 dynamic children', execArgv: ['--expose-gc'] },
   { number: 9, id: 'calls', title: 'Call round trip and throughput' },
+  { number: 10, id: 'first-response', title: 'First HTTP 200 after node main.js' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */
@@ -155,7 +157,9 @@ function cpuShare(ms = 500): number {
   return Math.round(((used.user + used.system) / 1000 / (performance.now() - t0)) * 100) / 100;
 }
 
-const selected = process.argv.slice(2);
+const args = process.argv.slice(2);
+const compare = args.includes('--compare');
+const selected = args.filter((a) => a !== '--compare');
 const figures = selected.length > 0 ? FIGURES.filter((f) => selected.includes(f.id) || selected.includes(String(f.number))) : FIGURES;
 const started = new Date();
 const loadBefore = os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -202,5 +206,8 @@ if (selected.length === 0) {
   for (const run of runs) process.stdout.write(`figure ${run.spec.number} details: ${JSON.stringify(run.result?.details ?? {})}\n`);
   process.stdout.write('(a selection of figures: bench/results.json left as it was)\n');
 }
-// A figure that could not be measured fails the run; a missed goal does not.
-process.exitCode = runs.some((r) => !r.result) ? 1 : 0;
+const regressions = compare
+  ? printComparison({ figures: runs.flatMap((run) => (run.result ? [run.result] : [])) })
+  : 0;
+// A figure that could not be measured fails the run (1); a missed goal does not; a regression beyond the spread does, with --compare (2).
+process.exitCode = runs.some((r) => !r.result) ? 1 : regressions > 0 ? 2 : 0;

@@ -17,7 +17,7 @@ import {
   WorkerStoppedError,
 } from '../libs/supertrees/src/index.js';
 import { ClerkPool, SCENARIOS, TenantClerk } from './fixtures/scenarios.js';
-import { EventRecorder, is } from './helpers/event-recorder.js';
+import { EventRecorder } from '#supertrees/testing';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
 const CLERK = 'root/CallsSupervisor/Clerk';
@@ -129,7 +129,7 @@ describe('calls to workers in supervisor processes', () => {
     expect(crashed).toMatchObject({ ended: 'failed', path: CLERK });
     expect((crashed.cause as Error).message).toBe('ledger corrupt');
 
-    await recorder.waitFor(is('restarted', CLERK));
+    await recorder.waitFor({ type: 'restarted', path: CLERK });
     await expect(service.call<Reply>(CLERK, { reply: 'again' })).resolves.toMatchObject({ reply: 'again', attempt: 1 });
   });
 
@@ -150,7 +150,7 @@ describe('calls to workers in supervisor processes', () => {
     await boot();
 
     await service.call(SLEEPER, { failRun: 'down for a minute' }).catch(() => undefined);
-    await recorder.waitFor(is('restart-scheduled', SLEEPER));
+    await recorder.waitFor({ type: 'restart-scheduled', path: SLEEPER });
     const error = await rejectionOf(service.call(SLEEPER, {}, { timeoutMs: 200 }));
 
     expect(error).toBeInstanceOf(WorkerRestartingError);
@@ -161,7 +161,7 @@ describe('calls to workers in supervisor processes', () => {
     await boot();
 
     await service.call(MAYFLY, { finishRun: true, waitMs: 100 }).catch(() => undefined);
-    await recorder.waitFor(is('gave-up', MAYFLY));
+    await recorder.waitFor({ type: 'gave-up', path: MAYFLY });
     const error = await rejectionOf(service.call(MAYFLY, {}));
     expect(error).toBeInstanceOf(WorkerStoppedError);
     expect(error.message).toBe(MESSAGES.workerStopped(MAYFLY));

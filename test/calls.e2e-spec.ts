@@ -14,7 +14,6 @@ import {
   WorkerStoppedError,
   type WorkerContext,
 } from '../libs/supertrees/src/index.js';
-import { is } from './helpers/event-recorder.js';
 import { bootInProcess, Cleanup, Deferred, defineSupervisor, defineWorker, RunControl, settle } from './helpers/in-process.js';
 
 const cleanup = new Cleanup();
@@ -180,7 +179,7 @@ describe('call', () => {
       expect(error).toMatchObject({ ended: 'failed', message: MESSAGES.workerCrashed(path, 'failed') });
       expect((error.cause as Error).message).toBe('disk on fire');
     }
-    await tree.recorder.waitFor(is('restarted', path));
+    await tree.recorder.waitFor({ type: 'restarted', path: path });
     await expect(tree.service.call(path, { n: 2 })).resolves.toEqual({ echo: { n: 2 }, attempt: 1, path });
   });
 
@@ -188,7 +187,7 @@ describe('call', () => {
     const { tree, control, path } = await bootEcho({ backoff: { minDelayMs: 100, maxDelayMs: 100 } });
 
     control.fail(path);
-    await tree.recorder.waitFor(is('restart-scheduled', path));
+    await tree.recorder.waitFor({ type: 'restart-scheduled', path: path });
     const call = tree.service.call(path, { n: 3 }, { timeoutMs: 10_000 });
 
     await expect(call).resolves.toEqual({ echo: { n: 3 }, attempt: 1, path });
@@ -203,7 +202,7 @@ describe('call', () => {
     const path = 'root/Pair/Echo';
 
     control.fail('root/Pair/Sibling');
-    await tree.recorder.waitFor(is('stopped', path));
+    await tree.recorder.waitFor({ type: 'stopped', path: path });
     const during = tree.service.call(path, {}, { timeoutMs: 10_000 });
 
     await expect(during).resolves.toBe(1);
@@ -213,7 +212,7 @@ describe('call', () => {
     const { tree, control, path } = await bootEcho({ backoff: { minDelayMs: 60_000, maxDelayMs: 60_000 } });
 
     control.fail(path);
-    await tree.recorder.waitFor(is('restart-scheduled', path));
+    await tree.recorder.waitFor({ type: 'restart-scheduled', path: path });
     const error = await rejectionOf(tree.service.call(path, {}, { timeoutMs: 30 }));
 
     expect(error).toBeInstanceOf(WorkerRestartingError);
@@ -225,7 +224,7 @@ describe('call', () => {
     const { tree, control, path, gated } = await bootEcho({ restart: 'never' });
 
     control.finish(path);
-    await tree.recorder.waitFor(is('gave-up', path));
+    await tree.recorder.waitFor({ type: 'gave-up', path: path });
     const error = await rejectionOf(tree.service.call(path, {}));
     expect(error).toBeInstanceOf(WorkerStoppedError);
     expect(error.message).toBe(MESSAGES.workerStopped(path));

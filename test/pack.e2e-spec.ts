@@ -203,9 +203,9 @@ describe('the npm package nestjs-supertrees', () => {
     const app = join(temp, 'app');
     mkdirSync(app);
     // The scratch app uses the testing kit, so it installs that one optional peer, not the others.
-    const installed = [...PEERS, '@nestjs/testing'];
-    const closure = lockedClosure(installed);
-    const pinned = Object.fromEntries(installed.map((name) => [name, closure[`node_modules/${name}`]!.version!]));
+    const wanted = [...PEERS, '@nestjs/testing'];
+    const closure = lockedClosure(wanted);
+    const pinned = Object.fromEntries(wanted.map((name) => [name, closure[`node_modules/${name}`]!.version!]));
     const pkg = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as {
       version: string;
       license: string;

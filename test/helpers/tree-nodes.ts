@@ -44,9 +44,6 @@ export function supervisorNode(
     maxRestarts: Number.POSITIVE_INFINITY,
     withinMs: Number.POSITIVE_INFINITY,
     isolation: 'none',
-    dynamic: false,
-    maxChildren: Number.POSITIVE_INFINITY,
-    restoreChildren: true,
     ...spec,
     children,
   };

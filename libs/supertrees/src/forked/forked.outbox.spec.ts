@@ -3,6 +3,7 @@ import type { NodeSnapshot } from '../events/snapshot.js';
 import { EventStamper } from '../events/event.stamper.js';
 import type { ProcessEvent } from '../events/supervision.events.js';
 import { EventOutbox, type SendFn } from './forked.outbox.js';
+import { EventDecoder } from '../process/event.wire.js';
 import type { UpMessage } from '../process/ipc.protocol.js';
 
 const OWN_PID = 4242;
@@ -15,11 +16,19 @@ const SUBTREE = 'root/Ingest';
  */
 class FakeChannel {
   readonly sent: UpMessage[] = [];
+  /** The events of each `events` message as the parent decodes them (with the same path table). */
+  readonly batches: ProcessEvent[][] = [];
+  private readonly decoder = new EventDecoder(SUBTREE);
   private waiting: ((error: Error | null) => void)[] = [];
   mode: 'open' | 'full' | 'closed' = 'open';
 
   readonly send: SendFn = (message, done) => {
     this.sent.push(message);
+    if (message.t === 'events') {
+      expect(this.decoder.addPaths(message.first, message.paths)).toEqual([]);
+      // Without the `seq: 0` a decoded event carries for the main process to fill in: not what these tests are about.
+      this.batches.push(message.events.map((wire) => withoutSeq(this.decoder.decode(wire) as ProcessEvent & { seq?: number })));
+    }
     if (this.mode === 'closed') {
       done(new Error('Channel closed'));
       return false;
@@ -43,12 +52,16 @@ class FakeChannel {
 
   /** The events of every `events` message, in order. */
   events(): ProcessEvent[] {
-    return this.sent.flatMap((m) => (m.t === 'events' ? m.events : []));
+    return this.batches.flat();
   }
 
   batchSizes(): number[] {
     return this.sent.map((m) => (m.t === 'events' ? m.events.length : -1));
   }
+}
+
+function withoutSeq({ seq: _seq, ...event }: ProcessEvent & { seq?: number }): ProcessEvent {
+  return event as ProcessEvent;
 }
 
 const SNAPSHOT: NodeSnapshot = { name: 'Ingest', path: SUBTREE, kind: 'supervisor', state: 'running', restarts: 3 };
@@ -92,7 +105,22 @@ describe('EventOutbox', () => {
       const pushed = events(3);
       pushed.forEach((e) => outbox.push(e));
       await outbox.flush();
-      expect(channel.sent).toEqual([{ t: 'events', events: pushed }]);
+      expect(channel.sent.map((m) => m.t)).toEqual(['events']);
+      expect(channel.batches).toEqual([pushed]);
+    });
+
+    it('sends each path once per channel, then refers to it by its index in the table', async () => {
+      const { channel, outbox } = setup();
+      outbox.push(event(OWN_PID, `${SUBTREE}/Poller`));
+      await outbox.flush();
+      outbox.push(event(OWN_PID, `${SUBTREE}/Poller`));
+      outbox.push(event(OWN_PID, `${SUBTREE}/Mailer`));
+      await outbox.flush();
+      expect(channel.sent).toMatchObject([
+        { t: 'events', first: 0, paths: [`${SUBTREE}/Poller`], events: [[0, 0, 0, OWN_PID, expect.any(Number), 1_000, 0]] },
+        { t: 'events', first: 1, paths: [`${SUBTREE}/Mailer`], events: [[0, 0, 0, OWN_PID, expect.any(Number), 1_000, 0], [0, 1, 0, OWN_PID, expect.any(Number), 1_000, 0]] },
+      ]);
+      expect(channel.events().map((e) => e.path)).toEqual([`${SUBTREE}/Poller`, `${SUBTREE}/Poller`, `${SUBTREE}/Mailer`]);
     });
 
     it('puts at most 256 events in one message', async () => {
@@ -212,7 +240,8 @@ describe('EventOutbox', () => {
       const next = event();
       outbox.push(next);
       await outbox.flush();
-      expect(channel.sent.slice(2)).toEqual([{ t: 'events', events: [next] }]);
+      expect(channel.sent).toHaveLength(3);
+      expect(channel.batches.slice(1)).toEqual([[next]]);
     });
 
     it('sends no snapshot message when there is no snapshot to send', async () => {

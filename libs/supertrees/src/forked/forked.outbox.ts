@@ -1,5 +1,6 @@
 import type { EventStamper } from '../events/event.stamper.js';
 import type { ProcessEvent } from '../events/supervision.events.js';
+import { EventEncoder } from '../process/event.wire.js';
 import type { UpMessage } from '../process/ipc.protocol.js';
 
 /** How many events go in one IPC message. */
@@ -26,6 +27,8 @@ export class EventOutbox {
   private inFlight = 0;
   private blockedBy = 0;
   private snapshotDue = false;
+  /** This channel's side of the path table: one outbox per supervisor process, one table per channel. */
+  private readonly encoder = new EventEncoder();
 
   constructor(
     private readonly send: SendFn,
@@ -71,7 +74,7 @@ export class EventOutbox {
     while (!this.blocked && (this.queue.length > 0 || this.dropped.size > 0 || this.snapshotDue)) {
       if (this.dropped.size > 0) this.snapshotDue = true;
       if (this.queue.length > 0 || this.dropped.size > 0) {
-        this.write({ t: 'events', events: [...this.takeDropReports(), ...this.queue.splice(0, BATCH)] });
+        this.writeBatch([...this.takeDropReports(), ...this.queue.splice(0, BATCH)]);
         if (this.blocked) break;
       }
       if (this.snapshotDue) {
@@ -88,6 +91,12 @@ export class EventOutbox {
     const waiting = this.idle;
     this.idle = [];
     waiting.forEach((resolve) => resolve());
+  }
+
+  private writeBatch(batch: readonly ProcessEvent[]): void {
+    const events = batch.map((event) => this.encoder.encode(event));
+    const { first, paths } = this.encoder.takePaths();
+    this.write({ t: 'events', first, paths, events });
   }
 
   private write(message: UpMessage): void {

@@ -13,7 +13,8 @@ import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
 import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import { checkEvent, checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
+import { EventDecoder } from './event.wire.js';
+import { checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import { PendingRequests } from './pending-requests.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
 import type { ProcessVitalsBoard } from './process.vitals.js';
@@ -144,6 +145,8 @@ class ProcessRun {
   private lastHeard: number;
   private readonly cancelStartTimer: () => void;
   private stopWatchdog: () => void = () => undefined;
+  /** The path table of this process's channel: a new process starts a new one. */
+  private readonly decoder: EventDecoder;
   private unwatch: () => void = () => undefined;
 
   constructor(
@@ -155,6 +158,7 @@ class ProcessRun {
     const { node, options, host } = child;
     const proc = spare.proc;
     spare.label = node.path;
+    this.decoder = new EventDecoder(node.path);
     this.lastHeard = host.clock.now();
     this.requests = new PendingRequests((message) => {
       if (!proc.connected) throw new NodeUnavailableError(message.op, message.path, MESSAGES.processNotRunning(node.path));
@@ -196,10 +200,10 @@ class ProcessRun {
         break;
       case 'events': {
         const sink = child.host.sink;
-        const path = child.node.path;
-        for (const event of message.events) {
-          const problem = checkEvent(event, path);
-          if (problem) child.reject(spare.proc, problem);
+        for (const problem of this.decoder.addPaths(message.first, message.paths)) child.reject(spare.proc, problem);
+        for (const wire of message.events) {
+          const event = this.decoder.decode(wire);
+          if (typeof event === 'string') child.reject(spare.proc, event);
           else {
             if (event.type === 'child-removed') child.childRemoved(event.path);
             sink.forward(event);

@@ -156,8 +156,8 @@ describe('parseUpMessage', () => {
   it.each([
     ['hello', { t: 'hello', v: PROTOCOL_VERSION, pid: 10 }],
     ['started', { t: 'started', pid: 10 }],
-    ['events', { t: 'events', events: goodEvents }],
-    ['events (empty)', { t: 'events', events: [] }],
+    ['events', { t: 'events', first: 0, paths: [SUBTREE], events: [[0, 0, 1, 321, 1, 1_700_000_000_000, 0]] }],
+    ['events (empty)', { t: 'events', first: 3, paths: [], events: [] }],
     ['heartbeat', { t: 'heartbeat' }],
     ['heartbeat with process reports', { t: 'heartbeat', processes: [vitals, { path: `${SUBTREE}/Inner`, pid: 12, silentForMs: 40 }] }],
     ['snapshot', { t: 'snapshot', root: snapshot }],
@@ -180,7 +180,11 @@ describe('parseUpMessage', () => {
     ['hello without pid', { t: 'hello', v: PROTOCOL_VERSION }, 'hello without pid'],
     ['started without pid', { t: 'started' }, 'started without pid'],
     ['started with a string pid', { t: 'started', pid: '10' }, 'started without pid'],
-    ['events that are not an array', { t: 'events', events: { 0: goodEvents[0] } }, 'events without an array'],
+    ['events that are not an array', { t: 'events', first: 0, paths: [], events: { 0: goodEvents[0] } }, 'events without an array'],
+    ['events without paths', { t: 'events', first: 0, events: [] }, 'events without a path table update (first, paths)'],
+    ['events without first', { t: 'events', paths: [], events: [] }, 'events without a path table update (first, paths)'],
+    ['events with a negative first', { t: 'events', first: -1, paths: [], events: [] }, 'events without a path table update (first, paths)'],
+    ['events with a fractional first', { t: 'events', first: 0.5, paths: [], events: [] }, 'events without a path table update (first, paths)'],
     ['a snapshot without a tree', { t: 'snapshot' }, 'snapshot without a valid tree'],
     ['a snapshot whose root lacks restarts', { t: 'snapshot', root: { path: SUBTREE, state: 'running' } }, 'snapshot without a valid tree'],
     [

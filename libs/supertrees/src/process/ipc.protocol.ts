@@ -2,16 +2,20 @@ import {
   EVENT_TYPES,
   type ChildRemovedReason,
   type ErrorInfo,
-  type ProcessEvent,
   type StopReason,
   type SupervisionEventType,
 } from '../events/supervision.events.js';
 import type { NodeSnapshot } from '../events/snapshot.js';
+import type { WireEvent } from './event.wire.js';
 import type { SupervisorProcessReport } from './process.vitals.js';
 import { isWireError, type WireError } from '../errors/wire-error.js';
 import type { DynamicChildData } from '../tree/dynamic-child.js';
 
-/** Bumped on any change a peer of another version could misread. 2: `request` down and `reply` up. */
+/**
+ * Bumped on any change a peer of another version could misread. 2: `events` batches in the compact
+ * wire format (positional arrays and a per-channel table of paths, see `event.wire.ts`), and
+ * `request` down and `reply` up.
+ */
 export const PROTOCOL_VERSION = 2;
 
 /** The longest operation name a request may carry. */
@@ -60,11 +64,15 @@ export type UpMessage =
   | { readonly t: 'hello'; readonly v: number; readonly pid: number }
   /** Every child of its subtree has started. */
   | { readonly t: 'started'; readonly pid: number }
-  /** A batch of events, of this process and of its descendants, in order per process. */
-  | { readonly t: 'events'; readonly events: readonly ProcessEvent[] }
+  /**
+   * A batch of events, of this process and of its descendants, in order per process, in the wire
+   * format of `event.wire.ts`: `paths` are added to the channel's table at index `first`, then the
+   * `events` refer to the table by index.
+   */
+  | { readonly t: 'events'; readonly first: number; readonly paths: readonly string[]; readonly events: readonly WireEvent[] }
   /** Alive. */
   /**
-   * Alive. It carries `processes` (additive: optional, so the protocol version stays 1): this
+   * Alive. It carries `processes` (additive: optional; added in version 1): this
    * process's own measurement first, then the reports of the supervisor processes below it.
    */
   | { readonly t: 'heartbeat'; readonly processes?: readonly SupervisorProcessReport[] }
@@ -108,7 +116,7 @@ function isErrorInfo(value: unknown): value is ErrorInfo {
 /** Fields each event type must carry beyond the common ones, with their checks. */
 const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   starting: { attempt: isNumber },
-  started: { attempt: isNumber },
+  started: { attempt: isNumber, processPid: (v) => v === undefined || isNumber(v) },
   restarted: { attempt: isNumber, downtimeMs: isNumber },
   exited: { attempt: isNumber, ranForMs: isNumber },
   failed: { attempt: isNumber, error: isErrorInfo, ranForMs: isNumber, phase: (v) => v === 'init' || v === 'run' || v === 'process' },
@@ -123,6 +131,8 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   'child-added': { id: (v) => v === undefined || isString(v), instance: (v) => v === undefined || isNumber(v) },
   'child-removed': { reason: (v) => REMOVED_REASONS.includes(v as string) },
 } satisfies Record<SupervisionEventType, Record<string, (v: unknown) => boolean>>;
+/** The same checks as lists, made once: this runs for every event that crosses a process boundary. */
+const FIELD_CHECKS = new Map(Object.entries(EVENT_FIELDS).map(([type, checks]) => [type, Object.entries(checks)]));
 
 /**
  * Checks an event a child forwards. `subtree` is the path of the supervisor that process runs: a
@@ -135,11 +145,20 @@ export function checkEvent(value: unknown, subtree: string): string | undefined 
     return `event path ${JSON.stringify(value.path)} is outside the subtree ${subtree}`;
   }
   if (value.kind !== 'worker' && value.kind !== 'supervisor') return 'event kind must be worker or supervisor';
+  return checkEventFields(value as { type: SupervisionEventType });
+}
+
+/**
+ * Checks the stamps and the type's own fields of an event whose type, path and kind are already
+ * known to be good (the wire decoder checks those against its table of paths).
+ */
+export function checkEventFields(event: { readonly type: SupervisionEventType }): string | undefined {
+  const value = event as unknown as Record<string, unknown>;
   if (!isNumber(value.pid) || !isNumber(value.processSeq) || !isNumber(value.timestamp)) {
     return 'event lacks a numeric pid, processSeq or timestamp';
   }
-  for (const [field, check] of Object.entries(EVENT_FIELDS[value.type]!)) {
-    if (!check(value[field])) return `${value.type} event has an invalid "${field}"`;
+  for (const [field, check] of FIELD_CHECKS.get(event.type)!) {
+    if (!check(value[field])) return `${event.type} event has an invalid "${field}"`;
   }
   return undefined;
 }
@@ -187,7 +206,11 @@ export function parseUpMessage(value: unknown): Parsed<UpMessage> {
     case 'started':
       return isNumber(value.pid) ? ok(value) : { ok: false, problem: 'started without pid' };
     case 'events':
-      return Array.isArray(value.events) ? ok(value) : { ok: false, problem: 'events without an array' };
+      if (!Array.isArray(value.events)) return { ok: false, problem: 'events without an array' };
+      if (!Array.isArray(value.paths) || !Number.isSafeInteger(value.first) || (value.first as number) < 0) {
+        return { ok: false, problem: 'events without a path table update (first, paths)' };
+      }
+      return ok(value);
     case 'heartbeat':
       return value.processes === undefined || (Array.isArray(value.processes) && value.processes.every(isProcessReport))
         ? ok(value)

@@ -11,15 +11,21 @@ import {
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import { SupervisorGaveUpError, UnknownNodeError } from '../errors/supervision-runtime.error.js';
 import type { EventSink } from '../events/event.sink.js';
-import type { Mutable } from '../events/event.stamper.js';
-import type { NodeState } from '../events/snapshot.js';
 import {
-  toErrorInfo,
-  type ChildRemovedReason,
-  type DistributiveOmit,
-  type EventInput,
-  type StopReason,
-} from '../events/supervision.events.js';
+  childAddedEvent,
+  childRemovedEvent,
+  exitedEvent,
+  failedEvent,
+  gaveUpEvent,
+  restartedEvent,
+  restartScheduledEvent,
+  startedEvent,
+  startingEvent,
+  stoppedEvent,
+  stoppingEvent,
+} from '../events/event.literals.js';
+import type { NodeState } from '../events/snapshot.js';
+import { toErrorInfo, type ChildRemovedReason, type StopReason } from '../events/supervision.events.js';
 import type { WorkerOptions } from '../interfaces/options.interface.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
 import { poolMember } from '../tree/tree.builder.js';
@@ -163,7 +169,7 @@ export class SupervisorRuntime {
         }
         this.slots.push(this.makeSlot(child, this.slots.length));
         this.ids.add(spec.id);
-        this.emitFor(child, { type: 'child-added', id: spec.id });
+        this.sink.emit(childAddedEvent(child, spec.id, undefined));
       }
     }
     for (const slot of this.slots) this.byPath.set(slot.node.path, slot);
@@ -344,7 +350,7 @@ export class SupervisorRuntime {
     } else {
       // Already down (it ended for good, or failed to start): only its state changes.
       slot.status = 'stopped';
-      this.emitFor(slot.node, { type: 'stopped', reason: 'terminated', timedOut: false });
+      this.sink.emit(stoppedEvent(slot.node, 'terminated', false));
     }
   }
 
@@ -355,7 +361,7 @@ export class SupervisorRuntime {
     this.byPath.set(node.path, slot);
     if (node.kind === 'worker' && node.id !== undefined) this.ids.add(node.id);
     this.reindex(index + 1);
-    this.emitFor(node, { type: 'child-added', ...ids });
+    this.sink.emit(childAddedEvent(node, ids.id, ids.instance));
     return slot;
   }
 
@@ -370,7 +376,7 @@ export class SupervisorRuntime {
     this.reindex(at);
     if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.specs?.remove(slot.node.id);
     this.host.forget?.(slot.node);
-    this.emitFor(slot.node, { type: 'child-removed', reason });
+    this.sink.emit(childRemovedEvent(slot.node, reason));
   }
 
   private reindex(from: number): void {
@@ -407,7 +413,7 @@ export class SupervisorRuntime {
     const generation = ++slot.generation;
     const attempt = slot.restarts;
     slot.status = 'starting';
-    this.emitFor(slot.node, { type: 'starting', attempt });
+    this.sink.emit(startingEvent(slot.node, attempt));
     let info: Awaited<ReturnType<SupervisedChild['start']>>;
     try {
       info = await slot.child.start(attempt, (exit) => {
@@ -418,16 +424,16 @@ export class SupervisorRuntime {
       slot.status = 'failed';
       slot.endedAt = this.clock.now();
       const phase = slot.node.kind === 'worker' ? 'init' : 'process';
-      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(error), phase, ranForMs: 0 });
+      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(error), phase, 0));
       this.logFailure(slot, error);
       return { ok: false, error };
     }
     if (generation !== slot.generation) return ABORTED;
     slot.status = 'running';
     slot.startedAt = this.clock.now();
-    this.emitFor(slot.node, { type: 'started', attempt, ...(info?.processPid ? { processPid: info.processPid } : {}) });
+    this.sink.emit(startedEvent(slot.node, attempt, info?.processPid));
     if (attempt > 0) {
-      this.emitFor(slot.node, { type: 'restarted', attempt, downtimeMs: round(slot.startedAt - slot.endedAt) });
+      this.sink.emit(restartedEvent(slot.node, attempt, round(slot.startedAt - slot.endedAt)));
     }
     return STARTED;
   }
@@ -439,10 +445,10 @@ export class SupervisorRuntime {
     const attempt = slot.restarts;
     if (exit.kind === 'normal') {
       slot.status = 'exited';
-      this.emitFor(slot.node, { type: 'exited', attempt, ranForMs });
+      this.sink.emit(exitedEvent(slot.node, attempt, ranForMs));
     } else {
       slot.status = 'failed';
-      this.emitFor(slot.node, { type: 'failed', attempt, error: toErrorInfo(exit.error), phase: exit.phase, ranForMs });
+      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(exit.error), exit.phase, ranForMs));
       this.logFailure(slot, exit.error);
     }
     await this.childDown(slot, exit.kind, ranForMs, exit.kind === 'failed' ? exit.error : undefined);
@@ -451,7 +457,7 @@ export class SupervisorRuntime {
   /** A child ended by itself (or failed to start): restart it, its group, or give up. */
   private async childDown(slot: Slot, exit: ExitKind, ranForMs: number, error?: unknown): Promise<void> {
     if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
-      this.emitFor(slot.node, { type: 'gave-up', reason: 'policy', restarts: slot.restarts });
+      this.sink.emit(gaveUpEvent(slot.node, 'policy', slot.restarts));
       // As OTP removes a temporary or transient dynamic child that ended for good.
       if (slot.node.kind === 'worker' && slot.node.id !== undefined) this.removeSlot(slot, 'ended');
       return;
@@ -475,7 +481,8 @@ export class SupervisorRuntime {
       if (sibling.generation === 0 || restartsWithSibling(sibling.node.restart, sibling.restarts)) members.add(sibling);
     }
     // A member already waiting for a restart joins this one: its earlier timer is cancelled.
-    for (const member of [...members]) {
+    // (A Set visits members added while it is iterated: no copy needed.)
+    for (const member of members) {
       const previous = member.pending;
       if (!previous) continue;
       previous.cancel();
@@ -486,7 +493,7 @@ export class SupervisorRuntime {
     }
     for (const member of members) {
       member.status = 'backoff';
-      this.emitFor(member.node, { type: 'restart-scheduled', attempt: nextAttempt(member), delayMs, cause: slot.node.path });
+      this.sink.emit(restartScheduledEvent(member.node, nextAttempt(member), delayMs, slot.node.path));
     }
     const pending: PendingRestart = {
       members,
@@ -511,7 +518,7 @@ export class SupervisorRuntime {
     this.halted = true;
     for (const slot of this.slots) this.cancelPending(slot);
     const restarts = this.slots.reduce((sum, s) => sum + s.restarts, 0);
-    this.emitFor(this.node, { type: 'gave-up', reason: 'intensity', restarts });
+    this.sink.emit(gaveUpEvent(this.node, 'intensity', restarts));
     await this.stopInReverse(this.slots, 'supervisor-gave-up');
     this.host.detach?.(this);
     const error = new SupervisorGaveUpError(this.node.path, this.node.maxRestarts, this.node.withinMs, last.node.path, {
@@ -534,18 +541,18 @@ export class SupervisorRuntime {
     if (slot.status === 'backoff') {
       this.cancelPending(slot);
       slot.status = 'stopped';
-      this.emitFor(slot.node, { type: 'stopped', reason, timedOut: false });
+      this.sink.emit(stoppedEvent(slot.node, reason, false));
       return Promise.resolve();
     }
     if (slot.status !== 'starting' && slot.status !== 'running') return Promise.resolve();
     slot.generation += 1;
     slot.status = 'stopping';
-    this.emitFor(slot.node, { type: 'stopping', reason });
+    this.sink.emit(stoppingEvent(slot.node, reason));
     slot.stopping = slot.child.stop(reason).then((timedOut) => {
       slot.status = 'stopped';
       slot.endedAt = this.clock.now();
       slot.stopping = undefined;
-      this.emitFor(slot.node, { type: 'stopped', reason, timedOut });
+      this.sink.emit(stoppedEvent(slot.node, reason, timedOut));
     });
     return slot.stopping;
   }
@@ -556,14 +563,6 @@ export class SupervisorRuntime {
     pending.members.delete(slot);
     slot.pending = undefined;
     if (pending.members.size === 0) pending.cancel();
-  }
-
-  /** Raises `event` (a fresh literal of the caller's) for `node`: completed in place, not copied. */
-  private emitFor(node: TreeNode, event: DistributiveOmit<EventInput, 'path' | 'kind'>): void {
-    const full = event as Mutable<EventInput>;
-    full.path = node.path;
-    full.kind = node.kind;
-    this.sink.emit(full as EventInput);
   }
 
   private logFailure(slot: Slot, error: unknown): void {
