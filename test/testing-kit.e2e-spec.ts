@@ -275,7 +275,8 @@ describe('real supervisor processes', () => {
       expect((error as ProcessesLeftError).pids).toEqual([stray.pid]);
     } finally {
       tree = undefined;
-      await Promise.all([foreign, stray].map((p) => p && killAndWait(p)));
+      await killAndWait(foreign);
+      if (stray) await killAndWait(stray);
     }
   });
 
