@@ -2,7 +2,7 @@
 // process, waiting for events by type and path, fake timers over a backoff, real supervisor
 // processes and the check that none outlives close().
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
   Supervisor,
@@ -236,31 +236,47 @@ describe('fake timers', () => {
   });
 });
 
+/** A process marked as a supervisor process (by its environment) that never ends by itself. */
+const spawnMarked = (): ChildProcess =>
+  spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+    env: { ...process.env, NESTJS_SUPERTREES_CHILD: '1' },
+    stdio: 'ignore',
+  });
+
+async function killAndWait(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = once(proc, 'exit');
+  proc.kill('SIGKILL');
+  await gone;
+}
+
 describe('real supervisor processes', () => {
-  it('fails close() with the pids of supervisor processes that outlive it', async () => {
-    // A stand-in for a supervisor process that would not end: marked as one, never told to stop.
-    const stray = spawn(
-      process.execPath,
-      ['-e', 'setInterval(() => {}, 1000)'],
-      {
-        env: { ...process.env, NESTJS_SUPERTREES_CHILD: '1' },
-        stdio: 'ignore',
-      },
-    );
+  it('fails close() with the pids of supervisor processes that appeared while it lived and outlive it', async () => {
+    // Already there before the module: someone else's, not this module's to answer for.
+    const foreign = spawnMarked();
+    let stray: ChildProcess | undefined;
     try {
-      await once(stray, 'spawn');
+      await once(foreign, 'spawn');
       tree = await createSupervisionTestingModule({
-        providers: [WouldFork, Steady],
-        processExitTimeoutMs: 200,
+        providers: [KitProcessSupervisor, CrashOnceInItsProcess],
+        isolation: 'as-declared',
+        entry: KIT_ENTRY,
+        processExitTimeoutMs: 500,
       });
+      await tree.waitForEvent(
+        { type: 'started', path: 'root/KitProcessSupervisor' },
+        { timeoutMs: 30_000 },
+      );
+      // A stand-in for a supervisor process of this tree that would not end: never told to stop.
+      stray = spawnMarked();
+      await once(stray, 'spawn');
       const error = await tree.close().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProcessesLeftError);
       expect((error as ProcessesLeftError).pids).toEqual([stray.pid]);
     } finally {
-      const gone = once(stray, 'exit');
-      stray.kill('SIGKILL');
-      await gone;
       tree = undefined;
+      await killAndWait(foreign);
+      if (stray) await killAndWait(stray);
     }
   });
 

@@ -54,6 +54,11 @@ export async function spawnFixtureApp(scenario: string, env: Record<string, stri
       exited.then(({ code, signal }) => Promise.reject(new Error(`${scenario} exited (${code ?? signal}) before READY:\n${output.join('\n')}`))),
     ]);
     return { proc, pids, output, exited };
+  } catch (error) {
+    // The test never gets a handle on an app that did not get ready: end it here, or it outlives the test.
+    proc.kill('SIGKILL');
+    await exited;
+    throw error;
   } finally {
     clearTimeout(timer);
   }

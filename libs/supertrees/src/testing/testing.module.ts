@@ -15,7 +15,7 @@ import {
 import type { EventMatch, MatchedEvent } from './event.matching.js';
 import { EventRecorder, type WaitOptions } from './event.recorder.js';
 import { isAlive, supervisorProcessesOf } from './proc.js';
-import { findNode } from './snapshot.nodes.js';
+import { findNode, walkSnapshot } from './snapshot.nodes.js';
 import {
   ProcessesLeftError,
   SupervisionTestingError,
@@ -75,9 +75,10 @@ export interface SupervisionTestingModule {
   /** The node at `path` in the snapshot now. */
   node(path: string): NodeSnapshot;
   /**
-   * Closes the module (also after a rejected `init()`) and stops recording; then waits until no
-   * supervisor process of this test process is alive, or fails with a {@link ProcessesLeftError}.
-   * Idempotent.
+   * Closes the module (also after a rejected `init()`) and stops recording; then waits until none
+   * of its supervisor processes is alive, or fails with a {@link ProcessesLeftError}: neither a pid
+   * its events named nor, for a tree with process supervisors, a supervisor process (spares
+   * included) that appeared below this process while the module lived. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -118,8 +119,12 @@ export async function createSupervisionTestingModule(
       if (pid !== undefined && pid !== process.pid) eventPids.add(pid);
     }
   });
+  // Supervisor processes already below this process are someone else's (another tree, an
+  // earlier test's leftovers): close() answers for its own only.
+  const foreign = new Set(supervisorProcessesOf());
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
+    const forks = forksProcesses(service);
     try {
       await moduleRef.close();
     } finally {
@@ -127,7 +132,14 @@ export async function createSupervisionTestingModule(
       pidWatch.unsubscribe();
     }
     await noSupervisorProcessLeft(
-      eventPids,
+      () => [
+        ...[...eventPids].filter(isAlive),
+        ...(forks
+          ? supervisorProcessesOf().filter(
+              (pid) => !foreign.has(pid) && !eventPids.has(pid),
+            )
+          : []),
+      ],
       options.processExitTimeoutMs ?? DEFAULT_PROCESS_EXIT_TIMEOUT_MS,
     );
   };
@@ -184,14 +196,25 @@ function supervisionForRoot(options: SupervisionTestingOptions) {
   });
 }
 
-/** Waits until neither a pid named by an event nor a marked supervisor process below this one is alive. */
+/** True if the tree has a supervisor with process isolation (false before the tree was built). */
+function forksProcesses(service: SupervisionService): boolean {
+  let root: NodeSnapshot;
+  try {
+    root = service.snapshot();
+  } catch {
+    return false;
+  }
+  for (const node of walkSnapshot(root)) {
+    if (node.kind === 'supervisor' && node.isolation === 'process') return true;
+  }
+  return false;
+}
+
+/** Waits until `left()` names no live process, or fails with those it names. */
 async function noSupervisorProcessLeft(
-  eventPids: ReadonlySet<number>,
+  left: () => number[],
   timeoutMs: number,
 ): Promise<void> {
-  const left = () => [
-    ...new Set([...[...eventPids].filter(isAlive), ...supervisorProcessesOf()]),
-  ];
   const deadline = performanceNow() + timeoutMs;
   let alive = left();
   while (alive.length > 0) {
