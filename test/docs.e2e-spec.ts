@@ -52,6 +52,28 @@ describe("the README's Errors section", () => {
     SupervisorGaveUpError: new api.SupervisorGaveUpError('root/S', 1, 1_000, 'root/S/W', { cause: new Error('cause') }),
     SupervisorProcessError: new api.SupervisorProcessError('message', 'root/S', { pid: 1, code: 72, signal: null }),
     UnknownNodeError: new api.UnknownNodeError('X'),
+    // CallError is abstract: any of its subclasses shows its fields.
+    CallError: new api.WorkerStoppedError('root/W'),
+    NotCallableError: new api.NotCallableError('root/W', 'no-handle'),
+    MailboxFullError: new api.MailboxFullError('root/W', 10),
+    CallTimeoutError: new api.CallTimeoutError('root/W', 100, 'queued', 'message'),
+    WorkerRestartingError: new api.WorkerRestartingError('root/W', 100),
+    WorkerCrashedError: new api.WorkerCrashedError('root/W', 'failed', { cause: new Error('cause') }),
+    WorkerStoppedError: new api.WorkerStoppedError('root/W'),
+    InvalidMessageError: new api.InvalidMessageError('root/W', 'message.at', 'is a function'),
+    CallRejectedError: new api.CallRejectedError('root/W', new Error('cause')),
+    NotDynamicError: new api.NotDynamicError('root/S'),
+    NotASupervisorError: new api.NotASupervisorError('root/W'),
+    NotAWorkerError: new api.NotAWorkerError('Thing'),
+    InvalidChildSpecError: new api.InvalidChildSpecError('args.at', 'is a function'),
+    ChildIdTakenError: new api.ChildIdTakenError('root/S', 'acme'),
+    MaxChildrenError: new api.MaxChildrenError('root/S', 2),
+    ChildStartError: new api.ChildStartError('root/S/W:acme', { cause: new Error('cause') }),
+    ChildStateError: new api.ChildStateError('root/S/W', 'restartChild', 'running'),
+    NotAPoolError: new api.NotAPoolError('root/W'),
+    NodeUnavailableError: new api.NodeUnavailableError('startChild', 'root/S', 'stopped'),
+    RequestTimeoutError: new api.RequestTimeoutError('startChild', 'root/S', 100),
+    UnknownOperationError: new api.UnknownOperationError('frobnicate', 'root/S'),
   };
   const section = rootReadme.slice(rootReadme.indexOf('\n## Errors\n'), rootReadme.indexOf('\n## ', rootReadme.indexOf('\n## Errors\n') + 1));
   const rows = [...section.matchAll(/^\| `(\w+Error)` \| ([^|]*) \|/gm)].map((m) => ({
