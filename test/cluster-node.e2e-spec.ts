@@ -157,6 +157,16 @@ suite('ClusterNode in this process (real redis-server)', () => {
     expect(events).toEqual([]);
   });
 
+  it('a stop() during start() waits for it and leaves nothing running; start() twice is refused', async () => {
+    const { n, host } = node([{ name: 'Reconciler' }]);
+    const starting = n.start();
+    await n.stop();
+    await starting;
+    expect(host.running.size).toBe(0);
+    expect(n.localView().every((u) => u.phase === 'free')).toBe(true);
+    await expect(n.start()).rejects.toThrow(CLUSTER_MESSAGES.startedTwice());
+  });
+
   it('reports garbage under its keys as a ClusterDataError, and keeps running', async () => {
     const { n, host, logger } = node([{ name: 'Reconciler' }]);
     await n.start();

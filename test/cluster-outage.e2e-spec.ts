@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { CLUSTER_MESSAGES } from '#supertrees/cluster';
+import { CLUSTER_MESSAGES, ownerOf } from '#supertrees/cluster';
 import { LEDGER_KEYS, ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
 import { Replica, waitFor } from './helpers/cluster-replicas.js';
 import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
@@ -13,6 +13,8 @@ const TTL_MS = 3_000;
 const MARGIN_MS = 800;
 const UNITS = [{ name: 'Reconciler' }, { name: 'Consumer', partitions: 8 }];
 const ALL = 9;
+const IDS = ['o1', 'o2', 'o3'];
+const UNIT_IDS = ['Reconciler', ...Array.from({ length: 8 }, (_, p) => `Consumer#${p}`)];
 
 suite('cluster: Redis killed and restarted (real redis-server, real processes)', () => {
   let leases: RedisServer;
@@ -38,9 +40,13 @@ suite('cluster: Redis killed and restarted (real redis-server, real processes)',
   const startAll = async () => {
     leases = await RedisServer.start();
     const env = { REDIS_URL: leases.url, LEDGER_URL: ledgerServer.url, NAMESPACE: 'outage', UNITS: JSON.stringify(UNITS), TTL_MS: String(TTL_MS), MARGIN_MS: String(MARGIN_MS) };
-    replicas = ['o1', 'o2', 'o3'].map((id) => new Replica(id, env));
+    replicas = IDS.map((id) => new Replica(id, env));
     await Promise.all(replicas.map((r) => r.ready()));
-    await waitFor(() => replicas.reduce((n, r) => n + r.runningUnits().size, 0) === ALL, 'all 9 units running');
+    // Settled: replicas that start together may hand a unit over once while their views converge.
+    await waitFor(
+      () => replicas.every((r) => [...r.runningUnits().keys()].sort().join() === UNIT_IDS.filter((u) => ownerOf(u, IDS) === r.id).sort().join()),
+      'all 9 units running on their rendezvous owners',
+    );
   };
   const running = () => replicas.reduce((n, r) => n + r.runningUnits().size, 0);
   const lines = (r: Replica, text: string) => r.output.filter((l) => l.includes(text)).length;
@@ -81,7 +87,7 @@ suite('cluster: Redis killed and restarted (real redis-server, real processes)',
     // Redis forgot every lease: each holder finds its lease gone at its next renewal and stops the unit.
     await waitFor(() => restarted() >= ALL && running() === ALL, 'all 9 units started again', 20_000);
     // Every unit was stopped on its old holder before any replica started it again.
-    for (const unit of ['Reconciler', ...Array.from({ length: 8 }, (_, p) => `Consumer#${p}`)]) {
+    for (const unit of UNIT_IDS) {
       const events = replicas.flatMap((r) => r.events.filter((e) => e.unit === unit && (e.e === 'start' || e.e === 'stop') && e.at >= restartedAt));
       events.sort((a, b) => a.at - b.at);
       expect(events.map((e) => e.e)).toEqual(['stop', 'start']);

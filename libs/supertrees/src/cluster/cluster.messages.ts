@@ -21,5 +21,5 @@ export const CLUSTER_MESSAGES = {
   startFailed: (unit: string) => `unit ${unit} failed to start; its lease is released and it is tried again later`,
   stopFailed: (unit: string) => `unit ${unit} failed while stopping; its lease is released anyway`,
   notStarted: () => 'the cluster node is not started (call start() first)',
-  stopped: () => 'the cluster node is stopped',
+  startedTwice: () => 'start() was already called on this cluster node; a node starts once',
 } as const;

@@ -73,6 +73,7 @@ export class ClusterNode {
   private seq = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped?: Promise<void>;
+  private startup?: Promise<void>;
 
   constructor(
     options: ClusterOptions,
@@ -104,9 +105,14 @@ export class ClusterNode {
    * Opens the Redis link and runs the first renewal. With Redis unreachable it still resolves
    * (and logs the outage once), unless `requireRedisAtStart` is set.
    */
-  async start(): Promise<void> {
-    if (this.state !== 'new') throw new ClusterRedisError(CLUSTER_MESSAGES.stopped());
+  start(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new ClusterRedisError(CLUSTER_MESSAGES.startedTwice()));
     this.state = 'starting';
+    this.startup = this.open();
+    return this.startup;
+  }
+
+  private async open(): Promise<void> {
     this.link = await RedisLink.open(this.options);
     try {
       await this.link.connect();
@@ -151,7 +157,9 @@ export class ClusterNode {
   }
 
   private async shutdown(): Promise<void> {
-    if (this.state === 'new') {
+    // A stop() during start() waits for the start, so that nothing it opens is left behind.
+    await this.startup?.catch(() => undefined);
+    if (this.state === 'new' || this.state === 'stopped') {
       this.state = 'stopped';
       this.subject.complete();
       return;
