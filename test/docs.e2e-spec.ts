@@ -51,6 +51,19 @@ describe("the README's Errors section", () => {
     SupervisorGaveUpError: new api.SupervisorGaveUpError('root/S', 1, 1_000, 'root/S/W', { cause: new Error('cause') }),
     SupervisorProcessError: new api.SupervisorProcessError('message', 'root/S', { pid: 1, code: 72, signal: null }),
     UnknownNodeError: new api.UnknownNodeError('X'),
+    InvalidEventHandlerError: new api.InvalidEventHandlerError('message', 'Handler'),
+    NotDynamicError: new api.NotDynamicError('root/S'),
+    NotASupervisorError: new api.NotASupervisorError('root/W'),
+    NotAWorkerError: new api.NotAWorkerError('W'),
+    InvalidChildSpecError: new api.InvalidChildSpecError('args.x', 'is a Date'),
+    ChildIdTakenError: new api.ChildIdTakenError('root/S', 'acme'),
+    MaxChildrenError: new api.MaxChildrenError('root/S', 3),
+    ChildStartError: new api.ChildStartError('root/S/W:acme', { cause: new Error('init') }),
+    ChildStateError: new api.ChildStateError('root/S/W', 'restartChild', 'running'),
+    NotAPoolError: new api.NotAPoolError('root/S/W'),
+    NodeUnavailableError: new api.NodeUnavailableError('startChild', 'root/S', 'gone'),
+    RequestTimeoutError: new api.RequestTimeoutError('startChild', 'root/S', 10),
+    UnknownOperationError: new api.UnknownOperationError('x', 'root/S'),
   };
   const section = rootReadme.slice(rootReadme.indexOf('\n## Errors\n'), rootReadme.indexOf('\n## ', rootReadme.indexOf('\n## Errors\n') + 1));
   const rows = [...section.matchAll(/^\| `(\w+Error)` \| ([^|]*) \|/gm)].map((m) => ({
