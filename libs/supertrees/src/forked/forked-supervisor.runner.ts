@@ -10,7 +10,7 @@ import { toErrorInfo, type StopReason } from '../events/supervision.events.js';
 import { encodeError } from '../errors/wire-error.js';
 import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type RequestMessage, type UpMessage } from '../process/ipc.protocol.js';
 import { ProcessHosting } from '../process/process.hosting.js';
-import { DynamicSpecs } from '../runtime/dynamic.specs.js';
+import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
 import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';

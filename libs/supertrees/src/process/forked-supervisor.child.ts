@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
 import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
-import { DynamicSpecs } from '../runtime/dynamic.specs.js';
+import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import type { RemoteEndpoint } from '../runtime/request.router.js';
 import type { DynamicChildData } from '../tree/dynamic-child.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';

@@ -1,7 +1,7 @@
 import type { StopReason } from '../events/supervision.events.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
-import { DynamicSpecs } from './dynamic.specs.js';
+import { DynamicSpecs } from './dynamic.children.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { SupervisorRuntime, type RuntimeHost } from './supervisor.runtime.js';
 import { settlesWithin } from './timers.js';

@@ -31,7 +31,7 @@ import { ROOT_NAME } from '../shared/supervision.constants.js';
 import { poolMember } from '../tree/tree.builder.js';
 import { dynamicChildNode, type DynamicChildData } from '../tree/dynamic-child.js';
 import type { SupervisorNode, TreeNode, WorkerNode } from '../tree/tree.types.js';
-import type { DynamicSpecs } from './dynamic.specs.js';
+import type { DynamicSpecs } from './dynamic.children.js';
 import { Backoff } from './backoff.js';
 import { RestartIntensity } from './intensity.js';
 import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
