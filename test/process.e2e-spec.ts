@@ -154,6 +154,26 @@ describe('supervisors in their own processes', () => {
     }
   });
 
+  it('finds a supervisor process hung in its start (a worker init() that blocks the loop) by its heartbeat, not the start timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-init-hang-'));
+    process.env.HANG_MARKER = join(dir, 'hung');
+    try {
+      const { recorder } = await boot('init-hang');
+      // The scenario's startTimeoutMs is 600 s: a failure with the heartbeat's reason can only come from the heartbeat.
+      const failed = await recorder.waitFor({ type: 'failed', path: 'root/InitHangSupervisor' }, { timeoutMs: 60_000 });
+      expect(failed.phase).toBe('process');
+      expect(failed.error.name).toBe('SupervisorProcessError');
+      expect(failed.error.message).toContain('sent no heartbeat');
+      expect(failed.error.message).not.toContain('did not start');
+      // The next process does not block (the marker says one already did): it starts and runs.
+      await recorder.waitFor({ type: 'started', path: 'root/InitHangSupervisor/InitHanger' }, { timeoutMs: 60_000 });
+      await recorder.waitFor({ type: 'restarted', path: 'root/InitHangSupervisor' }, { timeoutMs: 60_000 });
+    } finally {
+      delete process.env.HANG_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('survives malformed IPC messages, counting each', async () => {
     const { service, recorder } = await boot('babble');
     const errors = await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);

@@ -147,7 +147,6 @@ class ProcessRun {
       case 'started':
         this.running = true;
         this.cancelStartTimer();
-        this.stopWatchdog = this.watchHeartbeat();
         this.unwatch = child.vitals.watch(child.node.path, spare.proc.pid ?? -1, () => child.host.clock.now() - this.lastHeard);
         this.resolve({ processPid: spare.proc.pid });
         break;
@@ -196,7 +195,12 @@ class ProcessRun {
   private sendStart(): void {
     if (this.startSent) return;
     this.startSent = true;
-    const { node, options } = this.child;
+    const { node, options, host } = this.child;
+    // The process heartbeats from the start message on, through its boot and its children's
+    // init(): a start that blocks the event loop is found in heartbeatTimeoutMs, not startTimeoutMs.
+    // Before it (module loading, up to hello) its loop may not run yet: startTimeoutMs covers that.
+    this.lastHeard = host.clock.now();
+    this.stopWatchdog = this.watchHeartbeat();
     send(this.spare.proc, {
       t: 'start',
       v: PROTOCOL_VERSION,
