@@ -28,6 +28,17 @@ export class SupervisorProcessError extends Error {
   }
 }
 
+/** A worker's `init()` did not settle within its `initTimeoutMs`: a failure of that start. */
+export class WorkerInitTimeoutError extends Error {
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(MESSAGES.initTimeout(path, timeoutMs));
+    this.name = 'WorkerInitTimeoutError';
+  }
+}
+
 /** A class or path that names no node of the tree. */
 export class UnknownNodeError extends Error {
   constructor(readonly node: string) {

@@ -46,7 +46,14 @@ export interface ChildOptions {
 }
 
 /** Options of `@Worker()`. */
-export type WorkerOptions = ChildOptions;
+export interface WorkerOptions extends ChildOptions {
+  /**
+   * How long `init()` may take, in ms; past it the start fails with `WorkerInitTimeoutError`
+   * (a start failure, restarted by policy), and the worker's signal is aborted. Default: forRoot's
+   * `initTimeoutMs` (20 000). `Infinity` waits for ever.
+   */
+  initTimeoutMs?: number;
+}
 
 /** A supervisor's own policy: how it restarts its children and when it gives up. */
 export interface SupervisionPolicyOptions {
@@ -142,4 +149,10 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   start?: StartMode;
   /** Log lifecycle changes and failures through Nest's Logger. Default `true`. */
   logging?: boolean;
+  /**
+   * The `initTimeoutMs` of every `@Worker` that does not set its own. Default 20 000: below
+   * `process.startTimeoutMs` (30 000), so a worker whose `init()` hangs in a supervisor process
+   * is named in the failure before its process's start times out. `Infinity` waits for ever.
+   */
+  initTimeoutMs?: number;
 }

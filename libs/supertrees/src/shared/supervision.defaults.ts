@@ -19,6 +19,7 @@ export const DEFAULTS = {
     jitter: 0,
   } satisfies Required<BackoffOptions>,
   workerShutdownTimeoutMs: 5_000,
+  workerInitTimeoutMs: 20_000,
   supervisorShutdownTimeoutMs: 30_000,
   strategy: 'one-for-one' as SupervisionStrategy,
   maxRestarts: Number.POSITIVE_INFINITY,
@@ -59,6 +60,7 @@ export interface ResolvedModuleOptions {
   autoStart: boolean;
   start: StartMode;
   logging: boolean;
+  initTimeoutMs: number;
 }
 
 export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
@@ -76,6 +78,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
     start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
+    initTimeoutMs: options.initTimeoutMs ?? DEFAULTS.workerInitTimeoutMs,
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),

@@ -53,5 +53,7 @@ export const MESSAGES = {
   handlerFailed: (handler: string, type: string, path: string, message: string) =>
     `${handler} threw on the ${type} event of ${path}: ${message}`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
+  initTimeout: (path: string, timeoutMs: number) =>
+    `${path}: init() did not settle within its initTimeoutMs (${timeoutMs} ms); the start failed and its signal was aborted`,
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
 } as const;

@@ -40,6 +40,7 @@ const MODULE_KEYS = [
   'autoStart',
   'start',
   'logging',
+  'initTimeoutMs',
   'isGlobal',
 ];
 
@@ -131,8 +132,9 @@ function checkBoolean(owner: string, option: string, value: unknown): void {
 /** `@Worker()` options. */
 export function validateWorkerOptions(owner: string, options: WorkerOptions): void {
   checkObject(owner, '@Worker() options', options);
-  checkKeys(owner, '', options, CHILD_KEYS);
+  checkKeys(owner, '', options, [...CHILD_KEYS, 'initTimeoutMs']);
   validateChildOptions(owner, options);
+  checkNumber(owner, 'initTimeoutMs', options.initTimeoutMs, { min: 1, allowInfinity: true });
 }
 
 export function validateChildOptions(owner: string, options: ChildOptions): void {
@@ -204,6 +206,7 @@ export function validateModuleOptions(options: SupervisionModuleOptions): void {
   validatePolicy(owner, options);
   checkBoolean(owner, 'autoStart', options.autoStart);
   checkBoolean(owner, 'logging', options.logging);
+  checkNumber(owner, 'initTimeoutMs', options.initTimeoutMs, { min: 1, allowInfinity: true });
   checkOneOf(owner, 'start', options.start, ['blocking', 'background']);
   checkOneOf(owner, 'onTreeFailure', options.onTreeFailure, ['shutdown', 'keep-running']);
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);

@@ -130,7 +130,7 @@ describe('buildTree', () => {
       ]);
     });
 
-    it('gives a worker without options the default policy, backoff and shutdown timeout', () => {
+    it('gives a worker without options the default policy, backoff, shutdown and init timeouts', () => {
       @Worker() class Plain { run() {} }
       expect(build([Plain]).children[0]).toEqual({
         kind: 'worker',
@@ -140,6 +140,7 @@ describe('buildTree', () => {
         restart: DEFAULTS.restart,
         backoff: { ...DEFAULTS.backoff },
         shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
+        initTimeoutMs: 20_000,
       });
     });
 

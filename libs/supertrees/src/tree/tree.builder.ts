@@ -134,6 +134,7 @@ function buildChildren(
         ...common,
         kind: 'worker' as const,
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
+        initTimeoutMs: entry.worker.options.initTimeoutMs ?? root.initTimeoutMs,
       };
     }
     const sup = entry.supervisor!.options;
