@@ -228,6 +228,8 @@ const CASES: Case[] = [
     forRoot, 'onTreeFailure', "must be one of 'shutdown', 'keep-running' (got 'explode')"),
   invalidOption('forRoot with a heartbeat timeout not above its interval', badRoot({ process: { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 100 } }),
     forRoot, 'process.heartbeatTimeoutMs', 'must exceed process.heartbeatIntervalMs (100 <= 100)'),
+  invalidOption('forRoot with a zero process.maxMemoryMiB', badRoot({ process: { maxMemoryMiB: 0 } }),
+    forRoot, 'process.maxMemoryMiB', 'must be at least 1 (got 0)'),
   invalidOption(
     'forRootAsync whose factory returns a zero withinMs',
     () => ({

@@ -174,6 +174,27 @@ describe('supervisors in their own processes', () => {
     }
   });
 
+  it('restarts a supervisor process whose memory passes process.maxMemoryMiB, as a failure with its own reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-hoard-'));
+    process.env.HOARD_MARKER = join(dir, 'hoarded');
+    try {
+      const { service, recorder } = await boot('hoard');
+      const failed = await recorder.waitFor({ type: 'failed', path: 'root/HoardSupervisor' }, { timeoutMs: 60_000 });
+      expect(failed.phase).toBe('process');
+      expect(failed.error.name).toBe('SupervisorMemoryLimitError');
+      expect(failed.error.message).toMatch(/^supervisor process root\/HoardSupervisor \(pid \d+\) uses \d+\.\d MiB of memory \(RSS\), above its process\.maxMemoryMiB \(256 MiB\); restarted$/);
+      // It was stopped, not killed: its worker got its signal and stopped in time.
+      const stopped = recorder.of({ type: 'stopped', path: 'root/HoardSupervisor/Hoarder' });
+      expect(stopped.length).toBeGreaterThan(0);
+      await recorder.waitFor({ type: 'restarted', path: 'root/HoardSupervisor' }, { timeoutMs: 60_000 });
+      // The new process does not hoard: it stays under the limit and keeps running.
+      expect(service.snapshot().children![0]).toMatchObject({ state: 'running', restarts: 1 });
+    } finally {
+      delete process.env.HOARD_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('survives malformed IPC messages, counting each', async () => {
     const { service, recorder } = await boot('babble');
     const errors = await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);

@@ -47,7 +47,13 @@ export {
   SupervisorCycleError,
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
-export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError, WorkerInitTimeoutError } from './errors/supervision-runtime.error.js';
+export {
+  SupervisorGaveUpError,
+  SupervisorMemoryLimitError,
+  SupervisorProcessError,
+  UnknownNodeError,
+  WorkerInitTimeoutError,
+} from './errors/supervision-runtime.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
 export { EXIT_ESCALATED, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';

@@ -39,6 +39,19 @@ export class WorkerInitTimeoutError extends Error {
   }
 }
 
+/** A supervisor process passed `process.maxMemoryMiB`: stopped and counted as failed, so that its policy restarts it. */
+export class SupervisorMemoryLimitError extends SupervisorProcessError {
+  constructor(
+    path: string,
+    pid: number,
+    readonly rssBytes: number,
+    readonly limitMiB: number,
+  ) {
+    super(MESSAGES.memoryLimit(path, pid, rssBytes, limitMiB), path, { pid });
+    this.name = 'SupervisorMemoryLimitError';
+  }
+}
+
 /** A class or path that names no node of the tree. */
 export class UnknownNodeError extends Error {
   constructor(readonly node: string) {

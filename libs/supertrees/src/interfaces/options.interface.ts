@@ -107,6 +107,14 @@ export interface ProcessOptions {
   /** After SIGTERM, how long before SIGKILL (ms). Default 2 000. */
   killTimeoutMs?: number;
   /**
+   * Restart a supervisor process whose resident memory (RSS) passes this many MiB (PM2's
+   * `max_memory_restart`). Checked at each heartbeat, from `started` on: the process is told to stop
+   * (its workers stop as in a shutdown; SIGKILL after its `shutdownTimeoutMs` + `killTimeoutMs`) and
+   * counts as failed with `SupervisorMemoryLimitError`, so its restart policy applies. Each process
+   * checks the processes it forked. Default: unset (no limit).
+   */
+  maxMemoryMiB?: number;
+  /**
    * Loaded spare processes each forking process keeps, so that a restarted supervisor process only
    * has to create its Nest context, not load the app's code. Only processes that have supervisor
    * processes as children keep spares. Default 1; 0 forks on demand.

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
+import { SupervisorMemoryLimitError, SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
@@ -11,7 +11,7 @@ import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { checkEvent, checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
-import type { ProcessVitalsBoard } from './process.vitals.js';
+import type { ProcessVitalsBoard, SupervisorProcessReport } from './process.vitals.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
 export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool, vitals: ProcessVitalsBoard): ForkedChildFactory {
@@ -171,7 +171,10 @@ class ProcessRun {
         if (!message.processes) break;
         const problem = checkProcessReports(message.processes, child.node.path);
         if (problem) child.reject(spare.proc, problem);
-        else child.vitals.heartbeat(child.node.path, message.processes);
+        else {
+          child.vitals.heartbeat(child.node.path, message.processes);
+          this.checkMemory(message.processes[0]);
+        }
         break;
       }
     }
@@ -209,6 +212,25 @@ class ProcessRun {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       maxBufferedEvents: options.maxBufferedEvents,
     });
+  }
+
+  /**
+   * PM2's `max_memory_restart`: past the limit, the process is stopped as in a shutdown (its
+   * workers get their signal and their shutdownTimeoutMs) rather than killed, and its close is
+   * this child's failure with the memory as the reason. Checked on the process's own report only.
+   */
+  private checkMemory(own: SupervisorProcessReport | undefined): void {
+    const { node, options, host } = this.child;
+    const limit = options.maxMemoryMiB;
+    const proc = this.spare.proc;
+    if (limit === undefined || this.cause || this.stopRequested || own?.rssBytes === undefined || own.pid !== proc.pid) return;
+    if (own.rssBytes <= limit * 1_048_576) return;
+    const error = new SupervisorMemoryLimitError(node.path, proc.pid ?? -1, own.rssBytes, limit);
+    host.logger?.error(error.message);
+    this.cause = error;
+    send(proc, { t: 'stop', reason: 'shutdown' });
+    const cancel = schedule(node.shutdownTimeoutMs + options.killTimeoutMs, () => proc.kill('SIGKILL'));
+    proc.once('close', cancel);
   }
 
   private watchHeartbeat(): () => void {

@@ -43,7 +43,8 @@ export const DEFAULTS = {
 export type ResolvedBackoff = Required<BackoffOptions>;
 
 export interface ResolvedProcessOptions
-  extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env'>> {
+  extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env' | 'maxMemoryMiB'>> {
+  maxMemoryMiB?: number;
   entry?: string;
   execArgv?: string[];
   env: Record<string, string>;

@@ -36,6 +36,8 @@ export const MESSAGES = {
     `supervisor process ${path} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`,
   heartbeatTimeout: (path: string, pid: number, timeoutMs: number) =>
     `supervisor process ${path} (pid ${pid}) sent no heartbeat for ${timeoutMs} ms; killed as hung`,
+  memoryLimit: (path: string, pid: number, rssBytes: number, limitMiB: number) =>
+    `supervisor process ${path} (pid ${pid}) uses ${(rssBytes / 1_048_576).toFixed(1)} MiB of memory (RSS), above its process.maxMemoryMiB (${limitMiB} MiB); restarted`,
   startTimeout: (path: string, timeoutMs: number) =>
     `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
   noEntry: () =>

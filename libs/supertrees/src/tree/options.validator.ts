@@ -27,6 +27,7 @@ const PROCESS_KEYS = [
   'maxBufferedEvents',
   'standby',
   'maxSemiSpaceMiB',
+  'maxMemoryMiB',
 ];
 // `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
 const MODULE_KEYS = [
@@ -191,6 +192,7 @@ export function validateProcessOptions(owner: string, options: ProcessOptions | 
   checkNumber(owner, 'process.killTimeoutMs', options.killTimeoutMs, { min: 0 });
   checkNumber(owner, 'process.maxBufferedEvents', options.maxBufferedEvents, { min: 1, integer: true });
   checkNumber(owner, 'process.standby', options.standby, { min: 0, integer: true });
+  checkNumber(owner, 'process.maxMemoryMiB', options.maxMemoryMiB, { min: 1 });
   checkNumber(owner, 'process.maxSemiSpaceMiB', options.maxSemiSpaceMiB, { min: 0, max: 1_024, integer: true });
   const interval = options.heartbeatIntervalMs ?? DEFAULTS.process.heartbeatIntervalMs;
   const timeout = options.heartbeatTimeoutMs ?? DEFAULTS.process.heartbeatTimeoutMs;
