@@ -51,6 +51,9 @@ describe("the README's Errors section", () => {
     SupervisorGaveUpError: new api.SupervisorGaveUpError('root/S', 1, 1_000, 'root/S/W', { cause: new Error('cause') }),
     SupervisorProcessError: new api.SupervisorProcessError('message', 'root/S', { pid: 1, code: 72, signal: null }),
     UnknownNodeError: new api.UnknownNodeError('X'),
+    InvalidEventHandlerError: new api.InvalidEventHandlerError('message', 'Handler'),
+    SupervisorMemoryLimitError: new api.SupervisorMemoryLimitError('root/S', 1, 300 * 1_048_576, 256),
+    WorkerInitTimeoutError: new api.WorkerInitTimeoutError('root/W', 100),
   };
   const section = rootReadme.slice(rootReadme.indexOf('\n## Errors\n'), rootReadme.indexOf('\n## ', rootReadme.indexOf('\n## Errors\n') + 1));
   const rows = [...section.matchAll(/^\| `(\w+Error)` \| ([^|]*) \|/gm)].map((m) => ({
