@@ -30,7 +30,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'supertrees-chaos-'));
   run = await runNode<ChaosReport>('dist/test/fixtures/chaos-entry.js', {
     nodeFlags: ['--expose-gc'],
-    env: { CHAOS_SCENARIO: 'chaos', CHAOS_DIR: dir, CHAOS_SECONDS: String(SECONDS) },
+    // CHAOS_SEED replays a run's faults: the run prints its seed (`CHAOS_SEED=...`) first, and in CHAOS_SUMMARY.
+    env: { CHAOS_SCENARIO: 'chaos', CHAOS_DIR: dir, CHAOS_SECONDS: String(SECONDS), ...(process.env.CHAOS_SEED ? { CHAOS_SEED: process.env.CHAOS_SEED } : {}) },
     tag: 'CHAOS_RESULT',
     // The chaos, then boot, convergence (bounded by report.config.convergenceBoundMs) and close.
     timeoutMs: (SECONDS + 150) * 1_000,
@@ -44,7 +45,7 @@ beforeAll(async () => {
     heapGrowthBytes: report.heap.endBytes !== undefined && report.heap.bootBytes !== undefined ? report.heap.endBytes - report.heap.bootBytes : null,
     lastEvents: lastEvents.length,
   };
-  process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\n`);
+  process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\nreplay this run with CHAOS_SEED=${report.config.seed}\n`);
 }, (SECONDS + 160) * 1_000);
 
 afterAll(async () => {
@@ -63,10 +64,13 @@ describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 
   });
 
   it('every failure it saw is one the chaos caused', () => {
-    // A chaos throw fails the worker unless it was being stopped; a return ends it: never more than taken.
+    // A chaos throw fails the worker, a return ends it, unless it was being stopped (its signal
+    // aborted: the run records those apart, and the worker's end is then a stop). The rest of the
+    // gap is events lost with a process killed before it sent them.
+    const { taken, takenWhileStopping } = report.faults;
     expect(report.effects.throwFailures).toBeGreaterThan(0);
-    expect(report.effects.throwFailures).toBeLessThanOrEqual(report.faults.taken.throw);
-    expect(report.effects.exits).toBeLessThanOrEqual(report.faults.taken.exit);
+    expect(report.effects.throwFailures).toBeLessThanOrEqual(taken.throw - takenWhileStopping.throw);
+    expect(report.effects.exits).toBeLessThanOrEqual(taken.exit - takenWhileStopping.exit);
     expect(report.effects.abandonedWorkers).toBeLessThanOrEqual(report.faults.taken.hang);
     expect(report.effects.killedProcesses).toBeLessThanOrEqual(report.faults.requested.kill);
     expect(report.effects.heartbeatKills).toBeLessThanOrEqual(report.faults.taken.block);
@@ -82,7 +86,7 @@ describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 
     expect(report.restarts.maxPostChaosMs).toBeLessThanOrEqual(report.config.convergenceBoundMs);
   });
 
-  it('never schedules a restart later than the backoff maxDelayMs', () => {
+  it('never schedules a restart later than the maxDelayMs of the child whose end caused it', () => {
     expect(report.delayViolations).toEqual([]);
   });
 
@@ -90,7 +94,7 @@ describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 
     expect(report.policyViolations).toEqual([]);
   });
 
-  it('counts restarts in snapshot() exactly as the restarted events', () => {
+  it('counts restarts in snapshot() as the restarted events (more only after dropped events)', () => {
     expect(report.restarts.total).toBeGreaterThan(0);
     expect(report.restartMismatches).toEqual([]);
   });

@@ -206,6 +206,10 @@ const CASES: Case[] = [
     'W', 'backoff.jitter', 'must be at most 1 (got 2)'),
   invalidOption('a negative shutdownTimeoutMs', badWorker({ shutdownTimeoutMs: -1 }),
     'W', 'shutdownTimeoutMs', 'must be at least 0 (got -1)'),
+  invalidOption('a zero initTimeoutMs', badWorker({ initTimeoutMs: 0 }),
+    'W', 'initTimeoutMs', 'must be at least 1 (got 0)'),
+  invalidOption('forRoot with a NaN initTimeoutMs', badRoot({ initTimeoutMs: Number.NaN }),
+    forRoot, 'initTimeoutMs', 'must be a number (got NaN)'),
   invalidOption("a name containing '/'", badWorker({ name: 'a/b' }),
     'W', 'name', "must be a non-empty string without '/' (got 'a/b')"),
   invalidOption('a supervisor with maxRestarts but no withinMs', badSupervisor({ maxRestarts: 3 }),
@@ -224,6 +228,8 @@ const CASES: Case[] = [
     forRoot, 'onTreeFailure', "must be one of 'shutdown', 'keep-running' (got 'explode')"),
   invalidOption('forRoot with a heartbeat timeout not above its interval', badRoot({ process: { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 100 } }),
     forRoot, 'process.heartbeatTimeoutMs', 'must exceed process.heartbeatIntervalMs (100 <= 100)'),
+  invalidOption('forRoot with a zero process.maxMemoryMiB', badRoot({ process: { maxMemoryMiB: 0 } }),
+    forRoot, 'process.maxMemoryMiB', 'must be at least 1 (got 0)'),
   invalidOption(
     'forRootAsync whose factory returns a zero withinMs',
     () => ({

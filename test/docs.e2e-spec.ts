@@ -74,6 +74,8 @@ describe("the README's Errors section", () => {
     NodeUnavailableError: new api.NodeUnavailableError('startChild', 'root/S', 'stopped'),
     RequestTimeoutError: new api.RequestTimeoutError('startChild', 'root/S', 100),
     UnknownOperationError: new api.UnknownOperationError('frobnicate', 'root/S'),
+    SupervisorMemoryLimitError: new api.SupervisorMemoryLimitError('root/S', 1, 300 * 1_048_576, 256),
+    WorkerInitTimeoutError: new api.WorkerInitTimeoutError('root/W', 100),
   };
   const section = rootReadme.slice(rootReadme.indexOf('\n## Errors\n'), rootReadme.indexOf('\n## ', rootReadme.indexOf('\n## Errors\n') + 1));
   const rows = [...section.matchAll(/^\| `(\w+Error)` \| ([^|]*) \|/gm)].map((m) => ({

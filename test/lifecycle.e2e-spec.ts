@@ -160,6 +160,49 @@ describe('init()', () => {
   });
 });
 
+describe('initTimeoutMs', () => {
+  it("fails a start whose init() does not settle in time with WorkerInitTimeoutError (phase 'init'), aborts its signal, and restarts the worker", async () => {
+    const control = new RunControl();
+    const signals: AbortSignal[] = [];
+    const type = defineWorker(
+      'StuckInit',
+      {
+        // The first init() never settles (only its signal can tell it to give up); the next returns.
+        init: (ctx) => {
+          signals.push(ctx.signal);
+          return ctx.attempt === 0 ? new Promise<void>(() => undefined) : undefined;
+        },
+        run: (ctx) => control.hold(ctx),
+      },
+      { initTimeoutMs: 100, backoff: { minDelayMs: 1 } },
+    );
+    const tree = await bootInProcess(cleanup, [type]);
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/StuckInit' });
+
+    const [failed] = tree.recorder.of({ type: 'failed', path: 'root/StuckInit' });
+    expect(failed).toMatchObject({
+      attempt: 0,
+      phase: 'init',
+      error: { name: 'WorkerInitTimeoutError', message: 'root/StuckInit: init() did not settle within its initTimeoutMs (100 ms); the start failed and its signal was aborted' },
+    });
+    expect(signals[0]!.aborted).toBe(true);
+    expect(signals[1]!.aborted).toBe(false);
+  });
+
+  it('takes the module default from forRoot({ initTimeoutMs }), and a worker\'s own option wins over it', async () => {
+    const control = new RunControl();
+    const stuck = (name: string, options: { initTimeoutMs?: number }) =>
+      defineWorker(name, { init: (ctx) => (ctx.attempt === 0 ? new Promise<void>(() => undefined) : undefined), run: (ctx) => control.hold(ctx) }, { backoff: { minDelayMs: 1 }, ...options });
+    const tree = await bootInProcess(cleanup, [stuck('ByDefault', {}), stuck('OwnLimit', { initTimeoutMs: 150 })], { initTimeoutMs: 50 });
+    await tree.recorder.waitFor({ type: 'restarted', path: 'root/OwnLimit' });
+    const messages = tree.recorder.of({ type: 'failed' }).map((e) => e.type === 'failed' && e.error.message);
+    expect(messages).toEqual([
+      'root/ByDefault: init() did not settle within its initTimeoutMs (50 ms); the start failed and its signal was aborted',
+      'root/OwnLimit: init() did not settle within its initTimeoutMs (150 ms); the start failed and its signal was aborted',
+    ]);
+  });
+});
+
 describe('WorkerContext', () => {
   it('gives init() and run() the same context: a live signal, the attempt, the path and a logger', async () => {
     const seen: { phase: string; ctx: WorkerContext; aborted: boolean }[] = [];

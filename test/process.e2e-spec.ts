@@ -154,6 +154,48 @@ describe('supervisors in their own processes', () => {
     }
   });
 
+  it('finds a supervisor process hung in its start (a worker init() that blocks the loop) by its heartbeat, not the start timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-init-hang-'));
+    process.env.HANG_MARKER = join(dir, 'hung');
+    try {
+      const { recorder } = await boot('init-hang');
+      // The scenario's startTimeoutMs is 600 s: a failure with the heartbeat's reason can only come from the heartbeat.
+      const failed = await recorder.waitFor({ type: 'failed', path: 'root/InitHangSupervisor' }, { timeoutMs: 60_000 });
+      expect(failed.phase).toBe('process');
+      expect(failed.error.name).toBe('SupervisorProcessError');
+      expect(failed.error.message).toContain('sent no heartbeat');
+      expect(failed.error.message).not.toContain('did not start');
+      // The next process does not block (the marker says one already did): it starts and runs.
+      await recorder.waitFor({ type: 'started', path: 'root/InitHangSupervisor/InitHanger' }, { timeoutMs: 60_000 });
+      await recorder.waitFor({ type: 'restarted', path: 'root/InitHangSupervisor' }, { timeoutMs: 60_000 });
+    } finally {
+      delete process.env.HANG_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restarts a supervisor process whose memory passes process.maxMemoryMiB, as a failure with its own reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-hoard-'));
+    process.env.HOARD_MARKER = join(dir, 'hoarded');
+    try {
+      const { service, recorder } = await boot('hoard');
+      const failed = await recorder.waitFor({ type: 'failed', path: 'root/HoardSupervisor' }, { timeoutMs: 60_000 });
+      expect(failed.phase).toBe('process');
+      // On the whole error, so that a failure for another reason shows its message.
+      expect(failed.error).toMatchObject({ name: 'SupervisorMemoryLimitError' });
+      expect(failed.error.message).toMatch(/^supervisor process root\/HoardSupervisor \(pid \d+\) uses \d+\.\d MiB of memory \(RSS\), above its process\.maxMemoryMiB \(256 MiB\); restarted$/);
+      // It was stopped, not killed: its worker got its signal and stopped in time.
+      const stopped = recorder.of({ type: 'stopped', path: 'root/HoardSupervisor/Hoarder' });
+      expect(stopped.length).toBeGreaterThan(0);
+      await recorder.waitFor({ type: 'restarted', path: 'root/HoardSupervisor' }, { timeoutMs: 60_000 });
+      // The new process does not hoard: it stays under the limit and keeps running.
+      expect(service.snapshot().children![0]).toMatchObject({ state: 'running', restarts: 1 });
+    } finally {
+      delete process.env.HOARD_MARKER;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('survives malformed IPC messages, counting each', async () => {
     const { service, recorder } = await boot('babble');
     const errors = await recorder.waitForCount({ type: 'protocol-error', path: 'root/BabbleSupervisor' }, 5);

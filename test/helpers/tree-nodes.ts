@@ -20,6 +20,7 @@ export function workerNode(path: string, spec: Partial<Omit<WorkerNode, 'kind' |
     restart: 'always',
     backoff: resolveBackoff(undefined),
     shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
+    initTimeoutMs: DEFAULTS.workerInitTimeoutMs,
     ...spec,
   };
 }

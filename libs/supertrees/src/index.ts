@@ -51,7 +51,13 @@ export {
   SupervisorCycleError,
   UnregisteredChildError,
 } from './errors/supervision-config.error.js';
-export { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './errors/supervision-runtime.error.js';
+export {
+  SupervisorGaveUpError,
+  SupervisorMemoryLimitError,
+  SupervisorProcessError,
+  UnknownNodeError,
+  WorkerInitTimeoutError,
+} from './errors/supervision-runtime.error.js';
 export {
   CallError,
   CallRejectedError,

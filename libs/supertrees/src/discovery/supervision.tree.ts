@@ -65,9 +65,11 @@ export class SupervisionTree implements OnModuleInit {
     return this.get().instances;
   }
 
-  /** The `@Worker` class named `name` (a singleton provider), with its options. */
+  /** The `@Worker` class named `name` (a singleton provider), with its options (forRoot's `initTimeoutMs` where it sets none). */
   worker(name: string): { readonly type: Type<unknown>; readonly options: WorkerOptions } | undefined {
-    return this.get().workers.get(name);
+    const found = this.get().workers.get(name);
+    if (!found || found.options.initTimeoutMs !== undefined) return found;
+    return { type: found.type, options: { ...found.options, initTimeoutMs: this.options.initTimeoutMs } };
   }
 
   /** A new instance of a worker class, its dependencies injected by the module that provides it. */

@@ -28,6 +28,30 @@ export class SupervisorProcessError extends Error {
   }
 }
 
+/** A worker's `init()` did not settle within its `initTimeoutMs`: a failure of that start. */
+export class WorkerInitTimeoutError extends Error {
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(MESSAGES.initTimeout(path, timeoutMs));
+    this.name = 'WorkerInitTimeoutError';
+  }
+}
+
+/** A supervisor process passed `process.maxMemoryMiB`: stopped and counted as failed, so that its policy restarts it. */
+export class SupervisorMemoryLimitError extends SupervisorProcessError {
+  constructor(
+    path: string,
+    pid: number,
+    readonly rssBytes: number,
+    readonly limitMiB: number,
+  ) {
+    super(MESSAGES.memoryLimit(path, pid, rssBytes, limitMiB), path, { pid });
+    this.name = 'SupervisorMemoryLimitError';
+  }
+}
+
 /** A class or path that names no node of the tree. */
 export class UnknownNodeError extends Error {
   constructor(readonly node: string) {

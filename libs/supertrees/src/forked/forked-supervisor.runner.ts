@@ -44,6 +44,23 @@ class ForkedSupervisorRunner {
   private outbox?: EventOutbox;
   private hosting?: ProcessHosting;
   private exiting?: Promise<never>;
+  /**
+   * From `started` on, each heartbeat also says how this process and those below it are doing
+   * (memory, event-loop delay); the boot, which blocks the loop by design, is not measured.
+   */
+  private vitals?: { signs: VitalSigns; below: ProcessHosting };
+
+  /**
+   * Heartbeats from the start message on, through the warm-up, the boot and the subtree's start:
+   * the parent watches them from then, so a start that blocks the loop is found as hung.
+   */
+  private beat(start: StartMessage): void {
+    const heartbeat = setInterval(() => {
+      const vitals = this.vitals;
+      this.send(vitals ? { t: 'heartbeat', processes: [vitals.signs.measure(start.path), ...vitals.below.vitals.list()] } : { t: 'heartbeat' });
+    }, start.heartbeatIntervalMs);
+    heartbeat.unref();
+  }
 
   constructor(
     private readonly appModule: Type<unknown>,
@@ -52,17 +69,6 @@ class ForkedSupervisorRunner {
 
   async run(): Promise<void> {
     const start = await this.handshake();
-    // From `started` on, each heartbeat also says how this process and those below it are doing
-    // (memory, event-loop delay); the boot, which blocks the loop by design, is not measured.
-    let vitals: { signs: VitalSigns; below: ProcessHosting } | undefined;
-    const heartbeat = setInterval(
-      () =>
-        this.send(
-          vitals ? { t: 'heartbeat', processes: [vitals.signs.measure(start.path), ...vitals.below.vitals.list()] } : { t: 'heartbeat' },
-        ),
-      start.heartbeatIntervalMs,
-    );
-    heartbeat.unref();
     try {
       const { tree, hosting } = await this.boot();
       const node = findNode(tree.root, start.path);
@@ -75,7 +81,7 @@ class ForkedSupervisorRunner {
       await this.outbox!.flush();
       if (!this.exiting) {
         this.send({ t: 'started', pid: process.pid });
-        vitals = { signs: new VitalSigns(), below: hosting };
+        this.vitals = { signs: new VitalSigns(), below: hosting };
       }
     } catch (error) {
       this.log.error(`could not start supervisor ${start.path}`, (error as Error)?.stack);
@@ -115,6 +121,7 @@ class ForkedSupervisorRunner {
     // do not, so as not to compete for the CPU with the supervisors starting one after another.
     const warmedUp = process.env[WARM_UP_ENV] === '1' ? warmUpNest() : Promise.resolve();
     const start = await startMessage;
+    this.beat(start);
     await warmedUp;
     return start;
   }

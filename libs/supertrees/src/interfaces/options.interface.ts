@@ -64,6 +64,12 @@ export interface MailboxOptions {
 /** Options of `@Worker()`. */
 export interface WorkerOptions extends ChildOptions {
   /**
+   * How long `init()` may take, in ms; past it the start fails with `WorkerInitTimeoutError`
+   * (a start failure, restarted by policy), and the worker's signal is aborted. Default: forRoot's
+   * `initTimeoutMs` (20 000). `Infinity` waits for ever.
+   */
+  initTimeoutMs?: number;
+  /**
    * A pool: run this many copies under its supervisor, each with its own instance of the class,
    * its own restart state, `ctx.instance` (0 to N-1) and path (`…/Name#0`). `SupervisionService.scale()`
    * changes N at run time. Default: not a pool (one copy, the provider's singleton, path `…/Name`).
@@ -173,6 +179,14 @@ export interface ProcessOptions {
   /** After SIGTERM, how long before SIGKILL (ms). Default 2 000. */
   killTimeoutMs?: number;
   /**
+   * Restart a supervisor process whose resident memory (RSS) passes this many MiB (PM2's
+   * `max_memory_restart`). Checked at each heartbeat, from `started` on: the process is told to stop
+   * (its workers stop as in a shutdown; SIGKILL after its `shutdownTimeoutMs` + `killTimeoutMs`) and
+   * counts as failed with `SupervisorMemoryLimitError`, so its restart policy applies. Each process
+   * checks the processes it forked. Default: unset (no limit).
+   */
+  maxMemoryMiB?: number;
+  /**
    * Loaded spare processes each forking process keeps, so that a restarted supervisor process only
    * has to create its Nest context, not load the app's code. Only processes that have supervisor
    * processes as children keep spares. Default 1; 0 forks on demand.
@@ -215,4 +229,10 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
   start?: StartMode;
   /** Log lifecycle changes and failures through Nest's Logger. Default `true`. */
   logging?: boolean;
+  /**
+   * The `initTimeoutMs` of every `@Worker` that does not set its own. Default 20 000: below
+   * `process.startTimeoutMs` (30 000), so a worker whose `init()` hangs in a supervisor process
+   * is named in the failure before its process's start times out. `Infinity` waits for ever.
+   */
+  initTimeoutMs?: number;
 }

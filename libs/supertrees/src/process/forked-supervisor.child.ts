@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
-import { SupervisorProcessError } from '../errors/supervision-runtime.error.js';
+import { SupervisorMemoryLimitError, SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
 import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import type { RemoteEndpoint } from '../runtime/request.router.js';
@@ -17,7 +17,7 @@ import { EventDecoder } from './event.wire.js';
 import { checkProcessReports, parseUpMessage, PROTOCOL_VERSION, type DownMessage } from './ipc.protocol.js';
 import { PendingRequests } from './pending-requests.js';
 import type { ProcessPool, SpareProcess } from './process.pool.js';
-import type { ProcessVitalsBoard } from './process.vitals.js';
+import type { ProcessVitalsBoard, SupervisorProcessReport } from './process.vitals.js';
 
 /** The factory a {@link TreeHost} uses for supervisors with process isolation. */
 export function forkedSupervisorFactory(options: ResolvedProcessOptions, pool: ProcessPool, vitals: ProcessVitalsBoard): ForkedChildFactory {
@@ -194,7 +194,6 @@ class ProcessRun {
       case 'started':
         this.running = true;
         this.cancelStartTimer();
-        this.stopWatchdog = this.watchHeartbeat();
         this.unwatch = child.vitals.watch(child.node.path, spare.proc.pid ?? -1, () => child.host.clock.now() - this.lastHeard);
         this.resolve({ processPid: spare.proc.pid });
         break;
@@ -226,7 +225,10 @@ class ProcessRun {
         if (!message.processes) break;
         const problem = checkProcessReports(message.processes, child.node.path);
         if (problem) child.reject(spare.proc, problem);
-        else child.vitals.heartbeat(child.node.path, message.processes);
+        else {
+          child.vitals.heartbeat(child.node.path, message.processes);
+          this.checkMemory(message.processes[0]);
+        }
         break;
       }
     }
@@ -256,7 +258,12 @@ class ProcessRun {
   private sendStart(): void {
     if (this.startSent) return;
     this.startSent = true;
-    const { node, options } = this.child;
+    const { node, options, host } = this.child;
+    // The process heartbeats from the start message on, through its boot and its children's
+    // init(): a start that blocks the event loop is found in heartbeatTimeoutMs, not startTimeoutMs.
+    // Before it (module loading, up to hello) its loop may not run yet: startTimeoutMs covers that.
+    this.lastHeard = host.clock.now();
+    this.stopWatchdog = this.watchHeartbeat();
     send(this.spare.proc, {
       t: 'start',
       v: PROTOCOL_VERSION,
@@ -266,6 +273,25 @@ class ProcessRun {
       maxBufferedEvents: options.maxBufferedEvents,
       ...(this.child.specs && this.child.specs.size > 0 ? { children: this.child.specs.list() } : {}),
     });
+  }
+
+  /**
+   * PM2's `max_memory_restart`: past the limit, the process is stopped as in a shutdown (its
+   * workers get their signal and their shutdownTimeoutMs) rather than killed, and its close is
+   * this child's failure with the memory as the reason. Checked on the process's own report only.
+   */
+  private checkMemory(own: SupervisorProcessReport | undefined): void {
+    const { node, options, host } = this.child;
+    const limit = options.maxMemoryMiB;
+    const proc = this.spare.proc;
+    if (limit === undefined || this.cause || this.stopRequested || own?.rssBytes === undefined || own.pid !== proc.pid) return;
+    if (own.rssBytes <= limit * 1_048_576) return;
+    const error = new SupervisorMemoryLimitError(node.path, proc.pid ?? -1, own.rssBytes, limit);
+    host.logger?.error(error.message);
+    this.cause = error;
+    send(proc, { t: 'stop', reason: 'shutdown' });
+    const cancel = schedule(node.shutdownTimeoutMs + options.killTimeoutMs, () => proc.kill('SIGKILL'));
+    proc.once('close', cancel);
   }
 
   private watchHeartbeat(): () => void {

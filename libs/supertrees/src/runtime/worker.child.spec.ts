@@ -74,6 +74,29 @@ describe('WorkerChild: the context and its signal', () => {
     await expect(stopped).resolves.toBe(false);
   });
 
+  it('fails a start whose init() outlives initTimeoutMs, aborts its signal, and leaves no timer when init() settles in time', async () => {
+    let signal!: AbortSignal;
+    const stuck = new WorkerChild(
+      workerNode('root/Stuck', { initTimeoutMs: 20 }),
+      {
+        init: (ctx) => {
+          signal = ctx.signal;
+          return new Promise<void>(() => undefined);
+        },
+        run: () => undefined,
+      },
+      undefined,
+    );
+    await expect(stuck.start(0, () => undefined)).rejects.toMatchObject({ name: 'WorkerInitTimeoutError', path: 'root/Stuck', timeoutMs: 20 });
+    expect(signal.aborted).toBe(true);
+
+    // A quick init() under a long limit: the start resolves and the limit's timer is gone with it.
+    const quick = new WorkerChild(workerNode('root/Quick', { initTimeoutMs: 60_000 }), { init: () => undefined, run: () => undefined }, undefined);
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await quick.start(0, () => undefined);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
+  });
+
   it('never calls run() when stopped after start() was called but before run() was', async () => {
     let ran = false;
     let exits = 0;

@@ -6,7 +6,8 @@ import type { WorkerNode } from '../tree/tree.types.js';
 import type { Mailbox } from './mailbox.js';
 import { restartsWithSibling, shouldRestart } from './restart.decisions.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
-import { settlesWithin } from './timers.js';
+import { schedule, settlesWithin } from './timers.js';
+import { WorkerInitTimeoutError } from '../errors/supervision-runtime.error.js';
 
 /** The reason a worker's signal is aborted with when its supervisor stops it. */
 export class WorkerStopRequest extends Error {
@@ -102,16 +103,21 @@ export class WorkerChild implements SupervisedChild {
       const init = Promise.resolve().then(() => (stop.reason ? undefined : worker.init!(ctx)));
       this.current = init;
       // A stop during init() settles the start at once; init() itself is waited for by stop().
+      // So does initTimeoutMs: an init() that never settles must not hold its supervisor's start.
+      const { initTimeoutMs, path } = this.node;
+      let cancelTimer = () => {};
       try {
         await new Promise<void>((resolve, reject) => {
           stop.interrupt = reject;
+          if (Number.isFinite(initTimeoutMs)) cancelTimer = schedule(initTimeoutMs, () => reject(new WorkerInitTimeoutError(path, initTimeoutMs)));
           init.then(() => resolve(), reject);
         });
       } catch (error) {
-        // A failed init() ends this start: whatever it tied to its signal is told to stop.
+        // A failed or timed-out init() ends this start: whatever it tied to its signal is told to stop.
         stop.abort(RUN_ENDED);
         throw error;
       } finally {
+        cancelTimer();
         stop.interrupt = undefined;
       }
     }

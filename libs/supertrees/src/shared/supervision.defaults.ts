@@ -26,6 +26,7 @@ export const DEFAULTS = {
     maxMessageBytes: 1_048_576,
   } satisfies Required<MailboxOptions>,
   callTimeoutMs: 5_000,
+  workerInitTimeoutMs: 20_000,
   supervisorShutdownTimeoutMs: 30_000,
   strategy: 'one-for-one' as SupervisionStrategy,
   maxRestarts: Number.POSITIVE_INFINITY,
@@ -54,7 +55,8 @@ export type ResolvedBackoff = Required<BackoffOptions>;
 export type ResolvedMailbox = Required<MailboxOptions>;
 
 export interface ResolvedProcessOptions
-  extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env'>> {
+  extends Required<Omit<ProcessOptions, 'entry' | 'execArgv' | 'env' | 'maxMemoryMiB'>> {
+  maxMemoryMiB?: number;
   entry?: string;
   execArgv?: string[];
   env: Record<string, string>;
@@ -71,6 +73,7 @@ export interface ResolvedModuleOptions {
   autoStart: boolean;
   start: StartMode;
   logging: boolean;
+  initTimeoutMs: number;
 }
 
 export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
@@ -92,6 +95,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     autoStart: options.autoStart ?? DEFAULTS.autoStart,
     start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
+    initTimeoutMs: options.initTimeoutMs ?? DEFAULTS.workerInitTimeoutMs,
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),

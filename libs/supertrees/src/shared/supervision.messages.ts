@@ -36,6 +36,8 @@ export const MESSAGES = {
     `supervisor process ${path} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`,
   heartbeatTimeout: (path: string, pid: number, timeoutMs: number) =>
     `supervisor process ${path} (pid ${pid}) sent no heartbeat for ${timeoutMs} ms; killed as hung`,
+  memoryLimit: (path: string, pid: number, rssBytes: number, limitMiB: number) =>
+    `supervisor process ${path} (pid ${pid}) uses ${(rssBytes / 1_048_576).toFixed(1)} MiB of memory (RSS), above its process.maxMemoryMiB (${limitMiB} MiB); restarted`,
   startTimeout: (path: string, timeoutMs: number) =>
     `supervisor process ${path} did not start within startTimeoutMs (${timeoutMs} ms)`,
   noEntry: () =>
@@ -55,6 +57,8 @@ export const MESSAGES = {
   dynamicWorkerAsChild: (supervisor: string, child: string) =>
     `${supervisor}: child ${child} is a dynamic worker (@Worker({ dynamic: true })); start it with startChild() instead`,
   notStarted: () => 'the supervision tree has not been built yet (before app.init())',
+  initTimeout: (path: string, timeoutMs: number) =>
+    `${path}: init() did not settle within its initTimeoutMs (${timeoutMs} ms); the start failed and its signal was aborted`,
   unknownNode: (node: string) => `${node} is not a node of the supervision tree`,
   notCallable: (path: string, why: 'supervisor' | 'no-handle') =>
     why === 'supervisor'

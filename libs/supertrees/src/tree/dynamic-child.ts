@@ -93,6 +93,7 @@ export function dynamicChildNode(supervisor: SupervisorNode, type: Type<unknown>
     restart: data.restart ?? options.restart ?? DEFAULTS.restart,
     backoff: resolveBackoff({ ...options.backoff, ...data.backoff }),
     shutdownTimeoutMs: data.shutdownTimeoutMs ?? options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
+    initTimeoutMs: options.initTimeoutMs ?? DEFAULTS.workerInitTimeoutMs,
     id: data.id,
     ...(data.args !== undefined ? { args: data.args } : {}),
     ownInstance: true,

@@ -16,7 +16,7 @@ const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const ISOLATIONS = ['process', 'none'] as const;
 const BACKOFF_KEYS = ['minDelayMs', 'maxDelayMs', 'resetAfterMs', 'multiplier', 'jitter'];
 const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name'];
-const WORKER_KEYS = [...CHILD_KEYS, 'instances', 'dynamic', 'mailbox'];
+const WORKER_KEYS = [...CHILD_KEYS, 'initTimeoutMs', 'instances', 'dynamic', 'mailbox'];
 const MAILBOX_KEYS = ['capacity', 'concurrency', 'maxMessageBytes'];
 const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation', 'dynamic', 'maxChildren', 'restoreChildren'];
 const PROCESS_KEYS = [
@@ -30,6 +30,7 @@ const PROCESS_KEYS = [
   'maxBufferedEvents',
   'standby',
   'maxSemiSpaceMiB',
+  'maxMemoryMiB',
 ];
 // `isGlobal` is forRoot's module-level extra (see supervision.module-definition.ts).
 const MODULE_KEYS = [
@@ -43,6 +44,7 @@ const MODULE_KEYS = [
   'autoStart',
   'start',
   'logging',
+  'initTimeoutMs',
   'isGlobal',
 ];
 
@@ -136,6 +138,7 @@ export function validateWorkerOptions(owner: string, options: WorkerOptions): vo
   checkObject(owner, '@Worker() options', options);
   checkKeys(owner, '', options, WORKER_KEYS);
   validateChildOptions(owner, options);
+  checkNumber(owner, 'initTimeoutMs', options.initTimeoutMs, { min: 1, allowInfinity: true });
   checkNumber(owner, 'instances', options.instances, { min: 1, integer: true });
   checkBoolean(owner, 'dynamic', options.dynamic);
   if (options.dynamic && options.instances !== undefined) {
@@ -221,6 +224,7 @@ export function validateProcessOptions(owner: string, options: ProcessOptions | 
   checkNumber(owner, 'process.killTimeoutMs', options.killTimeoutMs, { min: 0 });
   checkNumber(owner, 'process.maxBufferedEvents', options.maxBufferedEvents, { min: 1, integer: true });
   checkNumber(owner, 'process.standby', options.standby, { min: 0, integer: true });
+  checkNumber(owner, 'process.maxMemoryMiB', options.maxMemoryMiB, { min: 1 });
   checkNumber(owner, 'process.maxSemiSpaceMiB', options.maxSemiSpaceMiB, { min: 0, max: 1_024, integer: true });
   const interval = options.heartbeatIntervalMs ?? DEFAULTS.process.heartbeatIntervalMs;
   const timeout = options.heartbeatTimeoutMs ?? DEFAULTS.process.heartbeatTimeoutMs;
@@ -236,6 +240,7 @@ export function validateModuleOptions(options: SupervisionModuleOptions): void {
   validatePolicy(owner, options);
   checkBoolean(owner, 'autoStart', options.autoStart);
   checkBoolean(owner, 'logging', options.logging);
+  checkNumber(owner, 'initTimeoutMs', options.initTimeoutMs, { min: 1, allowInfinity: true });
   checkOneOf(owner, 'start', options.start, ['blocking', 'background']);
   checkOneOf(owner, 'onTreeFailure', options.onTreeFailure, ['shutdown', 'keep-running']);
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);

@@ -130,7 +130,7 @@ describe('buildTree', () => {
       ]);
     });
 
-    it('gives a worker without options the default policy, backoff, shutdown timeout and mailbox', () => {
+    it('gives a worker without options the default policy, backoff, shutdown and init timeouts and mailbox', () => {
       @Worker() class Plain { run() {} }
       expect(build([Plain]).children[0]).toEqual({
         kind: 'worker',
@@ -142,6 +142,7 @@ describe('buildTree', () => {
         shutdownTimeoutMs: DEFAULTS.workerShutdownTimeoutMs,
         callable: false,
         mailbox: { ...DEFAULTS.mailbox },
+        initTimeoutMs: 20_000,
       });
     });
 

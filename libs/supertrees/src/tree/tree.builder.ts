@@ -143,6 +143,7 @@ function buildChildren(
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
         callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
         mailbox: resolveMailbox(entry.worker.options.mailbox),
+        initTimeoutMs: entry.worker.options.initTimeoutMs ?? root.initTimeoutMs,
       };
       const instances = entry.worker.options.instances;
       if (instances === undefined) return worker;

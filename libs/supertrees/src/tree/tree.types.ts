@@ -15,6 +15,8 @@ export interface ChildSpec {
 
 export interface WorkerNode extends ChildSpec {
   readonly kind: 'worker';
+  /** How long `init()` may take (ms); may be `Infinity`. */
+  readonly initTimeoutMs: number;
   readonly type: Type<unknown>;
   /** Whether its class has a `handle()` method, so it can be called. */
   readonly callable: boolean;
