@@ -149,6 +149,8 @@ describe('dynamic children in a supervisor process', () => {
     await expect(service.startChild(ProcTenants, TenantWorker, { id: 'slow', args: { hangInit: true } }, { timeoutMs: 300 })).rejects.toThrow(
       new RequestTimeoutError('startChild', 'root/ProcTenants', 300),
     );
+    // Its init() hangs inside the supervisor's mailbox (the start was under way when the caller gave up).
+    await recorder.waitFor(is('starting', 'root/ProcTenants/TenantWorker:slow'));
     const pending = service.whichChildren(ProcTenants, { timeoutMs: 60_000 });
     const settled = pending.then(
       () => 'resolved',
