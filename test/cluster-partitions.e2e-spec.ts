@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { ownerOf, readClusterView, type ClusterView } from '#supertrees/cluster';
-import { LEDGER_KEYS, ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
-import { Replica, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
+import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
 
 const available = redisAvailable();
 if (!available) console.log(INSTALL_HINT);
@@ -14,30 +13,12 @@ const UNITS = [{ name: 'Consumer', partitions: PARTITIONS }];
 const UNIT_IDS = Array.from({ length: PARTITIONS }, (_, p) => `Consumer#${p}`);
 
 suite('cluster: 64 partitions over replicas (real redis-server, real processes)', () => {
-  let leases: RedisServer;
-  let ledgerServer: RedisServer;
-  let admin: Redis;
-  let ledger: Redis;
-  let replicas: Replica[] = [];
-  const env = () => ({ REDIS_URL: leases.url, LEDGER_URL: ledgerServer.url, NAMESPACE: 'parts', UNITS: JSON.stringify(UNITS), WRITE_EVERY_MS: '250' });
+  const rig = useClusterRig();
+  const { replicas } = rig;
+  const env = () => ({ REDIS_URL: rig.leases.url, LEDGER_URL: rig.ledgerServer.url, NAMESPACE: 'parts', UNITS: JSON.stringify(UNITS), WRITE_EVERY_MS: '250' });
 
-  beforeAll(async () => {
-    [leases, ledgerServer] = await Promise.all([RedisServer.start(), RedisServer.start()]);
-    admin = new Redis(leases.url, { maxRetriesPerRequest: 1 });
-    ledger = new Redis(ledgerServer.url, { maxRetriesPerRequest: 1 });
-  });
-  afterEach(async () => {
-    await Promise.all(replicas.map((r) => r.kill()));
-    replicas = [];
-    await ledger.del(...LEDGER_KEYS);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    ledger?.disconnect();
-    await Promise.all([leases?.close(), ledgerServer?.close()]);
-  });
 
-  const view = () => readClusterView(admin, UNITS, { namespace: 'parts' });
+  const view = () => readClusterView(rig.admin, UNITS, { namespace: 'parts' });
   /** Waits until Redis shows every partition held by its rendezvous owner among `members`, and those replicas run exactly their share. */
   const settledOn = async (members: string[]): Promise<ClusterView> => {
     let last: ClusterView | undefined;
@@ -90,7 +71,7 @@ suite('cluster: 64 partitions over replicas (real redis-server, real processes)'
     for (const u of UNIT_IDS) if (!movedOut.includes(u)) expect(left.get(u)!.token).toBe(four.get(u)!.token);
 
     // Every handoff stopped (and released) before the next holder started: the ledger never interleaves.
-    expect(ledgerViolations(await readLedger(ledger))).toEqual([]);
+    expect(ledgerViolations(await readLedger(rig.ledger))).toEqual([]);
     const p2 = replicas.find((r) => r.id === 'p2')!;
     expect(p2.events.filter((e) => e.e === 'stop').every((e) => e.reason === 'handoff' || e.reason === 'shutdown')).toBe(true);
   });

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { ownerOf, readClusterView } from '#supertrees/cluster';
-import { LEDGER_KEYS, ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
-import { Replica, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
+import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
 
 const available = redisAvailable();
 if (!available) console.log(INSTALL_HINT);
@@ -13,41 +12,23 @@ const TTL_MS = 3_000;
 const UNITS = [{ name: 'Reconciler' }];
 
 suite('cluster: a singleton across 3 replicas (real redis-server, real processes)', () => {
-  let leases: RedisServer;
-  let ledgerServer: RedisServer;
-  let admin: Redis;
-  let ledger: Redis;
-  let replicas: Replica[] = [];
+  const rig = useClusterRig();
+  const { replicas } = rig;
   let namespace = '';
   let run = 0;
 
-  beforeAll(async () => {
-    [leases, ledgerServer] = await Promise.all([RedisServer.start(), RedisServer.start()]);
-    admin = new Redis(leases.url, { maxRetriesPerRequest: 1 });
-    ledger = new Redis(ledgerServer.url, { maxRetriesPerRequest: 1 });
-  });
-  afterEach(async () => {
-    await Promise.all(replicas.map((r) => r.kill()));
-    replicas = [];
-    await ledger.del(...LEDGER_KEYS);
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    ledger?.disconnect();
-    await Promise.all([leases?.close(), ledgerServer?.close()]);
-  });
 
   const startReplicas = async (ids: string[]) => {
     run += 1;
     namespace = `singleton${run}`;
-    const env = { REDIS_URL: leases.url, LEDGER_URL: ledgerServer.url, NAMESPACE: namespace, UNITS: JSON.stringify(UNITS), TTL_MS: String(TTL_MS) };
+    const env = { REDIS_URL: rig.leases.url, LEDGER_URL: rig.ledgerServer.url, NAMESPACE: namespace, UNITS: JSON.stringify(UNITS), TTL_MS: String(TTL_MS) };
     const started = ids.map((id) => new Replica(id, env));
     replicas.push(...started);
     await Promise.all(started.map((r) => r.ready()));
     return started;
   };
   const holders = () => replicas.filter((r) => r.running && r.runningUnits().has('Reconciler'));
-  const view = () => readClusterView(admin, UNITS, { namespace });
+  const view = () => readClusterView(rig.admin, UNITS, { namespace });
 
   it('runs exactly once across 3 replicas, and the view names the holder and its token', async () => {
     const ids = ['r1', 'r2', 'r3'];
@@ -58,9 +39,9 @@ suite('cluster: a singleton across 3 replicas (real redis-server, real processes
     await waitFor(() => holders().length === 1 && holders()[0]!.id === owner, 'its rendezvous owner runs the singleton');
     const holder = holders()[0]!;
     const starts = replicas.flatMap((r) => r.events.filter((e) => e.e === 'start')).length;
-    const from = (await readLedger(ledger)).length;
-    await waitFor(async () => (await readLedger(ledger)).length >= from + 20, '20 more ledger writes');
-    const entries = await readLedger(ledger);
+    const from = (await readLedger(rig.ledger)).length;
+    await waitFor(async () => (await readLedger(rig.ledger)).length >= from + 20, '20 more ledger writes');
+    const entries = await readLedger(rig.ledger);
     expect(ledgerViolations(entries)).toEqual([]);
     expect(new Set(entries.slice(from).map((e) => e.writer))).toEqual(new Set([holder.id]));
     expect(replicas.flatMap((r) => r.events.filter((e) => e.e === 'start'))).toHaveLength(starts);
@@ -85,8 +66,8 @@ suite('cluster: a singleton across 3 replicas (real redis-server, real processes
     expect(next.id).not.toBe(victim.id);
     expect(started.token).toBeGreaterThan(oldToken);
     expect(started.at - killedAt).toBeLessThanOrEqual(TTL_MS + 1_000);
-    await waitFor(async () => (await readLedger(ledger)).some((e) => e.writer === next.id), 'the new holder writes');
-    expect(ledgerViolations(await readLedger(ledger))).toEqual([]);
+    await waitFor(async () => (await readLedger(rig.ledger)).some((e) => e.writer === next.id), 'the new holder writes');
+    expect(ledgerViolations(await readLedger(rig.ledger))).toEqual([]);
   });
 
   it('a holder paused past its lease is replaced by a higher token and, resumed, stops without an accepted write', async () => {
@@ -109,8 +90,8 @@ suite('cluster: a singleton across 3 replicas (real redis-server, real processes
     // Back in the membership, the resumed replica may be the singleton's rendezvous owner again and
     // get it handed back, with a newer token still. Whoever holds it: nothing of the old token may
     // land after the first write of a newer one.
-    await waitFor(async () => (await readLedger(ledger)).filter((e) => e.token > oldToken).length >= 5, 'newer tokens write');
-    const entries = await readLedger(ledger);
+    await waitFor(async () => (await readLedger(rig.ledger)).filter((e) => e.token > oldToken).length >= 5, 'newer tokens write');
+    const entries = await readLedger(rig.ledger);
     const firstNew = entries.find((e) => e.token > oldToken)!;
     expect(entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq)).toEqual([]);
     expect(ledgerViolations(entries)).toEqual([]);

@@ -71,7 +71,7 @@ describe("the README's Errors section", () => {
     ChildStartError: new api.ChildStartError('root/S/W:acme', { cause: new Error('cause') }),
     ChildStateError: new api.ChildStateError('root/S/W', 'restartChild', 'running'),
     NotAPoolError: new api.NotAPoolError('root/W'),
-    NodeUnavailableError: new api.NodeUnavailableError('startChild', 'root/S', 'stopped'),
+    NodeUnavailableError: new api.NodeUnavailableError('startChild', 'root/S', 'stopped', 'the supervision tree is not running'),
     RequestTimeoutError: new api.RequestTimeoutError('startChild', 'root/S', 100),
     UnknownOperationError: new api.UnknownOperationError('frobnicate', 'root/S'),
     SupervisorMemoryLimitError: new api.SupervisorMemoryLimitError('root/S', 1, 300 * 1_048_576, 256),

@@ -160,6 +160,7 @@ describe('dynamic children in a supervisor process', () => {
     process.kill(lastStarted(recorder.events, 'root/ProcTenants').processPid!, 'SIGKILL');
     const error = await settled;
     expect(error).toBeInstanceOf(NodeUnavailableError);
+    expect(error).toMatchObject({ code: 'exited' });
     expect((error as Error).message).toBe('whichChildren on root/ProcTenants failed: its supervisor process root/ProcTenants exited before it replied');
   });
 });

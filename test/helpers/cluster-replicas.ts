@@ -2,6 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { LEDGER_KEYS } from '../fixtures/cluster-ledger.js';
+import { RedisServer } from './redis-server.js';
 
 // Compiled (dist/test/helpers) it sits next to the fixture; as a source under Jest it points into dist/.
 const SCRIPT = fileURLToPath(
@@ -99,4 +103,44 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** What a cluster suite runs on; the servers and clients are there from its `beforeAll` on. */
+export class ClusterRig {
+  /** The Redis the replicas keep their leases and membership in. */
+  leases!: RedisServer;
+  /** A second Redis, for the ledger the replicas' units write: a check that survives the leases' Redis. */
+  ledgerServer!: RedisServer;
+  /** A client of `leases`, for the test's own reads. */
+  admin!: Redis;
+  /** A client of `ledgerServer`. */
+  ledger!: Redis;
+  /** The replicas a test started: killed after each test. */
+  readonly replicas: Replica[] = [];
+}
+
+/**
+ * Registers the hooks of a cluster suite (call it inside its describe): two own redis-servers and
+ * their clients before the suite; after each test its replicas killed and the ledger cleared, so
+ * tests do not see each other; after the suite, clients and servers closed.
+ */
+export function useClusterRig(): ClusterRig {
+  const rig = new ClusterRig();
+  beforeAll(async () => {
+    [rig.leases, rig.ledgerServer] = await Promise.all([RedisServer.start(), RedisServer.start()]);
+    rig.admin = new Redis(rig.leases.url, { maxRetriesPerRequest: 1 });
+    rig.ledger = new Redis(rig.ledgerServer.url, { maxRetriesPerRequest: 1 });
+  });
+  afterEach(async () => {
+    await Promise.all(rig.replicas.map((r) => r.kill()));
+    rig.replicas.length = 0;
+    await rig.ledger.del(...LEDGER_KEYS);
+  });
+  afterAll(async () => {
+    // Set only if beforeAll got that far.
+    (rig.admin as Redis | undefined)?.disconnect();
+    (rig.ledger as Redis | undefined)?.disconnect();
+    await Promise.all([(rig.leases as RedisServer | undefined)?.close(), (rig.ledgerServer as RedisServer | undefined)?.close()]);
+  });
+  return rig;
 }

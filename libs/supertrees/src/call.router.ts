@@ -4,7 +4,6 @@ import { InvalidMessageError, NotCallableError, WorkerCrashedError, WorkerRestar
 import { InvalidOptionError } from './errors/supervision-config.error.js';
 import { NodeUnavailableError } from './errors/supervision-request.error.js';
 import { UnknownNodeError } from './errors/supervision-runtime.error.js';
-import type { StopReason } from './events/supervision.events.js';
 import type { CallOptions } from './interfaces/options.interface.js';
 import { ProcessHosting } from './process/process.hosting.js';
 import type { Mailbox } from './runtime/mailbox.js';
@@ -12,7 +11,6 @@ import { partitionOf, type PartitionKey } from './runtime/partition.js';
 import type { NodeRequest } from './runtime/request.router.js';
 import { checkData } from './shared/message.data.js';
 import { DEFAULTS } from './shared/supervision.defaults.js';
-import { MESSAGES } from './shared/supervision.messages.js';
 import { walkTree, type SupervisorNode, type TreeNode, type WorkerNode } from './tree/tree.types.js';
 
 /** The request operations calls and casts use on the channel to supervisor processes. */
@@ -118,7 +116,7 @@ export class CallRouter {
    * worker's restart.
    */
   private async remote(op: 'call' | 'cast', path: string, message: unknown, timeoutMs: number, key: PartitionKey | undefined): Promise<unknown> {
-    const { node, processes } = this.target(path);
+    const { node } = this.target(path);
     // The size limit of a worker the static tree does not know is checked in its own process.
     const problem = checkData(message, node?.mailbox.maxMessageBytes ?? Number.POSITIVE_INFINITY, 'message');
     if (problem) throw new InvalidMessageError(path, problem.field, problem.problem);
@@ -131,7 +129,7 @@ export class CallRouter {
         const payload: CallPayload = key === undefined ? { message, timeoutMs: left } : { message, timeoutMs: left, key };
         return await this.hosting.request({ op, path, payload, timeoutMs: left + CALL_REPLY_MARGIN_MS });
       } catch (error) {
-        const outcome = unavailable(error, processes);
+        const outcome = unavailable(error);
         if (outcome === 'crashed') throw new WorkerCrashedError(path, 'failed', { cause: error });
         if (outcome === 'stopped') throw new WorkerStoppedError(path);
         if (outcome !== 'retry') throw error;
@@ -209,26 +207,25 @@ function findTarget(root: SupervisorNode, path: string): Target {
   return { node: at, processes };
 }
 
-const COMES_BACK: readonly StopReason[] = ['strategy'];
-
 /**
- * What a channel error means for a call: the process on the way is restarting (`retry`), it died
- * with the call (`crashed`), it is stopped for good (`stopped`), or something else (undefined).
- * The channel says which in its reason; the reasons are this library's own messages.
+ * What a channel error means for a call: the process on the way is starting or restarting
+ * (`retry`), it died with the call (`crashed`), it is stopped for good (`stopped`), or something
+ * else (undefined). The channel says which in the error's `code`.
  */
-function unavailable(error: unknown, processes: readonly string[]): 'retry' | 'crashed' | 'stopped' | undefined {
+function unavailable(error: unknown): 'retry' | 'crashed' | 'stopped' | undefined {
   if (!(error instanceof NodeUnavailableError)) return undefined;
-  const reason = error.reason;
-  for (const process of processes) {
-    if (reason === MESSAGES.processNotRunning(process)) return 'retry';
-    if (reason === MESSAGES.processExitedBeforeReply(process)) return 'crashed';
-    for (const stop of ['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned'] as const) {
-      if (reason === MESSAGES.processStopped(process, stop)) return COMES_BACK.includes(stop) ? 'retry' : 'stopped';
-    }
+  switch (error.code) {
+    case 'starting':
+    case 'restarting':
+    case 'stopping':
+      return 'retry';
+    case 'exited':
+      return 'crashed';
+    case 'stopped':
+      return 'stopped';
+    default:
+      return undefined;
   }
-  if (reason === 'its supervisor process is starting' || reason === 'its supervisor process is exiting') return 'retry';
-  if (reason === 'the supervision tree is not running') return 'stopped';
-  return undefined;
 }
 
 function callKey(method: 'call' | 'cast', options: CallOptions | undefined): PartitionKey | undefined {

@@ -69,7 +69,7 @@ export {
   WorkerRestartingError,
   WorkerStoppedError,
 } from './errors/call.errors.js';
-export { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './errors/supervision-request.error.js';
+export { NodeUnavailableError, RequestTimeoutError, UnknownOperationError, type NodeUnavailableCode } from './errors/supervision-request.error.js';
 export {
   ChildIdTakenError,
   ChildStartError,

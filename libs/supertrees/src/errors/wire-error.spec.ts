@@ -7,10 +7,10 @@ const roundTrip = (error: unknown) => decodeError(JSON.parse(JSON.stringify(enco
 
 describe('encodeError / decodeError', () => {
   it('revives a library error as an instance of its class with its fields', () => {
-    const error = roundTrip(new NodeUnavailableError('startChild', 'root/T', 'gone'));
+    const error = roundTrip(new NodeUnavailableError('startChild', 'root/T', 'exited', 'gone'));
     expect(error).toBeInstanceOf(NodeUnavailableError);
-    expect(error).toMatchObject({ name: 'NodeUnavailableError', op: 'startChild', path: 'root/T', reason: 'gone' });
-    expect(error.message).toBe(new NodeUnavailableError('startChild', 'root/T', 'gone').message);
+    expect(error).toMatchObject({ name: 'NodeUnavailableError', op: 'startChild', path: 'root/T', code: 'exited', reason: 'gone' });
+    expect(error.message).toBe(new NodeUnavailableError('startChild', 'root/T', 'exited', 'gone').message);
   });
 
   it('keeps the name, message and plain fields of a user error, and its cause', () => {

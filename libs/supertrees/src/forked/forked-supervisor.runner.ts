@@ -153,7 +153,9 @@ class ForkedSupervisorRunner {
   }
 
   private notReady({ op, path }: RequestMessage): Promise<never> {
-    return Promise.reject(new NodeUnavailableError(op, path, this.exiting ? 'its supervisor process is exiting' : 'its supervisor process is starting'));
+    return Promise.reject(this.exiting
+        ? new NodeUnavailableError(op, path, 'stopping', 'its supervisor process is exiting')
+        : new NodeUnavailableError(op, path, 'starting', 'its supervisor process is starting'));
   }
 
   /** The pipeline to the parent and the runtime of this process's supervisor. */

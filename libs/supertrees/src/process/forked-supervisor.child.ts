@@ -68,7 +68,7 @@ export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   request(op: string, path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     const run = this.run;
     if (!run?.accepting) {
-      return Promise.reject(new NodeUnavailableError(op, path, MESSAGES.processNotRunning(this.node.path)));
+      return Promise.reject(new NodeUnavailableError(op, path, 'restarting', MESSAGES.processNotRunning(this.node.path)));
     }
     const reply = run.requests.request(op, path, payload, timeoutMs);
     // The process's children come and go through the commands it answered: the specs follow them.
@@ -94,7 +94,8 @@ export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   async stop(reason: StopReason): Promise<boolean> {
     const run = this.run;
     if (!run) return false;
-    run.requests.close(MESSAGES.processStopped(this.node.path, reason));
+    // Only the strategy's stop is followed by a start: for the others, a request waits in vain.
+    run.requests.close(reason === 'strategy' ? 'restarting' : 'stopped', MESSAGES.processStopped(this.node.path, reason));
     const { proc, closed } = run.spare;
     if (proc.exitCode !== null || proc.signalCode !== null) return false;
     run.stopRequested = true;
@@ -161,7 +162,7 @@ class ProcessRun {
     this.decoder = new EventDecoder(node.path);
     this.lastHeard = host.clock.now();
     this.requests = new PendingRequests((message) => {
-      if (!proc.connected) throw new NodeUnavailableError(message.op, message.path, MESSAGES.processNotRunning(node.path));
+      if (!proc.connected) throw new NodeUnavailableError(message.op, message.path, 'restarting', MESSAGES.processNotRunning(node.path));
       proc.send(message, () => undefined);
     });
     this.started = new Promise<StartInfo>((resolve, reject) => {
@@ -240,7 +241,7 @@ class ProcessRun {
     this.cancelStartTimer();
     this.stopWatchdog();
     this.unwatch();
-    this.requests.close(MESSAGES.processExitedBeforeReply(node.path));
+    this.requests.close('exited', MESSAGES.processExitedBeforeReply(node.path));
     const message =
       code === EXIT_NOT_BOOTSTRAPPED
         ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')

@@ -10,7 +10,7 @@ describe('PendingRequests', () => {
   const channel = () => new PendingRequests((m) => void sent.push(m));
   let open: PendingRequests | undefined;
   afterEach(() => {
-    open?.close('test over');
+    open?.close('stopped', 'test over');
     sent.length = 0;
   });
 
@@ -53,10 +53,11 @@ describe('PendingRequests', () => {
     open = channel();
     const first = open.request('op', 'root/A', null, 60_000);
     const second = open.request('call', 'root/B', null, 60_000);
-    open.close('its supervisor process exited');
-    await expect(first).rejects.toThrow(new NodeUnavailableError('op', 'root/A', 'its supervisor process exited'));
+    open.close('exited', 'its supervisor process exited');
+    await expect(first).rejects.toThrow(new NodeUnavailableError('op', 'root/A', 'exited', 'its supervisor process exited'));
+    await expect(first.catch((e: unknown) => e)).resolves.toMatchObject({ code: 'exited' });
     await expect(second).rejects.toThrow(NodeUnavailableError);
-    await expect(open.request('op', 'root/C', null, 60_000)).rejects.toThrow(NodeUnavailableError);
+    await expect(open.request('op', 'root/C', null, 60_000)).rejects.toMatchObject({ name: 'NodeUnavailableError', code: 'exited' });
     expect(sent).toHaveLength(2);
     expect(open.size).toBe(0);
   });

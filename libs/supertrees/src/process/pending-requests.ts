@@ -1,4 +1,4 @@
-import { NodeUnavailableError, RequestTimeoutError } from '../errors/supervision-request.error.js';
+import { NodeUnavailableError, RequestTimeoutError, type NodeUnavailableCode } from '../errors/supervision-request.error.js';
 import { decodeError } from '../errors/wire-error.js';
 import type { ReplyMessage, RequestMessage } from './ipc.protocol.js';
 
@@ -18,7 +18,7 @@ interface Pending {
 export class PendingRequests {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private closedReason?: string;
+  private closed?: { readonly code: NodeUnavailableCode; readonly reason: string };
 
   /** `send` returns false or throws when the message cannot go (channel closed, not serialisable). */
   constructor(private readonly send: (message: RequestMessage) => void) {}
@@ -28,7 +28,7 @@ export class PendingRequests {
   }
 
   request(op: string, path: string, payload: unknown, timeoutMs: number): Promise<unknown> {
-    if (this.closedReason !== undefined) return Promise.reject(new NodeUnavailableError(op, path, this.closedReason));
+    if (this.closed !== undefined) return Promise.reject(new NodeUnavailableError(op, path, this.closed.code, this.closed.reason));
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -54,12 +54,12 @@ export class PendingRequests {
     return true;
   }
 
-  /** Rejects every waiting request and every later one with NodeUnavailableError(`reason`). */
-  close(reason: string): void {
-    this.closedReason ??= reason;
+  /** Rejects every waiting request and every later one with NodeUnavailableError(`code`, `reason`). */
+  close(code: NodeUnavailableCode, reason: string): void {
+    this.closed ??= { code, reason };
     for (const id of [...this.pending.keys()]) {
       const entry = this.take(id)!;
-      entry.reject(new NodeUnavailableError(entry.op, entry.path, reason));
+      entry.reject(new NodeUnavailableError(entry.op, entry.path, code, reason));
     }
   }
 

@@ -37,7 +37,7 @@ export function registerChildControl(router: RequestRouter): void {
 
 function supervisorAt({ op, path }: NodeRequest, host: TreeHost): SupervisorRuntime {
   const runtime = host.runtimeAt(path);
-  if (!runtime) throw new NodeUnavailableError(op, path, 'its supervisor is not running (starting, restarting or stopped)');
+  if (!runtime) throw new NodeUnavailableError(op, path, 'restarting', 'its supervisor is not running (starting, restarting or stopped)');
   return runtime;
 }
 

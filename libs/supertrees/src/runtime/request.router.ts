@@ -34,7 +34,7 @@ export class RequestRouter {
   /** Settles within the request's timeout: with the handler's value, or its error, or a RequestTimeoutError. */
   dispatch(host: TreeHost | undefined, request: NodeRequest): Promise<unknown> {
     const { op, path, payload, timeoutMs } = request;
-    if (!host) return Promise.reject(new NodeUnavailableError(op, path, 'the supervision tree is not running'));
+    if (!host) return Promise.reject(new NodeUnavailableError(op, path, 'stopped', 'the supervision tree is not running'));
     const remote = host.remoteFor(path);
     // The remote side keeps its own timer and rejects on its process's exit.
     if (remote) return remote.request(op, path, payload, timeoutMs);

@@ -235,7 +235,7 @@ export class SupervisorRuntime {
       const result = await this.startSlot(slot);
       if (!result.ok) {
         this.removeSlot(slot, 'start-failed');
-        if (result.aborted || this.halted) throw new NodeUnavailableError('startChild', node.path, 'its supervisor is stopping');
+        if (result.aborted || this.halted) throw new NodeUnavailableError('startChild', node.path, 'stopping', 'its supervisor is stopping');
         throw new ChildStartError(node.path, { cause: result.error });
       }
       this.specs?.add(spec);
@@ -261,7 +261,7 @@ export class SupervisorRuntime {
       const result = await this.startSlot(slot);
       if (result.ok) return;
       slot.terminated = true;
-      if (result.aborted || this.halted) throw new NodeUnavailableError('restartChild', path, 'its supervisor is stopping');
+      if (result.aborted || this.halted) throw new NodeUnavailableError('restartChild', path, 'stopping', 'its supervisor is stopping');
       throw new ChildStartError(path, { cause: result.error });
     });
   }
@@ -325,7 +325,7 @@ export class SupervisorRuntime {
   private command<T>(name: string, op: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const next = this.mailbox.then(async () => {
-        if (this.halted) return reject(new NodeUnavailableError(name, this.node.path, 'its supervisor is stopping'));
+        if (this.halted) return reject(new NodeUnavailableError(name, this.node.path, 'stopping', 'its supervisor is stopping'));
         try {
           resolve(await op());
         } catch (error) {

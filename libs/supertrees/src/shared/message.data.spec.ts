@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { InvalidChildSpecError } from '../errors/child-control.error.js';
+import { MAX_ARGS_BYTES, validateDynamicSpec } from '../tree/dynamic-child.js';
 import { checkData, MAX_DATA_DEPTH } from './message.data.js';
 
 const MiB = 1_048_576;
@@ -43,5 +45,36 @@ describe('checkData', () => {
     expect(JSON.stringify(value).length).toBeGreaterThan(64);
     expect(checkData(value, 64, 'reply')).toEqual({ field: 'reply.big', problem: 'makes it larger than 64 bytes' });
     expect(checkData(value, JSON.stringify(value).length + 16, 'reply')).toBeUndefined();
+  });
+});
+
+describe("a dynamic child's args, by the same check", () => {
+  function refusal(args: unknown): unknown {
+    try {
+      validateDynamicSpec({ id: 'x', args });
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  }
+
+  it.each([
+    [{ when: new Date(0) }, 'args.when', 'a Date is not data; send a plain object, array, string, number, boolean or null'],
+    [{ cb: () => 1 }, 'args.cb', 'a function is not data'],
+    [{ list: [1, 2n] }, 'args.list[1]', 'a bigint is not data'],
+    [{ n: Number.NaN }, 'args.n', 'NaN is not a finite number'],
+    [new Map(), 'args', 'a Map is not data; send a plain object, array, string, number, boolean or null'],
+  ])('refuses with an InvalidChildSpecError naming the field: %p', (args, field, problem) => {
+    const error = refusal(args);
+    expect(error).toBeInstanceOf(InvalidChildSpecError);
+    expect(error).toMatchObject({ field, problem });
+  });
+
+  it('refuses args larger than MAX_ARGS_BYTES, naming the field that crosses it', () => {
+    expect(refusal({ plan: 'gold', blob: 'x'.repeat(MAX_ARGS_BYTES) })).toMatchObject({ field: 'args.blob', problem: `makes it larger than ${MAX_ARGS_BYTES} bytes` });
+  });
+
+  it('accepts data, and leaves out an undefined property as JSON does', () => {
+    expect(refusal({ plan: 'gold', seats: [1, 2], note: null, optional: undefined })).toBeUndefined();
   });
 });

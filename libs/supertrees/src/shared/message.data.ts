@@ -1,9 +1,10 @@
 /**
- * What may travel in a call: data, as the IPC channel carries it (JSON). Checked the same way in
- * process and across processes, so a worker moved into a supervisor process does not start to fail.
+ * What may cross a process boundary: data, as the IPC channel carries it (JSON). A call's message
+ * and reply, and a dynamic child's `args`, are checked the same way in process and across
+ * processes, so a worker moved into a supervisor process does not start to fail.
  */
 
-/** Why a value is not data, and where: `field` is a path such as `message.items[2].at`. */
+/** Why a value is not data, and where: `field` is a path such as `message.items[2].at` or `args.when`. */
 export interface DataProblem {
   readonly field: string;
   readonly problem: string;
@@ -14,7 +15,8 @@ export const MAX_DATA_DEPTH = 64;
 
 /**
  * Checks that `value` is JSON data (null, booleans, finite numbers, strings, arrays and plain
- * objects of them; a property whose value is undefined is left out, as JSON does) whose JSON text is at most about `maxBytes` long. One walk, no serialization:
+ * objects of them; a property whose value is undefined is left out, as JSON does) whose JSON text is
+ * at most about `maxBytes` long. `root` names the value in the problem's field. One walk, no serialization:
  * the size is the JSON length counting each UTF-16 unit of a string as one byte, an estimate that
  * errs low only for non-ASCII text. Returns the first problem, or undefined.
  */

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { InvalidChildSpecError } from '../errors/child-control.error.js';
 import type { BackoffOptions, RestartPolicy, WorkerOptions } from '../interfaces/options.interface.js';
+import { checkData } from '../shared/message.data.js';
 import { DEFAULTS, resolveBackoff, resolveMailbox } from '../shared/supervision.defaults.js';
 import { validateBackoff, validateChildOptions } from './options.validator.js';
 import type { SupervisorNode, WorkerNode } from './tree.types.js';
@@ -24,8 +25,8 @@ export const MAX_ARGS_BYTES = 64 * 1024;
 
 /**
  * Checks a `startChild()` spec, naming the field at fault: the id, the options (as a `@Worker`'s),
- * and args that JSON can carry unchanged (no functions, class instances, `undefined` in arrays,
- * BigInt, non-finite numbers, cycles). Pure.
+ * and args that JSON can carry unchanged, by the same check as a call's message (no functions,
+ * class instances, `undefined` in arrays, BigInt, non-finite numbers, cycles). Pure.
  */
 export function validateDynamicSpec(spec: unknown): asserts spec is Omit<DynamicChildData, 'worker'> {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new InvalidChildSpecError('spec', 'must be an object');
@@ -44,41 +45,8 @@ export function validateDynamicSpec(spec: unknown): asserts spec is Omit<Dynamic
     throw new InvalidChildSpecError(option, (error as Error).message.replace(/^[^"]*option "[^"]+" /, ''));
   }
   if (s.args !== undefined) {
-    checkData(s.args, 'args', new Set());
-    const size = Buffer.byteLength(JSON.stringify(s.args));
-    if (size > MAX_ARGS_BYTES) throw new InvalidChildSpecError('args', `must serialize to at most ${MAX_ARGS_BYTES} bytes of JSON (got ${size})`);
-  }
-}
-
-function checkData(value: unknown, field: string, seen: Set<object>): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidChildSpecError(field, `is ${value}, which JSON turns into null`);
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (seen.has(value)) throw new InvalidChildSpecError(field, 'is a cycle; JSON cannot carry it');
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (Array.isArray(value)) {
-        seen.add(value);
-        value.forEach((item, i) => checkData(item, `${field}[${i}]`, seen));
-        seen.delete(value);
-        return;
-      }
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (value as object).constructor?.name ?? 'an object with a prototype';
-        throw new InvalidChildSpecError(field, `is a ${name}, which cannot cross a process boundary; use plain objects, arrays, strings, numbers, booleans or null`);
-      }
-      seen.add(value);
-      for (const [key, item] of Object.entries(value)) checkData(item, `${field}.${key}`, seen);
-      seen.delete(value);
-      return;
-    }
-    default:
-      throw new InvalidChildSpecError(field, `is a ${typeof value}, which cannot cross a process boundary`);
+    const problem = checkData(s.args, MAX_ARGS_BYTES, 'args');
+    if (problem) throw new InvalidChildSpecError(problem.field, problem.problem);
   }
 }
 
