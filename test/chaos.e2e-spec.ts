@@ -1,8 +1,11 @@
-// Chaos: a tree of 6 supervisor processes on two levels (plus one in-process supervisor) and 24
+// Chaos: a tree of 7 supervisor processes on two levels (plus three in-process supervisors) and 28
 // workers, `always` and `on-failure`, under every strategy, takes random faults for CHAOS_SECONDS:
 // SIGKILLs of supervisor processes, and workers that throw, return, hang (ignore their signal and
-// never settle) or block their process's event loop (found by the heartbeat). Then the tree must
-// come back whole, and its events, snapshot and processes must agree with what happened.
+// never settle) or block their process's event loop (found by the heartbeat). Meanwhile dynamic
+// children are started, terminated, restarted and deleted under a dynamic supervisor in the main
+// process and one in a supervisor process, two pools are scaled, and every kind of worker is called
+// and cast to (test/fixtures/chaos-dynamic.ts). Then the tree must come back whole and as asked,
+// and its events, snapshot, replies and processes must agree with what happened.
 //
 // `npm test` runs it for 8 s; `npm run test:chaos` for 120 s (CHAOS_SECONDS). The run is a node
 // process of its own (test/fixtures/chaos-run.ts, compiled, under --expose-gc) so that the memory
@@ -56,7 +59,7 @@ afterAll(async () => {
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 workers`, () => {
+describe(`chaos: ${SECONDS} s of random faults and dynamic operations on 7 supervisor processes and 28 workers`, () => {
   it('ran to the end and injected every kind of fault', () => {
     expect(run.code).toBe(0);
     for (const kind of ['throw', 'exit', 'hang', 'kill', 'block', 'storm'] as const) expect(report.faults.requested[kind]).toBeGreaterThan(0);
@@ -114,6 +117,28 @@ describe(`chaos: ${SECONDS} s of random faults on 6 supervisor processes and 24 
     // And once the run's own process has exited: none of the processes it ever saw is alive.
     expect(report.processes.all.filter(stillAlive)).toEqual([]);
     expect(isAlive(run.pid)).toBe(false);
+  });
+
+  it('runs every dynamic operation at random, each outcome one the model of what was asked and the README allow', () => {
+    const { ops, unexpected } = report.dynamic;
+    for (const [op, counts] of Object.entries(ops)) {
+      expect([op, counts.succeeded > 0]).toEqual([op, true]);
+    }
+    // A success the model says cannot be, a lost or ghost child, an untyped error or one the README does not list there.
+    expect(unexpected).toEqual([]);
+  });
+
+  it('settles every command, call and cast within its timeout (and a margin), with the reply handle() gave, each message handled at most once', () => {
+    const d = report.dynamic;
+    expect(d.callOutcomes.reply).toBeGreaterThan(0);
+    expect(d.neverSettled).toEqual([]);
+    expect(d.late).toEqual([]);
+    expect(d.wrongReplies).toEqual([]);
+    expect(d.handledTwice).toEqual([]);
+  });
+
+  it('converges to what was asked: no dynamic child lost or back uninvited, terminated ones terminated, pools at the size asked', () => {
+    expect(report.dynamic.mismatches).toEqual([]);
   });
 
   it('keeps the main process\'s memory stable (heap after GC)', () => {
