@@ -1,6 +1,9 @@
 // Calls and casts to workers in supervisor processes (real child processes): replies, and each typed error
 // as the caller in the main process sees it.
 import { afterEach, beforeAll, afterAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
@@ -29,8 +32,8 @@ let app: INestApplicationContext | undefined;
 let service: SupervisionService;
 let recorder: EventRecorder;
 
-/** `calls`: one supervisor process; `callsDeep`: that and one three processes down. */
-async function boot(scenario: 'calls' | 'callsDeep' = 'calls'): Promise<void> {
+/** `calls`: one supervisor process; `callsDeep`: that and one three processes down; `callsAll`: under a one-for-all root. */
+async function boot(scenario: 'calls' | 'callsDeep' | 'callsAll' = 'calls'): Promise<void> {
   const moduleRef = await Test.createTestingModule({ imports: [SCENARIOS[scenario]!] }).compile();
   moduleRef.useLogger(false);
   app = moduleRef;
@@ -144,6 +147,31 @@ describe('calls to workers in supervisor processes', () => {
     const after = await service.call<Reply>(CLERK, { reply: 'new process' }, { timeoutMs: 20_000 });
     expect(after.reply).toBe('new process');
     expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('handles a call at most once when its process is stopped by the strategy while handle() runs (no retry in the new process)', async () => {
+    await boot('callsAll');
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-once-'));
+    try {
+      const mark = join(dir, 'handled');
+      const bystander = await recorder.waitFor({ type: 'started', path: 'root/Bystander' });
+      const call = service.call<Reply>(CLERK, { reply: 'once', waitMs: 1_500, mark }, { timeoutMs: 20_000 }).then(
+        (reply) => ({ reply }),
+        (error: unknown) => ({ error }),
+      );
+      await eventually(() => existsSync(mark), 'handle() began');
+      // Bystander's death restarts CallsSupervisor too (one-for-all): its process is stopped with the call in handle().
+      process.kill(bystander.type === 'started' ? bystander.processPid! : 0, 'SIGKILL');
+      const outcome = await call;
+      await recorder.waitFor({ type: 'restarted', path: 'root/CallsSupervisor' });
+      // Never a second handle(): the reply of that one, or the typed error of a call its process
+      // stopped under (WorkerStoppedError from the process, WorkerCrashedError if it ended first).
+      expect(readFileSync(mark, 'utf8').trim().split('\n')).toHaveLength(1);
+      if ('error' in outcome) expect([WorkerStoppedError, WorkerCrashedError].some((type) => outcome.error instanceof type)).toBe(true);
+      else expect(outcome.reply.reply).toBe('once');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects with WorkerRestartingError when the worker is not back within the timeout', async () => {

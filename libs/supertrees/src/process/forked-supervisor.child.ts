@@ -94,8 +94,12 @@ export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
   async stop(reason: StopReason): Promise<boolean> {
     const run = this.run;
     if (!run) return false;
-    // Only the strategy's stop is followed by a start: for the others, a request waits in vain.
-    run.requests.close(reason === 'strategy' ? 'restarting' : 'stopped', MESSAGES.processStopped(this.node.path, reason));
+    // From here on new requests are refused (`accepting`): as `restarting` (a call tries again in the
+    // next process), since nothing of them reached this one. A request already sent may be under way
+    // in the process (a call in handle()): after a stop for good it is refused now, but before a
+    // restart (the strategy's stop) it is left to its reply, or to the process's end (`exited`), so
+    // that a call is never handled again by the next process.
+    if (reason !== 'strategy') run.requests.close('stopped', MESSAGES.processStopped(this.node.path, reason));
     const { proc, closed } = run.spare;
     if (proc.exitCode !== null || proc.signalCode !== null) return false;
     run.stopRequested = true;
