@@ -22,6 +22,11 @@ import { PROBLEM_LINE, runNode, type NodeRun } from './helpers/node-run.js';
 import { MiB } from './helpers/run-probes.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 8);
+/**
+ * A longer start timeout (CHAOS_START_TIMEOUT_MS, default 10 000) lengthens the run's bounds on
+ * the boot and on convergence, each by 2 × 2 levels × the difference (chaos-run.ts's CONVERGENCE_BOUND_MS).
+ */
+const EXTRA_MS = 8 * Math.max(0, Number(process.env.CHAOS_START_TIMEOUT_MS ?? 10_000) - 10_000);
 /** Heap growth of the main process over the whole run, after GC. */
 const HEAP_GROWTH_LIMIT = 5 * MiB;
 
@@ -37,7 +42,7 @@ beforeAll(async () => {
     env: { CHAOS_SCENARIO: 'chaos', CHAOS_DIR: dir, CHAOS_SECONDS: String(SECONDS), ...(process.env.CHAOS_SEED ? { CHAOS_SEED: process.env.CHAOS_SEED } : {}) },
     tag: 'CHAOS_RESULT',
     // The chaos, then boot, convergence (bounded by report.config.convergenceBoundMs) and close.
-    timeoutMs: (SECONDS + 150) * 1_000,
+    timeoutMs: (SECONDS + 150) * 1_000 + EXTRA_MS,
   });
   report = run.result;
   const { processes, lastEvents, ...figures } = report;
@@ -49,7 +54,7 @@ beforeAll(async () => {
     lastEvents: lastEvents.length,
   };
   process.stdout.write(`CHAOS_SUMMARY ${JSON.stringify(summary)}\nreplay this run with CHAOS_SEED=${report.config.seed}\n`);
-}, (SECONDS + 160) * 1_000);
+}, (SECONDS + 160) * 1_000 + EXTRA_MS);
 
 afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
