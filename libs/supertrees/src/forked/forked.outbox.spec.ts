@@ -118,7 +118,7 @@ describe('EventOutbox', () => {
       await outbox.flush();
       expect(channel.sent).toMatchObject([
         { t: 'events', first: 0, paths: [`${SUBTREE}/Poller`], events: [[0, 0, 0, OWN_PID, expect.any(Number), 1_000, 0]] },
-        { t: 'events', first: 1, paths: [`${SUBTREE}/Mailer`], events: [[0, 0, 0, OWN_PID, expect.any(Number), 1_000, 0], [0, 1, 0, OWN_PID, expect.any(Number), 1_000, 0]] },
+        { t: 'events', first: 1, paths: [`${SUBTREE}/Mailer`], events: [[0, 0, 0, OWN_PID, expect.any(Number), 1_000, 0], [0, 1, 0, 0, 1, 0, 0]] },
       ]);
       expect(channel.events().map((e) => e.path)).toEqual([`${SUBTREE}/Poller`, `${SUBTREE}/Poller`, `${SUBTREE}/Mailer`]);
     });

@@ -1,6 +1,6 @@
 import type { EventStamper } from '../events/event.stamper.js';
 import type { ProcessEvent } from '../events/supervision.events.js';
-import { EventEncoder } from '../process/event.wire.js';
+import { EventEncoder, type WireEvent } from '../process/event.wire.js';
 import type { UpMessage } from '../process/ipc.protocol.js';
 
 /** How many events go in one IPC message. */
@@ -74,7 +74,7 @@ export class EventOutbox {
     while (!this.blocked && (this.queue.length > 0 || this.dropped.size > 0 || this.snapshotDue)) {
       if (this.dropped.size > 0) this.snapshotDue = true;
       if (this.queue.length > 0 || this.dropped.size > 0) {
-        this.writeBatch([...this.takeDropReports(), ...this.queue.splice(0, BATCH)]);
+        this.writeBatch();
         if (this.blocked) break;
       }
       if (this.snapshotDue) {
@@ -93,8 +93,13 @@ export class EventOutbox {
     waiting.forEach((resolve) => resolve());
   }
 
-  private writeBatch(batch: readonly ProcessEvent[]): void {
-    const events = batch.map((event) => this.encoder.encode(event));
+  /** The drop reports, then up to {@link BATCH} queued events, in one message. */
+  private writeBatch(): void {
+    const events: WireEvent[] = [];
+    if (this.dropped.size > 0) for (const report of this.takeDropReports()) events.push(this.encoder.encode(report));
+    const count = Math.min(BATCH, this.queue.length);
+    for (let i = 0; i < count; i += 1) events.push(this.encoder.encode(this.queue[i]!));
+    this.queue.splice(0, count);
     const { first, paths } = this.encoder.takePaths();
     this.write({ t: 'events', first, paths, events });
   }

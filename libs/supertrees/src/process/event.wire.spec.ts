@@ -64,6 +64,36 @@ describe('event wire format', () => {
     expect(encoder.takePaths()).toEqual({ first: 2, paths: [] });
   });
 
+  it('sends pid, processSeq and timestamp as differences from the previous event of the batch', () => {
+    const encoder = new EventEncoder();
+    const at = (processSeq: number, timestamp: number, pid = 321): ProcessEvent => ({ ...everyType[2]!, pid, processSeq, timestamp });
+    const first = encoder.encode(at(7, 1_700_000_000_000));
+    const second = encoder.encode(at(8, 1_700_000_000_000));
+    const forwarded = encoder.encode(at(3, 1_699_999_999_990, 400));
+    expect([first, second, forwarded].map((w) => w.slice(3, 6))).toEqual([
+      [321, 7, 1_700_000_000_000],
+      [0, 1, 0],
+      [79, -5, -10],
+    ]);
+    encoder.takePaths();
+    // A new batch counts from 0 again.
+    expect(encoder.encode(at(9, 1_700_000_000_001)).slice(3, 6)).toEqual([321, 9, 1_700_000_000_001]);
+  });
+
+  it('gives back the stamps of every event over several batches', () => {
+    const events = [3, 4, 5, 6, 7].map((processSeq, i): ProcessEvent => ({ ...everyType[2]!, pid: i === 3 ? 999 : 321, processSeq, timestamp: 1_700_000_000_000 + i }));
+    const encoder = new EventEncoder();
+    const decoder = new EventDecoder(SUBTREE);
+    const decoded: unknown[] = [];
+    for (const batch of [events.slice(0, 2), events.slice(2)]) {
+      const wire = JSON.parse(JSON.stringify(batch.map((e) => encoder.encode(e)))) as unknown[];
+      const { first, paths } = encoder.takePaths();
+      decoder.addPaths(first, paths);
+      decoded.push(...wire.map((w) => decoder.decode(w)));
+    }
+    expect(decoded).toEqual(events.map((e) => ({ ...e, seq: 0 })));
+  });
+
   it('is a fraction of the bytes of the events as objects', () => {
     const restart = everyType.filter((e) => ['exited', 'restart-scheduled', 'starting', 'started', 'restarted'].includes(e.type));
     const encoder = new EventEncoder();
@@ -89,6 +119,13 @@ describe('EventDecoder', () => {
     const d = decoder();
     expect(d.addPaths(5, [`${SUBTREE}/X`])).toEqual(['events batch adds paths at 5, expected 2']);
     expect(d.decode([0, 2, 0, 321, 1, 1, 0])).toBe('event names path 2, which is not in the table');
+  });
+
+  it('counts the stamps of the events after a rejected one as the encoder did', () => {
+    const d = decoder();
+    d.addPaths(2, []);
+    expect(d.decode([0, 9, 0, 321, 10, 1_700_000_000_000, 0])).toBe('event names path 9, which is not in the table');
+    expect(d.decode([0, 1, 0, 0, 1, 5, 0])).toMatchObject({ pid: 321, processSeq: 11, timestamp: 1_700_000_000_005 });
   });
 
   it('takes a batch that adds no paths whatever its first index says', () => {

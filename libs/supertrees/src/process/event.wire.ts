@@ -14,6 +14,9 @@ import { checkEventFields } from './ipc.protocol.js';
  * type's own fields follow in the order of {@link WIRE_FIELDS}; an absent optional field is `null`, and
  * trailing absent ones are left out. The table belongs to one channel (one
  * supervisor process): each batch carries the paths it adds to it, once, with the index of the first.
+ * `pid`, `processSeq` and `timestamp` are differences from the previous event of the same batch (the
+ * first event's are from 0, so absolute): mostly `0`, `1` and `0`, small integers that JSON writes and
+ * reads faster than a 13-digit timestamp, in half the bytes.
  * Named fields cost a quarter of the bytes and half the serialisation time of a restart's events.
  */
 export type WireEvent = readonly unknown[];
@@ -71,10 +74,19 @@ export class EventEncoder {
   private readonly index = new Map<string, number>();
   private fresh: string[] = [];
   private sent = 0;
+  /** The stamps of the previous event of this batch (0 before its first). */
+  private pid = 0;
+  private processSeq = 0;
+  private timestamp = 0;
 
   encode(event: ProcessEvent): WireEvent {
-    const { fields } = WIRE_TYPES[TYPE_CODE.get(event.type)!]!;
-    const wire: unknown[] = [TYPE_CODE.get(event.type), this.indexOf(event.path), event.kind === 'worker' ? 0 : 1, event.pid, event.processSeq, event.timestamp];
+    const code = TYPE_CODE.get(event.type)!;
+    const { fields } = WIRE_TYPES[code]!;
+    const { pid, processSeq, timestamp } = event;
+    const wire: unknown[] = [code, this.indexOf(event.path), event.kind === 'worker' ? 0 : 1, pid - this.pid, processSeq - this.processSeq, timestamp - this.timestamp];
+    this.pid = pid;
+    this.processSeq = processSeq;
+    this.timestamp = timestamp;
     const values = event as unknown as Record<string, unknown>;
     for (const field of fields) {
       const value = values[field.name];
@@ -85,11 +97,17 @@ export class EventEncoder {
     return wire;
   }
 
-  /** The paths added since the last call, and the table index of the first of them. */
+  /**
+   * Ends the batch: the paths added since the last call, and the table index of the first of them.
+   * The next event encoded starts a new batch, its stamps counted from 0 again.
+   */
   takePaths(): { first: number; paths: string[] } {
     const taken = { first: this.sent, paths: this.fresh };
     this.sent += this.fresh.length;
     this.fresh = [];
+    this.pid = 0;
+    this.processSeq = 0;
+    this.timestamp = 0;
     return taken;
   }
 
@@ -117,13 +135,23 @@ export class EventDecoder {
   /** A path, or why it was rejected. */
   private readonly table: ({ ok: true; path: string } | { ok: false; problem: string })[] = [];
   private readonly prefix: string;
+  /** The stamps of the previous event of this batch, as the encoder counts them. */
+  private pid = 0;
+  private processSeq = 0;
+  private timestamp = 0;
 
   constructor(private readonly subtree: string) {
     this.prefix = `${subtree}/`;
   }
 
-  /** Adds the paths of a batch; returns one problem per rejected path, or a problem with the whole batch. */
+  /**
+   * Begins a batch (its events' stamps count from 0 again) and adds its paths; returns one problem
+   * per rejected path, or a problem with the whole batch.
+   */
   addPaths(first: number, paths: readonly unknown[]): string[] {
+    this.pid = 0;
+    this.processSeq = 0;
+    this.timestamp = 0;
     // A batch that adds nothing may say anything for `first` (the parser checked it is an index).
     if (paths.length === 0) return [];
     if (first !== this.table.length) return [`events batch adds paths at ${first}, expected ${this.table.length}`];
@@ -147,6 +175,16 @@ export class EventDecoder {
    */
   decode(wire: unknown): ProcessEvent | string {
     if (!Array.isArray(wire)) return 'an event is not an array';
+    const dPid: unknown = wire[3];
+    const dSeq: unknown = wire[4];
+    const dTime: unknown = wire[5];
+    if (typeof dPid !== 'number' || typeof dSeq !== 'number' || typeof dTime !== 'number') {
+      return 'event lacks a numeric pid, processSeq or timestamp';
+    }
+    // Before any other check, so that the events after a rejected one still count from where the encoder did.
+    const pid = (this.pid += dPid);
+    const processSeq = (this.processSeq += dSeq);
+    const timestamp = (this.timestamp += dTime);
     const spec = typeof wire[0] === 'number' ? WIRE_TYPES[wire[0]] : undefined;
     if (!spec) return `unknown event type code ${JSON.stringify(wire[0])}`;
     const path = this.pathAt(wire[1]);
@@ -156,7 +194,7 @@ export class EventDecoder {
     const { fields, type, min } = spec;
     if (wire.length < min || wire.length > HEADER + fields.length) return `${type} event has ${wire.length} positions, not ${HEADER + fields.length}`;
     // `seq: 0` now, so that the main process giving it its `seq` does not change the object's shape.
-    const event: Record<string, unknown> = { type, path, kind, seq: 0, pid: wire[3], processSeq: wire[4], timestamp: wire[5] };
+    const event: Record<string, unknown> = { type, path, kind, seq: 0, pid, processSeq, timestamp };
     for (let i = 0; i < fields.length && HEADER + i < wire.length; i += 1) {
       const field = fields[i]!;
       const value = wire[HEADER + i];
