@@ -152,7 +152,15 @@ export class ClusterRouter {
     this.membership?.unsubscribe();
     for (const entry of this.flights) entry.fail(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
     this.pending.clear();
-    this.inbox?.disconnect(false);
+    const inbox = this.inbox;
+    if (!inbox) return;
+    // QUIT lets Redis close the connection at once; a plain disconnect waits on the socket's end.
+    if (inbox.status === 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([inbox.quit().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, this.node.options.commandTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    if (inbox.status !== 'end') inbox.disconnect(false);
   }
 
   /** A call on `unit`, wherever its lease is held. Settles within `timeoutMs`. */
