@@ -181,7 +181,7 @@ export class ClusterRouter {
     }
     const problem = checkData(message, this.maxBytes, 'message');
     if (problem) return Promise.reject(new InvalidMessageError(path, problem.field, problem.problem));
-    if (this.node.holds(unit.id)) return this.dispatch(unit, kind, message, timeoutMs);
+    if (this.node.holds(unit.id)) return this.local(unit, kind, message, timeoutMs);
     return new Promise<unknown>((resolve, reject) => {
       const flight: Flight = { settled: false, delivered: false };
       const entry = {
@@ -218,11 +218,13 @@ export class ClusterRouter {
       if (owner === undefined) throw new ClusterNoOwnerError(unit.id, unit.partition, 'no-holder');
       if (owner === this.memberId) {
         // Redis says this member, which took the lease a moment ago (or lost track of it).
-        if (this.node.holds(unit.id)) return this.dispatch(unit, kind, message, Math.max(1, deadline - now()));
+        if (this.node.holds(unit.id)) return this.local(unit, kind, message, Math.max(1, deadline - now()));
         why = 'not-owner';
         this.owners.delete(unit.id);
         continue;
       }
+      // Timed out during the lookup: nothing was sent, and nothing may be now.
+      if (flight.settled) return undefined;
       const outcome = await this.send(owner, unit, kind, message, deadline, flight);
       if (outcome.kind === 'reply') {
         const { reply } = outcome;
@@ -235,6 +237,15 @@ export class ClusterRouter {
       this.owners.delete(unit.id);
     }
     throw new ClusterNoOwnerError(unit.id, unit.partition, why);
+  }
+
+  /** The dispatch, with a synchronous throw turned into a rejection. */
+  private local(unit: UnitRef, kind: 'call' | 'cast', message: unknown, timeoutMs: number): Promise<unknown> {
+    try {
+      return this.dispatch(unit, kind, message, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private async ownerOf(unit: UnitRef, fresh: boolean): Promise<string | undefined> {
