@@ -22,11 +22,15 @@ describe('what members publish for the cluster view', () => {
   it('reads events oldest first, rebuilt from their checked fields', () => {
     const acquired = { type: 'lease-acquired', seq: 1, timestamp: 10, memberId: 'r1', unit: 'root/Shard#2', partition: 2, token: 99, extra: 'dropped' };
     const left = { type: 'member-left', seq: 2, timestamp: 11, memberId: 'r1', member: 'r2' };
-    const events = parseEvents([
-      ['2-0', ['e', JSON.stringify(left)]],
-      ['1-0', ['e', JSON.stringify(acquired)]],
-    ]);
-    expect(events).toEqual([{ type: 'lease-acquired', seq: 1, timestamp: 10, memberId: 'r1', unit: 'root/Shard#2', partition: 2, token: 99 }, left]);
+    const joined = { type: 'member-joined', seq: 0, timestamp: 9, memberId: 'r1', member: 'r1' };
+    const entries = [
+      ['2-0', ['e', JSON.stringify([left])]],
+      ['1-0', ['e', JSON.stringify([joined, acquired])]],
+    ];
+    const cleaned = { type: 'lease-acquired', seq: 1, timestamp: 10, memberId: 'r1', unit: 'root/Shard#2', partition: 2, token: 99 };
+    expect(parseEvents(entries)).toEqual([joined, cleaned, left]);
+    // The latest `limit` events only.
+    expect(parseEvents(entries, 2)).toEqual([cleaned, left]);
   });
 
   it.each([
@@ -34,9 +38,10 @@ describe('what members publish for the cluster view', () => {
     ['a tree without its version', () => parseTree('r1', '{"at":1,"tree":{}}')],
     ['a tree nested too deep', () => parseTree('r1', `{"v":1,"at":1,"tree":${'['.repeat(70)}${']'.repeat(70)}}`)],
     ['a tree record larger than any tree', () => parseTree('r1', 'x'.repeat(CLUSTER_VIEW_LIMITS.treeBytes + 100))],
-    ['an event of an unknown type', () => parseEvent('{"type":"exec","seq":1,"timestamp":1,"memberId":"r1"}')],
-    ['an event whose partition does not match its unit', () => parseEvent('{"type":"lease-acquired","seq":1,"timestamp":1,"memberId":"r1","unit":"U#2","partition":3,"token":5}')],
-    ['an event with a bad cause', () => parseEvent('{"type":"lease-lost","seq":1,"timestamp":1,"memberId":"r1","unit":"U","token":5,"cause":"rm -rf"}')],
+    ['an event of an unknown type', () => parseEvent({ type: 'exec', seq: 1, timestamp: 1, memberId: 'r1' })],
+    ['an event whose partition does not match its unit', () => parseEvent({ type: 'lease-acquired', seq: 1, timestamp: 1, memberId: 'r1', unit: 'U#2', partition: 3, token: 5 })],
+    ['an event with a bad cause', () => parseEvent({ type: 'lease-lost', seq: 1, timestamp: 1, memberId: 'r1', unit: 'U', token: 5, cause: 'rm -rf' })],
+    ['a stream entry that is not an array of events', () => parseEvents([['1-0', ['e', '{"type":"member-left"}']]])],
     ['a stream entry of another shape', () => parseEvents([['1-0', ['x', '{}']]])],
   ])('rejects %s with a ClusterDataError', (_, read) => {
     expect(read).toThrow(ClusterDataError);

@@ -8,7 +8,9 @@ import { parseUnitId } from './cluster.wire.js';
 export const CLUSTER_VIEW_LIMITS = {
   /** A tree snapshot larger than this as JSON is published as a `truncated` marker instead. */
   treeBytes: 262_144,
-  /** The event stream is capped near this many entries (XADD MAXLEN ~). */
+  /** At most this many events go in one stream entry (a JSON array): one XADD per flush, not one per event. */
+  eventsPerEntry: 100,
+  /** The event stream is capped near this many entries (XADD MAXLEN ~): about 1 000 events at one event per entry. */
   events: 1_000,
   /** The view reads at most this many of the latest events. */
   eventsRead: 200,
@@ -60,27 +62,40 @@ export function parseTree(member: string, text: unknown): MemberTree | undefined
   return { member, at: value.at, tree: value.tree };
 }
 
-/** XREVRANGE's reply (newest first) as events, oldest first; each entry is `[id, ['e', json]]`. */
-export function parseEvents(reply: unknown): ClusterEvent[] {
+/** One stream entry's field: the events of one flush, oldest first, as a JSON array. */
+export function eventsEntry(events: readonly ClusterEvent[]): string {
+  return JSON.stringify(events);
+}
+
+/**
+ * XREVRANGE's reply (newest entry first) as events, oldest first, the latest `limit` of them; each
+ * entry is `[id, ['e', json array of events]]`.
+ */
+export function parseEvents(reply: unknown, limit: number = CLUSTER_VIEW_LIMITS.eventsRead): ClusterEvent[] {
   if (!Array.isArray(reply)) return bad('the event stream', 'not an array');
-  return reply.map((entry, i) => {
+  const out: ClusterEvent[] = [];
+  for (const [i, entry] of reply.entries()) {
+    if (out.length >= limit) break;
     if (!Array.isArray(entry) || entry.length !== 2 || !Array.isArray(entry[1]) || entry[1].length !== 2 || entry[1][0] !== 'e') {
       return bad('the event stream', `entry ${i} is not [id, ['e', json]]`);
     }
-    return parseEvent(entry[1][1]);
-  }).reverse();
+    const json = entry[1][1] as unknown;
+    if (typeof json !== 'string' || json.length > CLUSTER_VIEW_LIMITS.eventsPerEntry * 1_024) return bad('the event stream', `entry ${i} is too long or not text`);
+    let events: unknown;
+    try {
+      events = JSON.parse(json);
+    } catch {
+      return bad('the event stream', `entry ${i} is not JSON`);
+    }
+    if (!Array.isArray(events) || events.length > CLUSTER_VIEW_LIMITS.eventsPerEntry) return bad('the event stream', `entry ${i} is not an array of at most ${CLUSTER_VIEW_LIMITS.eventsPerEntry} events`);
+    for (let j = events.length - 1; j >= 0 && out.length < limit; j--) out.push(parseEvent(events[j]));
+  }
+  return out.reverse();
 }
 
 /** One event as a member wrote it: checked field by field and rebuilt from the checked fields only. */
-export function parseEvent(json: unknown): ClusterEvent {
+export function parseEvent(value: unknown): ClusterEvent {
   const what = 'a cluster event';
-  if (typeof json !== 'string' || json.length > 4_096) return bad(what, typeof json === 'string' ? `${json.length} characters` : typeof json);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return bad(what, 'not JSON');
-  }
   if (!isRecord(value)) return bad(what, 'not an object');
   const { type, seq, timestamp, memberId } = value;
   if (typeof type !== 'string' || !(CLUSTER_EVENT_TYPES as readonly string[]).includes(type)) return bad(what, `type ${String(type)}`);

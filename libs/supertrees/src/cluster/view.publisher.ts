@@ -3,7 +3,7 @@ import type { ClusterEvent } from './cluster.events.js';
 import type { ClusterKeys } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import type { RedisLink } from './redis.link.js';
-import { CLUSTER_VIEW_LIMITS, treeRecord } from './view.data.js';
+import { CLUSTER_VIEW_LIMITS, eventsEntry, treeRecord } from './view.data.js';
 
 type Command = [string, ...(string | number)[]];
 
@@ -15,7 +15,7 @@ export type TreeSource = () => unknown;
  * TTL of one lease TTL (so a dead member's tree goes with its heartbeat), and its cluster events on
  * the namespace's capped stream. Sent in one pipeline right after each good renewal, so at most once
  * per renewal interval and never one command per unit: SET when the tree changed, PEXPIRE now and
- * then when it did not, one XADD per event since the last flush. Events wait in a bounded buffer
+ * then when it did not, one XADD per 100 events since the last flush. Events wait in a bounded buffer
  * while Redis is unreachable.
  */
 export class ViewPublisher {
@@ -70,7 +70,7 @@ export class ViewPublisher {
       commands.push(['pexpire', key, this.ttlMs]);
       written = { json, at: nowMs };
     }
-    commands.push(...events.map((event) => this.xadd(event)));
+    commands.push(...this.xadds(events));
     try {
       if (commands.length === 0) return;
       const replies = await link.pipeline(commands, 'view publish');
@@ -88,14 +88,19 @@ export class ViewPublisher {
   /** On a clean stop: the last events, and the tree key removed (the member is leaving). */
   async close(link: RedisLink): Promise<void> {
     if (!link.ready) return;
-    const commands = this.events.map((event) => this.xadd(event));
+    const commands = this.xadds(this.events);
     this.events = [];
     commands.push(['del', this.keys.tree(this.memberId)]);
     await link.pipeline(commands, 'view publish').catch(() => undefined);
   }
 
-  private xadd(event: ClusterEvent): Command {
-    return ['xadd', this.keys.events, 'MAXLEN', '~', CLUSTER_VIEW_LIMITS.events, '*', 'e', JSON.stringify(event)];
+  /** One XADD per `eventsPerEntry` events: a flush costs a command or two, however many units changed hands. */
+  private xadds(events: readonly ClusterEvent[]): Command[] {
+    const out: Command[] = [];
+    for (let i = 0; i < events.length; i += CLUSTER_VIEW_LIMITS.eventsPerEntry) {
+      out.push(['xadd', this.keys.events, 'MAXLEN', '~', CLUSTER_VIEW_LIMITS.events, '*', 'e', eventsEntry(events.slice(i, i + CLUSTER_VIEW_LIMITS.eventsPerEntry))]);
+    }
+    return out;
   }
 
   private treeJson(): string | undefined {
