@@ -387,3 +387,47 @@ suite('cluster: routed calls when the holder is a process that is killed (real r
     expect(router.inFlight).toBe(0);
   }, 60_000);
 });
+
+suite('cluster: what the view costs in Redis commands (real redis-server)', () => {
+  let redis: RedisServer;
+  let admin: Redis;
+  let node: ClusterNode | undefined;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    await node?.stop();
+    admin?.disconnect();
+    await redis?.close();
+  });
+
+  it('publishes 200 lease events and a tree with a few commands, not one per partition', async () => {
+    const held = new Set<string>();
+    const host: UnitHost = {
+      start: async (unit) => void held.add(unit.id),
+      stop: async (unit) => void held.delete(unit.id),
+    };
+    node = new ClusterNode(
+      { redis: redis.url, namespace: 'cost', memberId: 'solo', leaseTtlMs: TTL_MS, renewIntervalMs: RENEW_MS, safetyMarginMs: MARGIN_MS, commandTimeoutMs: RENEW_MS, logger: false },
+      [{ name: 'Many', partitions: 200 }],
+      host,
+    );
+    node.publishTree(() => ({ path: 'root', held: held.size }));
+    await admin.config('RESETSTAT');
+    const from = Date.now();
+    await node.start();
+    await waitFor(() => held.size === 200, 'all 200 partitions running', 20_000);
+    await waitFor(async () => (await node!.view()).events.filter((e) => e.type === 'lease-acquired').length === CLUSTER_VIEW_LIMITS.eventsRead, 'the latest 200 events readable', 5_000);
+    const ticks = Math.ceil((Date.now() - from) / RENEW_MS) + 1;
+    const stats = await admin.info('commandstats');
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // 201 events (joined + 200 acquired) in at most 100 per XADD: a handful of XADDs, one or two per renewal at most.
+    expect(calls('xadd')).toBeGreaterThanOrEqual(3);
+    expect(calls('xadd')).toBeLessThanOrEqual(Math.min(ticks * 2, 20));
+    // The tree: one SET per renewal at most (it changes while partitions start), never per partition.
+    expect(calls('set')).toBeLessThanOrEqual(ticks);
+    expect(calls('set')).toBeGreaterThanOrEqual(1);
+  }, 40_000);
+});

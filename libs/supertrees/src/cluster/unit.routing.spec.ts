@@ -15,7 +15,7 @@ describe('which unit a call goes to', () => {
   });
 
   it('spreads keys over the partitions', () => {
-    const counts = new Array<number>(8).fill(0);
+    const counts = Array.from({ length: 8 }, () => 0);
     for (let i = 0; i < 8_000; i++) counts[partitionOf(`key-${i}`, 8)]! += 1;
     for (const count of counts) expect(count).toBeGreaterThan(800);
   });
