@@ -47,6 +47,29 @@ const processPidOf = (events: SupervisionEvent[], path: string): number => {
   return started.processPid;
 };
 
+describe("start: 'background' with a supervisor process", () => {
+  it('lets init() return while the supervisor process starts, and a close during that start stops it and leaves no process', async () => {
+    const { service, recorder } = await boot('background');
+    // Its worker's init() waits until it is stopped: the tree cannot have started.
+    expect(service.status).toBe('starting');
+    await recorder.waitFor({ type: 'starting', path: 'root/PatientSupervisor/PatientInit' }, { timeoutMs: 60_000 });
+    expect(service.status).toBe('starting');
+    const closing = app!.close();
+    app = undefined;
+    await closing;
+    expect(recorder.trace({ where: (e) => e.path === 'root' || e.path === 'root/PatientSupervisor' })).toEqual([
+      'starting root',
+      'starting root/PatientSupervisor',
+      'stopping root',
+      'stopping root/PatientSupervisor',
+      'stopped root/PatientSupervisor',
+      'stopped root',
+    ]);
+    expect(recorder.of({ type: 'failed' })).toEqual([]);
+    expect(service.status).toBe('stopped');
+  });
+});
+
 describe('supervisors in their own processes', () => {
   it('runs a process supervisor whose workers get Nest DI, and restarts a crashed worker inside that process', async () => {
     const { service, recorder } = await boot('basic');
