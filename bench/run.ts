@@ -28,6 +28,9 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 8, id: 'dynamic-scale', title: '100,000 dynamic children', execArgv: ['--expose-gc'] },
   { number: 9, id: 'calls', title: 'Call round trip and throughput' },
   { number: 10, id: 'first-response', title: 'First HTTP 200 after node main.js' },
+  { number: 11, id: 'cluster-failover', title: 'Cluster: singleton failover after SIGKILL' },
+  { number: 12, id: 'cluster-commands', title: 'Cluster: Redis commands per member per renewal' },
+  { number: 13, id: 'cluster-spread', title: 'Cluster: spreading 1,000 partitions over 3 members' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */
