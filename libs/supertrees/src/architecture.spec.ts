@@ -43,8 +43,9 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   // An optional entry point (nestjs-supertrees/dashboard) built on the public surface only, and
   // imported by nothing in the library, so an app that does not use it loads none of it.
   dashboard: ['.'],
-  // The cluster layer (nestjs-supertrees/cluster) stands alone for now: it is wired to the tree later.
-  cluster: [],
+  // The cluster layer (nestjs-supertrees/cluster): routed calls reuse the call errors, the wire
+  // encoding of errors, the message-data check and the pools' key rule.
+  cluster: ['shared', 'errors', 'runtime'],
 };
 
 function sources(dir: string): string[] {

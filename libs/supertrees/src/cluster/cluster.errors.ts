@@ -1,3 +1,4 @@
+import { CallError } from '../errors/call.errors.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 
 /** A cluster option or unit declaration that cannot work. Thrown before anything talks to Redis. */
@@ -28,5 +29,38 @@ export class ClusterDataError extends Error {
   ) {
     super(CLUSTER_MESSAGES.garbage(what, detail));
     this.name = new.target.name;
+  }
+}
+
+/**
+ * Why a routed call or cast found nobody to take it: `no-holder` (nobody holds the unit's lease now),
+ * `holder-gone` (the holder in Redis has no live router: PUBLISH reached no one, twice), `not-owner`
+ * (the member asked answered that it does not hold the unit, twice). Nothing was delivered.
+ */
+export class ClusterNoOwnerError extends CallError {
+  constructor(
+    /** The unit's lease id: `name` or `name#partition`. */
+    readonly unit: string,
+    /** The partition, for a partitioned unit. */
+    readonly partition: number | undefined,
+    readonly why: 'no-holder' | 'holder-gone' | 'not-owner',
+  ) {
+    super(CLUSTER_MESSAGES.noOwner(unit, why), unit.replace(/#\d+$/, ''));
+    this.name = 'ClusterNoOwnerError';
+  }
+}
+
+/**
+ * A call that cannot be routed as asked: a `key` given for an unplaced or singleton node
+ * (`key-unpartitioned`), none given for a partitioned one (`no-key`), or a key that is not a string
+ * or finite number (`bad-key`). Thrown before anything is sent.
+ */
+export class ClusterRoutingError extends CallError {
+  constructor(
+    path: string,
+    readonly problem: 'key-unpartitioned' | 'no-key' | 'bad-key',
+  ) {
+    super(CLUSTER_MESSAGES.routing(path, problem), path);
+    this.name = 'ClusterRoutingError';
   }
 }

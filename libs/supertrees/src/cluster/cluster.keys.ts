@@ -1,6 +1,7 @@
 /**
  * Every Redis key of one namespace. The part in braces is Redis Cluster's hash tag: the two keys of a
- * unit share one slot (so its Lua scripts touch one slot), and so do the two membership keys.
+ * unit share one slot (so its Lua scripts touch one slot), and so do the membership keys, the members'
+ * trees and the event stream (so one MGET reads every tree).
  */
 
 /** One lease: a singleton, or partition `partition` of a partitioned unit. */
@@ -25,6 +26,12 @@ export interface ClusterKeys {
   lease(unit: UnitRef): string;
   /** Hash { token, born }, no TTL: the unit's last fencing token (it only grows) and when this record was created. */
   fence(unit: UnitRef): string;
+  /** Pub/sub channel: the requests and replies a member's router receives. */
+  inbox(member: string): string;
+  /** String { v, at, tree | truncated } with a TTL of leaseTtlMs: a member's tree snapshot, as it last published it. */
+  tree(member: string): string;
+  /** Stream, capped near `CLUSTER_VIEW_LIMITS.events` entries: every member's cluster events, field `e` = the event as JSON. */
+  readonly events: string;
 }
 
 export function clusterKeys(namespace: string): ClusterKeys {
@@ -33,5 +40,8 @@ export function clusterKeys(namespace: string): ClusterKeys {
     memberInfo: `{${namespace}}:members:info`,
     lease: (unit) => `{${namespace}/${unit.id}}:lease`,
     fence: (unit) => `{${namespace}/${unit.id}}:fence`,
+    inbox: (member) => `{${namespace}}:inbox:${member}`,
+    tree: (member) => `{${namespace}}:tree:${member}`,
+    events: `{${namespace}}:events`,
   };
 }

@@ -22,4 +22,20 @@ export const CLUSTER_MESSAGES = {
   stopFailed: (unit: string) => `unit ${unit} failed while stopping; its lease is released anyway`,
   notStarted: () => 'the cluster node is not started (call start() first)',
   startedTwice: () => 'start() was already called on this cluster node; a node starts once',
+  noOwner: (unit: string, why: 'no-holder' | 'holder-gone' | 'not-owner') =>
+    why === 'no-holder'
+      ? `no replica holds ${unit} now (its lease is free: being handed over, or no live member can run it); not delivered`
+      : why === 'holder-gone'
+        ? `the replica holding ${unit} does not answer on its inbox (it died or lost Redis); not delivered`
+        : `the replica asked does not hold ${unit} (it changed hands); not delivered`,
+  routing: (path: string, problem: 'key-unpartitioned' | 'no-key' | 'bad-key') =>
+    problem === 'key-unpartitioned'
+      ? `call to ${path}: a key routes only to a partitioned node (placement: { partitions }); ${path} is not partitioned`
+      : problem === 'no-key'
+        ? `call to ${path}: ${path} is partitioned; pass { key } to say which partition takes the message`
+        : `call to ${path}: key must be a string or a finite number`,
+  redisDown: (unit: string, cause: string) => `cannot route to ${unit}: Redis unreachable (${cause})`,
+  routerStopped: () => 'the cluster router is stopped',
+  garbageFrames: (count: number, detail: string) => `rejected ${count} malformed message(s) on this member's inbox so far; latest: ${detail}`,
+  treeUnavailable: (cause: string) => `the tree snapshot could not be taken for the cluster view: ${cause}`,
 } as const;

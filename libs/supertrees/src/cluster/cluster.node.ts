@@ -12,6 +12,7 @@ import { readView } from './cluster.view.js';
 import { assign } from './rendezvous.js';
 import { RedisLink } from './redis.link.js';
 import type { LeaseHandle, UnitHost, UnitStopReason } from './unit.host.js';
+import { ViewPublisher, type TreeSource } from './view.publisher.js';
 
 /**
  * The lease state machine of one unit on this member:
@@ -63,6 +64,7 @@ export class ClusterNode {
   private readonly slots = new Map<string, Slot>();
   private readonly logger?: LoggerService;
   private readonly infoJson: string;
+  private readonly publisher: ViewPublisher;
   private link?: RedisLink;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private liveMembers: readonly string[] = [];
@@ -90,6 +92,27 @@ export class ClusterNode {
     this.logger = this.options.logger === false ? undefined : (this.options.logger ?? new Logger(ClusterNode.name));
     this.infoJson = JSON.stringify(this.options.memberInfo);
     this.events$ = this.subject.asObservable();
+    this.publisher = new ViewPublisher(this.keys, this.options.memberId, this.options.leaseTtlMs, this.logger, ClusterNode.name);
+    this.subject.subscribe((event) => this.publisher.record(event));
+  }
+
+  /**
+   * Publishes this member's tree for the cluster view: `source` is read right after each renewal, and
+   * written to Redis when its JSON changed (a snapshot over 256 KiB as a `truncated` marker). Once.
+   */
+  publishTree(source: TreeSource | undefined): void {
+    this.publisher.setSource(source);
+  }
+
+  /** True while this member holds `unitId`'s lease by its own deadline (a unit starting or running). */
+  holds(unitId: string): boolean {
+    const slot = this.slots.get(unitId);
+    return slot !== undefined && isHeld(slot) && now() < slot.deadline;
+  }
+
+  /** The node's Redis link once `start()` opened it: what the router and the view use. */
+  redisLink(): RedisLink | undefined {
+    return this.link;
   }
 
   get memberId(): string {
@@ -150,7 +173,10 @@ export class ClusterNode {
     }));
   }
 
-  /** Members and every lease of this node's units as Redis has them now. Rejects with `ClusterRedisError` / `ClusterDataError`. */
+  /**
+   * Members, every lease of this node's units, every live member's tree and the latest events, as
+   * Redis has them now. Rejects with `ClusterRedisError` / `ClusterDataError`.
+   */
   async view(): Promise<ClusterView> {
     if (!this.link) throw new ClusterRedisError(CLUSTER_MESSAGES.notStarted());
     return readView(this.link, this.keys, [...this.slots.values()].map((s) => s.ref));
@@ -171,6 +197,7 @@ export class ClusterNode {
     for (const slot of this.slots.values()) if (isHeld(slot)) this.giveBack(slot, 'shutdown');
     await Promise.allSettled([...this.slots.values()].map((s) => s.work));
     await this.link?.run(LEAVE, [this.keys.members, this.keys.memberInfo], [this.memberId]).catch(() => undefined);
+    if (this.link) await this.publisher.close(this.link);
     await this.link?.close();
     this.state = 'stopped';
     this.subject.complete();
@@ -210,6 +237,7 @@ export class ClusterNode {
       });
       this.updateMembers(reply.members);
       this.place();
+      this.track(this.publisher.flush(this.link, now()));
     } finally {
       this.scheduleTick(startedAt);
     }

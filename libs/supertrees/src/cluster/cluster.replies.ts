@@ -1,5 +1,7 @@
 import { ClusterDataError } from './cluster.errors.js';
+import type { ClusterEvent } from './cluster.events.js';
 import { MEMBER_ID_PATTERN, type MemberInfo } from './cluster.options.js';
+import type { MemberTree } from './view.data.js';
 
 /**
  * Checks every reply of the Lua scripts before the node uses it: shapes, number ranges, ids.
@@ -47,7 +49,14 @@ export interface ClusterView {
   readonly at: number;
   readonly members: readonly MemberView[];
   readonly leases: readonly LeaseView[];
+  /** Each live member's tree as it last published it (members that publish none are left out). */
+  readonly trees: readonly MemberTree[];
+  /** The latest cluster events of every member, oldest first (at most `CLUSTER_VIEW_LIMITS.eventsRead`). */
+  readonly events: readonly ClusterEvent[];
 }
+
+/** Members and leases: what the view script returns. */
+export type LeaseTable = Omit<ClusterView, 'trees' | 'events'>;
 
 const bad = (what: string, detail: string): never => {
   throw new ClusterDataError(what, detail);
@@ -128,7 +137,7 @@ export function parseMemberInfo(json: unknown, member: string): { seen: number; 
   return { seen, info: value.info as MemberInfo };
 }
 
-export function parseView(reply: unknown, units: readonly { id: string; name: string; partition?: number }[]): ClusterView {
+export function parseView(reply: unknown, units: readonly { id: string; name: string; partition?: number }[]): LeaseTable {
   const [now, members, leases] = array(reply, 'view', 3);
   const at = int(now, 'view: Redis time');
   const memberViews = array(members, 'view: members').map((entry, i) => {

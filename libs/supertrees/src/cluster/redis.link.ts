@@ -77,6 +77,31 @@ export class RedisLink {
     }
   }
 
+  /** Runs one plain command (`publish`, `hmget`, ...): same bounds and errors as {@link run}. */
+  async command(name: string, args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.ready) throw new ClusterRedisError(`not connected (client status "${this.client.status}")`);
+    try {
+      return await this.bounded(this.client.call(name, ...args), name);
+    } catch (error) {
+      throw wrap(error, name);
+    }
+  }
+
+  /** Sends `commands` in one round trip; resolves with their replies, rejects with the first error. */
+  async pipeline(commands: readonly (readonly [string, ...(string | number)[]])[], what: string): Promise<unknown[]> {
+    if (!this.ready) throw new ClusterRedisError(`not connected (client status "${this.client.status}")`);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await this.bounded(this.client.pipeline(commands.map((c) => [...c])).exec(), what);
+    } catch (error) {
+      throw wrap(error, what);
+    }
+    if (!results) throw new ClusterRedisError(`${what}: no reply`);
+    const failed = results.find(([error]) => error);
+    if (failed) throw wrap(failed[0], what);
+    return results.map(([, value]) => value);
+  }
+
   /** Closes an owned client; leaves the user's alone. */
   async close(): Promise<void> {
     if (!this.owned) return;
