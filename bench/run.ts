@@ -31,6 +31,7 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 11, id: 'cluster-failover', title: 'Cluster: singleton failover after SIGKILL' },
   { number: 12, id: 'cluster-commands', title: 'Cluster: Redis commands per member per renewal' },
   { number: 13, id: 'cluster-spread', title: 'Cluster: spreading 1,000 partitions over 3 members' },
+  { number: 14, id: 'cluster-calls', title: 'Cluster: routed call across members' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */

@@ -40,8 +40,9 @@ export class Member {
     config: MemberConfig,
     /** Sees every report as it arrives (e.g. to note the moment a condition becomes true). */
     onReport: (member: string, message: MemberMessage) => void = () => undefined,
+    script = 'cluster-member',
   ) {
-    this.child = forkTracked(fixture('cluster-member'), [], { env: { ...process.env, CLUSTER_MEMBER: JSON.stringify(config) } });
+    this.child = forkTracked(fixture(script), [], { env: { ...process.env, CLUSTER_MEMBER: JSON.stringify(config) } });
     this.child.on('message', (m: MemberMessage) => {
       if (m.t === 'ready') this.ready = true;
       if (m.t === 'start') {
