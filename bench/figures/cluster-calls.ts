@@ -6,6 +6,7 @@ import { ClusterNode, ClusterRouter, unitRef } from '#supertrees/cluster';
 import { memberConfig, Member, TIMING_TEXT, until, withRedis } from '../lib/cluster.js';
 import { runFigure } from '../lib/harness.js';
 import { fixture, forkTracked, isMessage, nextMessage } from '../lib/processes.js';
+import { measureRoutedCall } from '../lib/routed-call.js';
 import { row, type FigureResult } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 
@@ -67,6 +68,8 @@ async function measure(): Promise<FigureResult> {
       const routed = summarize(calls, 1);
       const floor = summarize(pings, 1);
       const bareRoundTrip = summarize(bare, 1);
+      // The same with both members in this process (bench/lib/routed-call.ts): no process wake-up on the holder's side.
+      const inProcess = await measureRoutedCall(server.url, RUNS * BATCH, BATCH);
       const echoed = (await call(7)) as { n?: number };
       if (echoed.n !== 7) throw new Error(`the routed call returned ${JSON.stringify(echoed)}`);
       return {
@@ -85,6 +88,10 @@ async function measure(): Promise<FigureResult> {
             met: routed.median <= 3 * floor.median,
           }),
           row('routed call round trip, member to member (vs bare pub/sub)', 'µs', routed, { what: 'PUBLISH to a bare process and back', value: bareRoundTrip }),
+          row('routed call round trip, both members in one process', 'µs', inProcess.routedUs, { what: 'Redis PING round trip, interleaved call by call', value: inProcess.pingUs }, {
+            text: '≤ 3× floor',
+            met: inProcess.ratio <= 3,
+          }),
         ],
         details: { routerStats: { ...router.stats } },
         notes: [
