@@ -28,6 +28,10 @@ const FIGURES: readonly FigureSpec[] = [
   { number: 8, id: 'dynamic-scale', title: '100,000 dynamic children', execArgv: ['--expose-gc'] },
   { number: 9, id: 'calls', title: 'Call round trip and throughput' },
   { number: 10, id: 'first-response', title: 'First HTTP 200 after node main.js' },
+  { number: 11, id: 'cluster-failover', title: 'Cluster: singleton failover after SIGKILL' },
+  { number: 12, id: 'cluster-commands', title: 'Cluster: Redis commands per member per renewal' },
+  { number: 13, id: 'cluster-spread', title: 'Cluster: spreading 1,000 partitions over 3 members' },
+  { number: 14, id: 'cluster-calls', title: 'Cluster: routed call across members' },
 ];
 
 /** A figure that takes longer than this is killed and reported as not measured. */
@@ -159,7 +163,11 @@ function cpuShare(ms = 500): number {
 
 const args = process.argv.slice(2);
 const compare = args.includes('--compare');
-const selected = args.filter((a) => a !== '--compare');
+// `--out <file>`: write the run's JSON there too, also for a selection of figures (e.g. docs/benchmarks/).
+const outAt = args.indexOf('--out');
+const out = outAt >= 0 ? args[outAt + 1] : undefined;
+if (outAt >= 0 && !out) throw new Error('--out needs a file name');
+const selected = args.filter((a, i) => a !== '--compare' && (outAt < 0 || (i !== outAt && i !== outAt + 1)));
 const figures = selected.length > 0 ? FIGURES.filter((f) => selected.includes(f.id) || selected.includes(String(f.number))) : FIGURES;
 const started = new Date();
 const loadBefore = os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -188,23 +196,27 @@ for (const run of runs) {
 }
 process.stdout.write(`\ntotal ${durationS} s\n`);
 
+const results = {
+  command: selected.length === 0 ? 'npm run bench' : `node dist/bench/run.js ${args.join(' ')}`,
+  date: started.toISOString(),
+  durationS,
+  machine: { ...info, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpuShareBefore: shareBefore, cpuShareAfter: shareAfter },
+  figures: runs.map((run) =>
+    run.result
+      ? { ...run.result, met: figureMet(run.result.rows), wallS: run.wallS, leftoverProcesses: run.leftovers }
+      : { number: run.spec.number, id: run.spec.id, title: run.spec.title, error: run.error ?? '', wallS: run.wallS, leftoverProcesses: run.leftovers },
+  ),
+};
 if (selected.length === 0) {
-  const results = {
-    command: 'npm run bench',
-    date: started.toISOString(),
-    durationS,
-    machine: { ...info, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter, cpuShareBefore: shareBefore, cpuShareAfter: shareAfter },
-    figures: runs.map((run) =>
-      run.result
-        ? { ...run.result, met: figureMet(run.result.rows), wallS: run.wallS, leftoverProcesses: run.leftovers }
-        : { number: run.spec.number, id: run.spec.id, title: run.spec.title, error: run.error ?? '', wallS: run.wallS, leftoverProcesses: run.leftovers },
-    ),
-  };
   writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`wrote ${RESULTS}\n`);
 } else {
   for (const run of runs) process.stdout.write(`figure ${run.spec.number} details: ${JSON.stringify(run.result?.details ?? {})}\n`);
   process.stdout.write('(a selection of figures: bench/results.json left as it was)\n');
+}
+if (out) {
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`wrote ${out}\n`);
 }
 const regressions = compare
   ? printComparison({ figures: runs.flatMap((run) => (run.result ? [run.result] : [])) })
