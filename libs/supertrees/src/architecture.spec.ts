@@ -26,16 +26,17 @@ type Folder =
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   shared: ['interfaces'],
-  interfaces: [],
+  // The cluster option and the lease handle in ctx are cluster types; cluster/ imports nothing back.
+  interfaces: ['cluster'],
   decorators: ['shared', 'interfaces'],
   errors: ['shared'],
-  tree: ['shared', 'interfaces', 'decorators', 'errors'],
+  tree: ['shared', 'interfaces', 'decorators', 'errors', 'cluster'],
   events: ['shared', 'interfaces', 'tree'],
-  runtime: ['shared', 'interfaces', 'errors', 'tree', 'events'],
+  runtime: ['shared', 'interfaces', 'errors', 'tree', 'events', 'cluster'],
   discovery: ['shared', 'interfaces', 'decorators', 'tree'],
-  process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery'],
-  forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process'],
-  '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked'],
+  process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery', 'cluster'],
+  forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'cluster'],
+  '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked', 'cluster'],
   // The testing kit (nestjs-supertrees/testing): the public API, and the environment name that marks a supervisor process.
   testing: ['.', 'shared'],
   // The optional integrations sit above the library and read it through its public service.
@@ -43,7 +44,8 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   // An optional entry point (nestjs-supertrees/dashboard) built on the public surface only, and
   // imported by nothing in the library, so an app that does not use it loads none of it.
   dashboard: ['.'],
-  // The cluster layer (nestjs-supertrees/cluster) stands alone for now: it is wired to the tree later.
+  // The cluster layer (nestjs-supertrees/cluster): leases, membership and Redis. It imports nothing of
+  // the tree; the tree reaches it (the placement of nodes, the lease in ctx, the module's lifecycle).
   cluster: [],
 };
 

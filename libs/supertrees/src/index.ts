@@ -45,6 +45,7 @@ export {
   InvalidChildError,
   InvalidEventHandlerError,
   InvalidOptionError,
+  InvalidPlacementError,
   InvalidScopeError,
   InvalidWorkerError,
   SupervisionConfigError,
