@@ -12,6 +12,7 @@ import type { NodeRequest } from './runtime/request.router.js';
 import { checkData } from './shared/message.data.js';
 import { DEFAULTS } from './shared/supervision.defaults.js';
 import { walkTree, type SupervisorNode, type TreeNode, type WorkerNode } from './tree/tree.types.js';
+import { SupervisionCluster } from './supervision.cluster.js';
 
 /** The request operations calls and casts use on the channel to supervisor processes. */
 export const CALL_OPS = { call: 'call', cast: 'cast' } as const;
@@ -55,6 +56,7 @@ export class CallRouter {
   constructor(
     private readonly tree: SupervisionTree,
     private readonly hosting: ProcessHosting,
+    private readonly cluster: SupervisionCluster,
   ) {
     hosting.router.register(CALL_OPS.call, (request) => this.deliver(request, 'call'));
     hosting.router.register(CALL_OPS.cast, (request) => this.deliver(request, 'cast'));
@@ -63,8 +65,14 @@ export class CallRouter {
   call(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<unknown> {
     try {
       const timeoutMs = callTimeout('call', options);
-      const key = callKey('call', options);
-      const path = typeof worker === 'string' ? worker : this.classPath(worker);
+      let key = callKey('call', options);
+      let path = typeof worker === 'string' ? worker : this.classPath(worker);
+      // Cluster mode: a placed node runs on the replica that holds its lease.
+      const placed = this.cluster.placedTarget(path, key);
+      if (placed) {
+        if (!placed.local) return this.cluster.remote('call', placed, message, timeoutMs);
+        if (placed.path !== path) [path, key] = [placed.path, undefined];
+      }
       const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
       if (mailbox) return mailbox.call(message, timeoutMs);
       return this.remote('call', path, message, timeoutMs, key);
@@ -76,8 +84,13 @@ export class CallRouter {
   cast(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<void> {
     try {
       const timeoutMs = callTimeout('cast', options);
-      const key = callKey('cast', options);
-      const path = typeof worker === 'string' ? worker : this.classPath(worker);
+      let key = callKey('cast', options);
+      let path = typeof worker === 'string' ? worker : this.classPath(worker);
+      const placed = this.cluster.placedTarget(path, key);
+      if (placed) {
+        if (!placed.local) return this.cluster.remote('cast', placed, message, timeoutMs).then(() => undefined);
+        if (placed.path !== path) [path, key] = [placed.path, undefined];
+      }
       const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
       if (mailbox) {
         mailbox.cast(message, timeoutMs);

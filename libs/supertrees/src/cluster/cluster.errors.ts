@@ -30,3 +30,32 @@ export class ClusterDataError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * A call or cast to a placed node that no replica can take now: nobody holds its lease (it is
+ * between owners, or Redis is unreachable), or the holder did not answer.
+ */
+export class ClusterNoOwnerError extends Error {
+  constructor(
+    /** The unit (the placed node's static path). */
+    readonly unit: string,
+    /** The partition, for a partitioned node. */
+    readonly partition: number | undefined,
+    why: string,
+  ) {
+    super(CLUSTER_MESSAGES.noOwner(unit, partition, why));
+    this.name = new.target.name;
+  }
+}
+
+/** A call or cast that cannot be routed as asked: a key to a node that is not partitioned, or no key to one that is. */
+export class ClusterRoutingError extends Error {
+  constructor(
+    /** The path called. */
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

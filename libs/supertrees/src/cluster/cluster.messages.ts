@@ -20,6 +20,12 @@ export const CLUSTER_MESSAGES = {
   recovered: (downMs: number) => `Redis reachable again after ${downMs} ms`,
   startFailed: (unit: string) => `unit ${unit} failed to start; its lease is released and it is tried again later`,
   stopFailed: (unit: string) => `unit ${unit} failed while stopping; its lease is released anyway`,
+  noOwner: (unit: string, partition: number | undefined, why: string) =>
+    `no replica can take a message for ${unit}${partition === undefined ? '' : ` partition ${partition}`} now: ${why}`,
+  keyToUnpartitioned: (path: string) =>
+    `a call with a key to ${path}, which is not partitioned (nor a pool): a key picks a partition; call it without one`,
+  partitionedNeedsKey: (path: string, partitions: number) =>
+    `${path} is partitioned into ${partitions}: call it with a key (or the path of one partition, ${path}#p)`,
   notStarted: () => 'the cluster node is not started (call start() first)',
   startedTwice: () => 'start() was already called on this cluster node; a node starts once',
 } as const;

@@ -10,12 +10,12 @@ export {
   type MemberInfo,
   type ResolvedClusterOptions,
 } from './cluster.options.js';
-export type { LeaseHandle, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
+export type { LeaseHandle, RenewedUnit, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
 export { unitRef, clusterKeys, type ClusterKeys, type UnitRef } from './cluster.keys.js';
 export type { ClusterView, LeaseView, MemberView } from './cluster.replies.js';
 export { readClusterView } from './cluster.view.js';
 export { CLUSTER_EVENT_TYPES } from './cluster.events.js';
 export type * from './cluster.events.js';
-export { ClusterConfigError, ClusterDataError, ClusterRedisError } from './cluster.errors.js';
+export { ClusterConfigError, ClusterDataError, ClusterNoOwnerError, ClusterRedisError, ClusterRoutingError } from './cluster.errors.js';
 export { CLUSTER_MESSAGES } from './cluster.messages.js';
 export { ownerOf, assign as assignUnits } from './rendezvous.js';
