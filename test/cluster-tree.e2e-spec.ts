@@ -120,6 +120,7 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     const expected = [...assignUnits(SHARDS, four).values()].filter((m) => m === 'p4').length;
     console.log(`cluster-tree: a 4th replica joining moved ${moved.length} of 64 partitions (rendezvous says ${expected})`);
     expect(moved.every((u) => after.get(u) === joiner!.id)).toBe(true);
+    expect(moved).toHaveLength(expected);
     expect(moved.length).toBeGreaterThanOrEqual(8);
     expect(moved.length).toBeLessThanOrEqual(26);
 
@@ -131,6 +132,8 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     const rest = ['p1', 'p3', 'p4'];
     await waitFor(settled(SHARDS, rest), "the leaver's partitions run on the other three", 30_000);
     const stayers = live();
+    const movedAgain = SHARDS.filter((u) => after.get(u) !== placement().get(u));
+    expect(movedAgain.every((u) => after.get(u) === 'p2')).toBe(true);
     expect(stayers.flatMap((r) => r.events.filter((e) => e.e === 'stop' && e.at >= leftAt))).toEqual([]);
     for (const r of stayers) for (const [unit, token] of r.runningUnits()) if (ownerOf(unit, four) !== 'p2') expect(token).toBe(tokens.get(unit));
     expect(ledgerViolations(await readLedger(rig.ledger))).toEqual([]);
