@@ -75,10 +75,10 @@ export class SupervisionCluster implements UnitHost {
   /** `SupervisionService.cluster`; undefined without cluster mode. */
   get api(): ClusterApi | undefined {
     if (!this.enabled) return undefined;
-    const self = this;
+    const memberId = () => this.options().memberId;
     this.apiObject ??= {
       get memberId() {
-        return self.options().memberId;
+        return memberId();
       },
       view: () => (this.node ? this.node.view() : Promise.reject(new ClusterRedisError(CLUSTER_MESSAGES.notStarted()))),
       local: () => this.node?.localView() ?? [],
