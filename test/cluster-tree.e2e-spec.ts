@@ -139,10 +139,12 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     expect(ledgerViolations(await readLedger(rig.ledger))).toEqual([]);
   });
 
-  it('a placed worker in a forked supervisor process stops on its own at the deadline while the main process is paused', async () => {
-    const UNIT = 'root/Ops/Reconciler';
+  it.each([
+    ['a placed worker in a supervisor process', '1', 'root/Ops/Reconciler'],
+    ['a worker of a placed supervisor process', '2', 'root/Billing/Ledger'],
+  ])('%s stops on its own at the deadline while the main process is paused', async (_title, forked, UNIT) => {
     const ids = ['f1', 'f2'];
-    await start(ids, { FORKED: '1' });
+    await start(ids, { FORKED: forked });
     await waitFor(() => holdersOf(UNIT).length === 1, 'one replica runs the singleton in its supervisor process', 60_000);
     const holder = holdersOf(UNIT)[0]!;
     const startEvent = holder.events.find((e) => e.e === 'start' && e.unit === UNIT)!;
