@@ -103,8 +103,8 @@ suite('cluster mode in one app (real redis-server)', () => {
     expect(contexts.get('root/Shard#2')!.instance).toBeUndefined();
 
     const local = service.cluster!.local();
-    expect(local.map((u) => [u.unit, u.phase]).sort()).toEqual(
-      [['root/Reconciler', 'running'], ...[0, 1, 2, 3].map((p) => [`root/Shard#${p}`, 'running'])].sort(),
+    expect(new Map(local.map((u) => [u.unit, u.phase]))).toEqual(
+      new Map([['root/Reconciler', 'running'], ...[0, 1, 2, 3].map((p) => [`root/Shard#${p}`, 'running'] as const)]),
     );
     const view = await service.cluster!.view();
     expect(view.members.map((m) => m.id)).toEqual(['solo']);
