@@ -16,7 +16,7 @@ import {
 } from '../libs/supertrees/src/index.js';
 import { readClusterView } from '../libs/supertrees/src/cluster/index.js';
 import { partitionOf } from '../libs/supertrees/src/runtime/partition.js';
-import { aborted, bootInProcess, Cleanup, compileTree, defineWorker, supervision } from './helpers/in-process.js';
+import { aborted, bootInProcess, Cleanup, compileTree, defineSupervisor, defineWorker, supervision } from './helpers/in-process.js';
 import { waitFor } from './helpers/cluster-replicas.js';
 import { freePort, INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
 
@@ -130,5 +130,29 @@ suite('cluster mode in one app (real redis-server)', () => {
     const after = await readClusterView(admin, [{ name: 'root/Reconciler' }, { name: 'root/Shard', partitions: 4 }], { namespace });
     expect(after.leases.every((l) => l.holder === null)).toBe(true);
     expect(after.members).toEqual([]);
+  });
+
+  it('runs a partitioned supervisor as one subtree per partition, its workers under their partition\'s lease', async () => {
+    run += 1;
+    const contexts = new Map<string, WorkerContext>();
+    const Consumer = defineWorker('Consumer', {
+      run: async (ctx) => {
+        contexts.set(ctx.path, ctx);
+        await aborted(ctx.signal);
+      },
+    });
+    const Shards = defineSupervisor('Shards', { placement: { partitions: 3 }, children: [Consumer] });
+    const tree = await bootInProcess(cleanup, [Shards, Consumer], { cluster: { redis: redis.url, namespace: `module${run}`, memberId: 'solo', ...FAST } });
+    await waitFor(() => contexts.size === 3, 'a consumer per partition runs', 20_000);
+    const snapshot = tree.service.snapshot();
+    for (const p of [0, 1, 2]) {
+      const ctx = contexts.get(`root/Shards#${p}/Consumer`)!;
+      expect(ctx.partition).toBe(p);
+      const supervisor = snapshot.children!.find((c) => c.path === `root/Shards#${p}`)!;
+      expect(supervisor).toEqual(expect.objectContaining({ placement: { partitions: 3, partition: p }, lease: { held: true, token: ctx.fencingToken } }));
+      expect(ctx.lease!.unit).toEqual({ id: `root/Shards#${p}`, name: 'root/Shards', partition: p });
+    }
+    // Three subtrees, three leases.
+    expect(new Set([...contexts.values()].map((c) => c.lease)).size).toBe(3);
   });
 });
