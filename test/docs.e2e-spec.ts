@@ -76,6 +76,12 @@ describe("the README's Errors section", () => {
     UnknownOperationError: new api.UnknownOperationError('frobnicate', 'root/S'),
     SupervisorMemoryLimitError: new api.SupervisorMemoryLimitError('root/S', 1, 300 * 1_048_576, 256),
     WorkerInitTimeoutError: new api.WorkerInitTimeoutError('root/W', 100),
+    InvalidPlacementError: new api.InvalidPlacementError('Shard', 'message', 'Billing'),
+    ClusterConfigError: new api.ClusterConfigError('message', 'leaseTtlMs'),
+    ClusterRedisError: new api.ClusterRedisError('message', { cause: new Error('ECONNREFUSED') }),
+    ClusterDataError: new api.ClusterDataError('tick', 'expected an array'),
+    ClusterNoOwnerError: new api.ClusterNoOwnerError('root/Shard#3', 3, 'no-holder'),
+    ClusterRoutingError: new api.ClusterRoutingError('root/Reconciler', 'key-unpartitioned'),
   };
   const section = rootReadme.slice(rootReadme.indexOf('\n## Errors\n'), rootReadme.indexOf('\n## ', rootReadme.indexOf('\n## Errors\n') + 1));
   const rows = [...section.matchAll(/^\| `(\w+Error)` \| ([^|]*) \|/gm)].map((m) => ({

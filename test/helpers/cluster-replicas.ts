@@ -8,9 +8,13 @@ import { LEDGER_KEYS } from '../fixtures/cluster-ledger.js';
 import { RedisServer } from './redis-server.js';
 
 // Compiled (dist/test/helpers) it sits next to the fixture; as a source under Jest it points into dist/.
-const SCRIPT = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/test/') ? '../fixtures/cluster-replica.js' : '../../dist/test/fixtures/cluster-replica.js', import.meta.url),
-);
+const fixture = (name: string) =>
+  fileURLToPath(new URL(import.meta.url.includes('/dist/test/') ? `../fixtures/${name}` : `../../dist/test/fixtures/${name}`, import.meta.url));
+const SCRIPT = fixture('cluster-replica.js');
+/** A Nest app in cluster mode (SupervisionModule.forRoot({ cluster })), as a replica: see fixtures/cluster-app.ts. */
+export const CLUSTER_APP = fixture('cluster-app.js');
+/** An `EVT {json}` line, printed by the replica itself or by one of its supervisor processes (prefixed `[path pid] `). */
+const EVT_LINE = /^(?:\[[^\]]*\] )?EVT (\{.*\})$/;
 
 export interface ReplicaEvent {
   e: string;
@@ -33,13 +37,17 @@ export class Replica {
   constructor(
     readonly id: string,
     env: Record<string, string>,
+    /** The replica's script: the bare ClusterNode fixture by default, or {@link CLUSTER_APP}. */
+    script: string = SCRIPT,
   ) {
-    this.proc = spawn(process.execPath, [SCRIPT], {
-      env: { ...process.env, ...env, MEMBER_ID: id, NO_COLOR: '1' },
+    this.proc = spawn(process.execPath, [script], {
+      // Not a supervisor process of the test runner's tree, whatever the runner's environment says.
+      env: { ...process.env, ...env, MEMBER_ID: id, NO_COLOR: '1', NESTJS_SUPERTREES_CHILD: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     createInterface({ input: this.proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
-      if (line.startsWith('EVT ')) this.events.push(JSON.parse(line.slice(4)) as ReplicaEvent);
+      const evt = EVT_LINE.exec(line);
+      if (evt) this.events.push(JSON.parse(evt[1]!) as ReplicaEvent);
       else this.output.push(line);
     });
     createInterface({ input: this.proc.stderr!, crlfDelay: Infinity }).on('line', (line) => this.output.push(`stderr: ${line}`));

@@ -26,16 +26,17 @@ type Folder =
 /** Which folders each folder may import (besides itself). Anything not listed is forbidden. */
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   shared: ['interfaces'],
-  interfaces: [],
+  // The cluster option and the lease handle in ctx are cluster types; cluster/ imports nothing back.
+  interfaces: ['cluster'],
   decorators: ['shared', 'interfaces'],
   errors: ['shared'],
-  tree: ['shared', 'interfaces', 'decorators', 'errors'],
+  tree: ['shared', 'interfaces', 'decorators', 'errors', 'cluster'],
   events: ['shared', 'interfaces', 'tree'],
-  runtime: ['shared', 'interfaces', 'errors', 'tree', 'events'],
+  runtime: ['shared', 'interfaces', 'errors', 'tree', 'events', 'cluster'],
   discovery: ['shared', 'interfaces', 'decorators', 'tree'],
-  process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery'],
-  forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process'],
-  '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked'],
+  process: ['shared', 'interfaces', 'errors', 'tree', 'events', 'runtime', 'discovery', 'cluster'],
+  forked: ['shared', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'cluster'],
+  '.': ['shared', 'interfaces', 'decorators', 'errors', 'tree', 'events', 'runtime', 'discovery', 'process', 'forked', 'cluster'],
   // The testing kit (nestjs-supertrees/testing): the public API, and the environment name that marks a supervisor process.
   testing: ['.', 'shared'],
   // The optional integrations sit above the library and read it through its public service.
@@ -44,8 +45,8 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   // imported by nothing in the library, so an app that does not use it loads none of it.
   dashboard: ['.'],
   // The cluster layer (nestjs-supertrees/cluster): routed calls reuse the call errors, the wire
-  // encoding of errors, the message-data check and the pools' key rule.
-  cluster: ['shared', 'errors', 'runtime'],
+  // encoding of errors, the message-data check and the pools' key rule (shared/partition.key.ts).
+  cluster: ['shared', 'errors'],
 };
 
 function sources(dir: string): string[] {

@@ -12,6 +12,7 @@ import type { NodeRequest } from './runtime/request.router.js';
 import { checkData } from './shared/message.data.js';
 import { DEFAULTS } from './shared/supervision.defaults.js';
 import { walkTree, type SupervisorNode, type TreeNode, type WorkerNode } from './tree/tree.types.js';
+import { SupervisionCluster } from './supervision.cluster.js';
 
 /** The request operations calls and casts use on the channel to supervisor processes. */
 export const CALL_OPS = { call: 'call', cast: 'cast' } as const;
@@ -55,16 +56,34 @@ export class CallRouter {
   constructor(
     private readonly tree: SupervisionTree,
     private readonly hosting: ProcessHosting,
+    private readonly cluster: SupervisionCluster,
   ) {
     hosting.router.register(CALL_OPS.call, (request) => this.deliver(request, 'call'));
     hosting.router.register(CALL_OPS.cast, (request) => this.deliver(request, 'cast'));
+    // Cluster mode: a call another replica routed here, to a unit held here, goes on as a local one.
+    cluster.useDispatch((kind, path, message, timeoutMs) => (kind === 'call' ? this.send(path, message, timeoutMs, undefined) : this.post(path, message, timeoutMs, undefined)));
   }
 
   call(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<unknown> {
     try {
       const timeoutMs = callTimeout('call', options);
-      const key = callKey('call', options);
-      const path = typeof worker === 'string' ? worker : this.classPath(worker);
+      let key = callKey('call', options);
+      let path = typeof worker === 'string' ? worker : this.classPath(worker);
+      // Cluster mode: a placed node runs on the replica that holds its lease.
+      const placed = this.cluster.placedTarget(path, key);
+      if (placed) {
+        if (!placed.local) return this.cluster.remote('call', placed, message, timeoutMs);
+        if (placed.path !== path) [path, key] = [placed.path, undefined];
+      }
+      return this.send(path, message, timeoutMs, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A call to `path` in this process or a supervisor process below (no cluster routing). */
+  private send(path: string, message: unknown, timeoutMs: number, key: PartitionKey | undefined): Promise<unknown> {
+    try {
       const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
       if (mailbox) return mailbox.call(message, timeoutMs);
       return this.remote('call', path, message, timeoutMs, key);
@@ -73,17 +92,31 @@ export class CallRouter {
     }
   }
 
-  cast(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<void> {
+  /** A cast to `path` in this process or a supervisor process below (no cluster routing). */
+  private post(path: string, message: unknown, timeoutMs: number, key: PartitionKey | undefined): Promise<void> {
     try {
-      const timeoutMs = callTimeout('cast', options);
-      const key = callKey('cast', options);
-      const path = typeof worker === 'string' ? worker : this.classPath(worker);
       const mailbox = this.hosting.mailboxes.get(path) ?? this.localMailbox(path, key, false);
       if (mailbox) {
         mailbox.cast(message, timeoutMs);
         return Promise.resolve();
       }
       return this.remote('cast', path, message, timeoutMs, key).then(() => undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  cast(worker: Type<unknown> | string, message: unknown, options?: CallOptions): Promise<void> {
+    try {
+      const timeoutMs = callTimeout('cast', options);
+      let key = callKey('cast', options);
+      let path = typeof worker === 'string' ? worker : this.classPath(worker);
+      const placed = this.cluster.placedTarget(path, key);
+      if (placed) {
+        if (!placed.local) return this.cluster.remote('cast', placed, message, timeoutMs).then(() => undefined);
+        if (placed.path !== path) [path, key] = [placed.path, undefined];
+      }
+      return this.post(path, message, timeoutMs, key);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -21,6 +21,7 @@ export type {
   DynamicChildSpec,
   Isolation,
   MailboxOptions,
+  Placement,
   ProcessOptions,
   RestartPolicy,
   SupervisionModuleOptions,
@@ -45,6 +46,7 @@ export {
   InvalidChildError,
   InvalidEventHandlerError,
   InvalidOptionError,
+  InvalidPlacementError,
   InvalidScopeError,
   InvalidWorkerError,
   SupervisionConfigError,
@@ -83,5 +85,12 @@ export {
 } from './errors/child-control.error.js';
 export { MESSAGES } from './shared/supervision.messages.js';
 export { DEFAULTS } from './shared/supervision.defaults.js';
-export { EXIT_ESCALATED, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
+export { EXIT_ESCALATED, EXIT_LEASE_LOST, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, ROOT_NAME } from './shared/supervision.constants.js';
+// Cluster mode (forRoot({ cluster })): what the tree's API throws and returns; the rest is in nestjs-supertrees/cluster.
+export { ClusterConfigError, ClusterDataError, ClusterNoOwnerError, ClusterRedisError, ClusterRoutingError } from './cluster/cluster.errors.js';
+export type { ClusterApi } from './supervision.cluster.js';
+export type { ClusterOptions } from './cluster/cluster.options.js';
+export type { LeaseHandle } from './cluster/unit.host.js';
+export type { ClusterView } from './cluster/cluster.replies.js';
+export type { LocalUnitState } from './cluster/cluster.node.js';
 export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

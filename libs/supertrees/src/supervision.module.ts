@@ -12,6 +12,7 @@ import { ConfigurableModuleClass } from './shared/supervision.module-definition.
 import { SupervisionEventHandlers } from './supervision.event-handlers.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { SupervisionService } from './supervision.service.js';
+import { SupervisionCluster } from './supervision.cluster.js';
 
 /**
  * `SupervisionModule.forRoot({...})` / `forRootAsync({...})` in the app's root module. Global by
@@ -27,6 +28,7 @@ import { SupervisionService } from './supervision.service.js';
     SupervisionEventBus,
     MainEventSink,
     ProcessHosting,
+    SupervisionCluster,
     SupervisionOrchestrator,
     CallRouter,
     SupervisionService,

@@ -7,6 +7,7 @@ import { toErrorInfo } from './events/supervision.events.js';
 import { ProcessHosting } from './process/process.hosting.js';
 import { isSupervisorProcess } from './process/process.role.js';
 import { SupervisorRuntime } from './runtime/supervisor.runtime.js';
+import { SupervisionCluster } from './supervision.cluster.js';
 
 /**
  * The lifecycle of the tree in the main process: starts it at bootstrap (the tree itself was
@@ -25,6 +26,7 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
     private readonly hosting: ProcessHosting,
     private readonly sink: MainEventSink,
     private readonly bus: SupervisionEventBus,
+    private readonly cluster: SupervisionCluster,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,6 +42,7 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
 
   async onModuleDestroy(): Promise<void> {
     await this.stop();
+    this.cluster.complete();
     this.bus.complete();
   }
 
@@ -57,6 +60,16 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
       this.runtime = runtime;
       this.sink.emit({ type: 'starting', path: root.path, kind: 'supervisor', attempt: 0 });
       await runtime.start();
+      // Cluster mode: placed nodes were built parked; this replica's node now joins and acquires leases.
+      if (this.runtime === runtime && !this.stopping) {
+        try {
+          await this.cluster.open();
+        } catch (error) {
+          // requireRedisAtStart with Redis down: the start fails, and leaves nothing running.
+          await this.stop();
+          throw error;
+        }
+      }
       if (this.runtime === runtime && !this.stopping) this.sink.emit({ type: 'started', path: root.path, kind: 'supervisor', attempt: 0 });
     })();
     return this.starting;
@@ -70,6 +83,9 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
         const runtime = this.runtime;
         this.runtime = undefined;
         this.starting = undefined;
+        // Placed nodes stop first (reason shutdown) and their leases are given back, so another
+        // replica takes them at once rather than at expiry; then the rest of the tree.
+        await this.cluster.close().catch((error: unknown) => this.log.error(`cluster: ${(error as Error)?.message}`, (error as Error)?.stack));
         if (runtime) {
           const path = this.tree.root.path;
           this.sink.emit({ type: 'stopping', path, kind: 'supervisor', reason: 'shutdown' });
@@ -86,6 +102,7 @@ export class SupervisionOrchestrator implements OnApplicationBootstrap, OnModule
 
   private treeFailed(error: SupervisorGaveUpError): void {
     const { root, options } = this.tree;
+    void this.cluster.close().catch(() => undefined);
     this.sink.emit({ type: 'tree-failed', path: root.path, kind: 'supervisor', error: toErrorInfo(error) });
     if (options.logging) this.log.error(`the supervision tree failed: ${error.message}`, error.stack);
     // The tree has already stopped. SIGTERM lets an app with enableShutdownHooks() close the rest

@@ -10,6 +10,7 @@ import { ProcessHosting } from './process/process.hosting.js';
 import type { SupervisorProcessStatus } from './process/process.vitals.js';
 import { SupervisionOrchestrator } from './supervision.orchestrator.js';
 import { CallRouter } from './call.router.js';
+import { SupervisionCluster, type ClusterApi } from './supervision.cluster.js';
 import type { CallOptions } from './interfaces/options.interface.js';
 import { findNode, parentPath, walkTree, type SupervisorNode } from './tree/tree.types.js';
 import { InvalidChildSpecError, NotAPoolError, NotASupervisorError, NotAWorkerError, NotDynamicError } from './errors/child-control.error.js';
@@ -42,7 +43,17 @@ export class SupervisionService {
     private readonly orchestrator: SupervisionOrchestrator,
     private readonly hosting: ProcessHosting,
     private readonly calls: CallRouter,
+    private readonly clustering: SupervisionCluster,
   ) {}
+
+  /**
+   * Cluster mode (`forRoot({ cluster })`): this replica's member id, the cluster view (members, leases
+   * with holder, token and expiry), this replica's placed units, and lease and membership events.
+   * Undefined without cluster mode (and in supervisor processes).
+   */
+  get cluster(): ClusterApi | undefined {
+    return this.clustering.api;
+  }
 
   /**
    * Every lifecycle event of the tree, from every process, as it happens (hot: no replay).

@@ -16,6 +16,11 @@ const SYMBOL: Record<SupervisionEvent['type'], string> = {
   'protocol-error': '⚠',
   'child-added': '+',
   'child-removed': '−',
+  'lease-acquired': '⚿',
+  'lease-lost': '⚠',
+  'lease-released': '⚐',
+  'member-joined': '⊕',
+  'member-left': '⊖',
 };
 
 /** One readable line per event: time, what, where, and the detail that matters for that event. */
@@ -47,6 +52,15 @@ export function formatEvent(event: SupervisionEvent, previousPid?: number): stri
       return `${head}  ${event.count} events of pid ${event.originPid} dropped`;
     case 'protocol-error':
       return `${head}  from pid ${event.fromPid}: ${event.detail}`;
+    case 'lease-acquired':
+      return `${head}  by ${event.member}, token ${event.token}`;
+    case 'lease-lost':
+      return `${head}  by ${event.member}, token ${event.token} (${event.cause})`;
+    case 'lease-released':
+      return `${head}  by ${event.member}, token ${event.token} (${event.reason})`;
+    case 'member-joined':
+    case 'member-left':
+      return `${head}  ${event.member}`;
     default:
       return head;
   }

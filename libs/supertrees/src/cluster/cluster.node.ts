@@ -235,6 +235,7 @@ export class ClusterNode {
         if (reply.renewed[i]) this.extend(slot, sentAt);
         else this.lose(slot, 'taken');
       });
+      this.reportRenewed(held);
       this.updateMembers(reply.members);
       this.place();
       this.track(this.publisher.flush(this.link, now()));
@@ -252,6 +253,19 @@ export class ClusterNode {
     slot.timer = setTimeout(() => {
       if (slot.token === token && isHeld(slot)) this.lose(slot, 'expired');
     }, deadline - now());
+  }
+
+  /** Tells the host how long each unit still held has left, once per successful renewal. */
+  private reportRenewed(held: readonly Slot[]): void {
+    if (!this.host.renewed) return;
+    const t = now();
+    const units = held.filter(isHeld).map((s) => ({ unit: s.ref, token: s.token, remainingMs: Math.max(0, Math.round(s.deadline - t)) }));
+    if (units.length === 0) return;
+    try {
+      this.host.renewed(units);
+    } catch (error) {
+      this.logger?.error('the unit host failed to take a renewal', error instanceof Error ? error.stack : String(error), ClusterNode.name);
+    }
   }
 
   private updateMembers(members: readonly string[]): void {

@@ -10,7 +10,7 @@ export {
   type MemberInfo,
   type ResolvedClusterOptions,
 } from './cluster.options.js';
-export type { LeaseHandle, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
+export type { LeaseHandle, RenewedUnit, UnitHost, UnitStart, UnitStopReason } from './unit.host.js';
 export { unitRef, clusterKeys, type ClusterKeys, type UnitRef } from './cluster.keys.js';
 export type { ClusterView, LeaseTable, LeaseView, MemberView } from './cluster.replies.js';
 export { readClusterView } from './cluster.view.js';

@@ -42,4 +42,18 @@ export interface LeaseHandle {
 export interface UnitHost {
   start(unit: UnitRef, start: UnitStart): Promise<void>;
   stop(unit: UnitRef, reason: UnitStopReason): Promise<void>;
+  /**
+   * Optional: called once per renewal interval, after a renewal round trip succeeded, with every unit
+   * it renewed and the ms left until its new deadline: a host whose units run in other processes
+   * passes the deadlines on (one message per process, not per unit), so each stops on its own clock.
+   */
+  renewed?(units: readonly RenewedUnit[]): void;
+}
+
+/** A unit whose lease a renewal just extended. */
+export interface RenewedUnit {
+  readonly unit: UnitRef;
+  readonly token: number;
+  /** Ms until this member's new deadline for it. */
+  readonly remainingMs: number;
 }

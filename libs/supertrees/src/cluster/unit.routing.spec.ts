@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { partitionOf as poolPartitionOf } from '../runtime/partition.js';
+import { partitionOf as poolPartitionOf } from '../shared/partition.key.js';
 import { ClusterRoutingError } from './cluster.errors.js';
 import { partitionOf, unitForCall } from './unit.routing.js';
 

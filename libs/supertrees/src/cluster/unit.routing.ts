@@ -1,4 +1,4 @@
-import { partitionOf, type PartitionKey } from '../runtime/partition.js';
+import { partitionOf, type PartitionKey } from '../shared/partition.key.js';
 import { ClusterRoutingError } from './cluster.errors.js';
 import { unitRef, type UnitRef } from './cluster.keys.js';
 

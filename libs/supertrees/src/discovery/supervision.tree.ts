@@ -60,6 +60,11 @@ export class SupervisionTree implements OnModuleInit {
     return this.get().options;
   }
 
+  /** `forRoot`'s `cluster` option as given (checked in `onModuleInit`); undefined without cluster mode. */
+  get clusterOptions(): SupervisionModuleOptions['cluster'] {
+    return this.rawOptions.cluster;
+  }
+
   /** The singleton instance Nest made of each decorated class. */
   get instances(): ReadonlyMap<Function, unknown> {
     return this.get().instances;

@@ -64,3 +64,18 @@ export class InvalidScopeError extends SupervisionConfigError {
 
 /** An `@OnSupervisionEvent()` handler that cannot be wired: unknown event type, unknown path, or a non-singleton provider. */
 export class InvalidEventHandlerError extends SupervisionConfigError {}
+
+/**
+ * A `placement` that cannot work: without `forRoot({ cluster })`, below a node already placed, on a
+ * pool or a dynamic worker, or on a node whose path cannot name a lease.
+ */
+export class InvalidPlacementError extends SupervisionConfigError {
+  constructor(
+    className: string,
+    message: string,
+    /** The placed ancestor, for a nested placement. */
+    readonly ancestor?: string,
+  ) {
+    super(message, className);
+  }
+}

@@ -26,6 +26,13 @@ export interface NodeSnapshot {
   readonly id?: string;
   /** A pool member's index. */
   readonly instance?: number;
+  /** Cluster mode: a placed node's placement (`partition`: which one this node is). Absent for one placed everywhere. */
+  readonly placement?: 'singleton' | { readonly partitions: number; readonly partition: number };
+  /**
+   * Cluster mode, a placed node: whether this replica holds its lease now, and the token it holds (or
+   * last held) it with; absent until this replica first acquired it.
+   */
+  readonly lease?: { readonly held: boolean; readonly token: number };
   readonly children?: readonly NodeSnapshot[];
 }
 
@@ -37,6 +44,11 @@ interface NodeRecord {
   lastError?: ErrorInfo;
   startedAt?: number;
   pid?: number;
+  lease?: { held: boolean; token: number };
+}
+
+function placementOf(p: NonNullable<TreeNode['placement']>): NonNullable<NodeSnapshot['placement']> {
+  return p.kind === 'singleton' ? 'singleton' : { partitions: p.partitions, partition: p.partition };
 }
 
 const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'failed', 'terminated']);
@@ -116,8 +128,17 @@ export class SnapshotStore {
       case 'child-removed':
         this.remove(event.path);
         break;
+      case 'lease-acquired':
+        record.lease = { held: true, token: event.token };
+        break;
+      case 'lease-lost':
+      case 'lease-released':
+        record.lease = { held: false, token: event.token };
+        break;
       case 'events-dropped':
       case 'protocol-error':
+      case 'member-joined':
+      case 'member-left':
         break;
     }
   }
@@ -234,7 +255,9 @@ export class SnapshotStore {
       ...(running ? { uptimeMs: Math.max(0, now - r.startedAt!) } : {}),
       ...(r.pid !== undefined ? { pid: r.pid } : {}),
       ...(r.added?.id !== undefined ? { id: r.added.id } : {}),
-      ...(r.added?.instance !== undefined ? { instance: r.added.instance } : poolInstance !== undefined ? { instance: poolInstance } : {}),
+      ...(r.added?.instance !== undefined ? { instance: r.added.instance } : poolInstance !== undefined && !node?.placement ? { instance: poolInstance } : {}),
+      ...(node?.placement ? { placement: placementOf(node.placement) } : {}),
+      ...(r.lease ? { lease: { ...r.lease } } : {}),
       ...(node?.kind === 'supervisor'
         ? {
             isolation: node.isolation,

@@ -21,7 +21,14 @@ export type StopReason =
    * Stopped by `terminateChild()`, `deleteChild()` or `scale()`: it stays stopped (neither its
    * policy nor its supervisor's strategy restarts it) until `restartChild()`.
    */
-  | 'terminated';
+  | 'terminated'
+  /**
+   * Cluster mode: a placed node's lease was lost (not renewed by its deadline, or taken). Not a
+   * failure: no restart, not counted towards restart intensity; it starts again when its lease is.
+   */
+  | 'lease-lost'
+  /** Cluster mode: the membership changed and the placed node now belongs to another replica. Not a failure. */
+  | 'handoff';
 
 /** Fields every event has. */
 export interface EventBase {
@@ -132,6 +139,44 @@ export interface ChildRemovedEvent extends EventBase {
 }
 export type ChildRemovedReason = 'deleted' | 'scaled-down' | 'start-failed' | 'ended';
 
+/**
+ * Cluster mode: this replica acquired the lease of a placed node (`path`: the node; a partition's is
+ * `…/Name#p`) with a new fencing token; the node starts next.
+ */
+export interface LeaseAcquiredEvent extends EventBase {
+  readonly type: 'lease-acquired';
+  /** This replica's member id. */
+  readonly member: string;
+  readonly token: number;
+  readonly partition?: number;
+}
+/** Cluster mode: this replica lost a lease (`expired`: not renewed by its deadline; `taken`: found gone or someone else's); the node stopped with `lease-lost`. */
+export interface LeaseLostEvent extends EventBase {
+  readonly type: 'lease-lost';
+  readonly member: string;
+  readonly token: number;
+  readonly partition?: number;
+  readonly cause: 'expired' | 'taken';
+}
+/** Cluster mode: this replica stopped a placed node and gave its lease back (`handoff`, `shutdown`, or its start failed). */
+export interface LeaseReleasedEvent extends EventBase {
+  readonly type: 'lease-released';
+  readonly member: string;
+  readonly token: number;
+  readonly partition?: number;
+  readonly reason: 'handoff' | 'shutdown' | 'start-failed';
+}
+/** Cluster mode: a replica joined the membership as this one sees it (`path`: the root). */
+export interface MemberJoinedEvent extends EventBase {
+  readonly type: 'member-joined';
+  readonly member: string;
+}
+/** Cluster mode: a replica left the membership (stopped, or its heartbeat expired). */
+export interface MemberLeftEvent extends EventBase {
+  readonly type: 'member-left';
+  readonly member: string;
+}
+
 /** Every lifecycle change of the tree. Discriminated by `type`. */
 export type SupervisionEvent =
   | StartingEvent
@@ -148,7 +193,12 @@ export type SupervisionEvent =
   | EventsDroppedEvent
   | ProtocolErrorEvent
   | ChildAddedEvent
-  | ChildRemovedEvent;
+  | ChildRemovedEvent
+  | LeaseAcquiredEvent
+  | LeaseLostEvent
+  | LeaseReleasedEvent
+  | MemberJoinedEvent
+  | MemberLeftEvent;
 
 export type SupervisionEventType = SupervisionEvent['type'];
 
@@ -169,6 +219,11 @@ export const EVENT_TYPES: readonly SupervisionEventType[] = Object.keys({
   'protocol-error': true,
   'child-added': true,
   'child-removed': true,
+  'lease-acquired': true,
+  'lease-lost': true,
+  'lease-released': true,
+  'member-joined': true,
+  'member-left': true,
 } satisfies Record<SupervisionEventType, true>) as SupervisionEventType[];
 
 /** `Omit` applied to each member of a union, so the result stays discriminated. */

@@ -12,7 +12,7 @@ import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type RequestMessa
 import { ProcessHosting } from '../process/process.hosting.js';
 import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
-import { EXIT_ESCALATED, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
+import { EXIT_ESCALATED, EXIT_LEASE_LOST, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { ForkedEventSink } from './forked.event-sink.js';
 import { EventOutbox } from './forked.outbox.js';
@@ -167,6 +167,13 @@ class ForkedSupervisorRunner {
       snapshot: () => ({ t: 'snapshot', root: store.snapshot() }),
     });
     this.outbox = outbox;
+    // Cluster mode: the leases this subtree runs under, counted down on this process's own clock from
+    // here on; past a deadline with no renewal, what runs under it stops, even if the parent is paused.
+    for (const grant of start.leases ?? []) hosting.leases?.grant(grant);
+    hosting.onOwnLeaseExpired = (unit) => {
+      this.log.warn(`${node.path}: the lease of ${unit} ran out before a renewal reached this process; the subtree stops (lease-lost)`);
+      void this.stop('lease-lost', EXIT_LEASE_LOST);
+    };
     const host = hosting.createHost(node, new ForkedEventSink(stamper, store, outbox));
     this.hosting = hosting;
     const specs = node.dynamic ? new DynamicSpecs() : undefined;

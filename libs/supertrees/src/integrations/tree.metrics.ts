@@ -16,7 +16,12 @@ export interface TreeCounters {
   backoff(path: string, delaySeconds: number): void;
   eventsDropped(path: string, count: number): void;
   protocolError(path: string): void;
+  /** Cluster mode: a placed node's lease was acquired, lost or released by this replica. */
+  leaseChange(path: string, change: LeaseChange): void;
 }
+
+/** The lease events a lease counter counts, by the event type without its `lease-` prefix. */
+export type LeaseChange = 'acquired' | 'lost' | 'released';
 
 /** Feeds the counters from the event stream; the subscription ends with it. */
 export function countEvents(events$: Observable<SupervisionEvent>, counters: TreeCounters): Subscription {
@@ -30,6 +35,12 @@ export function countEvents(events$: Observable<SupervisionEvent>, counters: Tre
         return counters.eventsDropped(event.path, event.count);
       case 'protocol-error':
         return counters.protocolError(event.path);
+      case 'lease-acquired':
+        return counters.leaseChange(event.path, 'acquired');
+      case 'lease-lost':
+        return counters.leaseChange(event.path, 'lost');
+      case 'lease-released':
+        return counters.leaseChange(event.path, 'released');
       default:
         return undefined;
     }

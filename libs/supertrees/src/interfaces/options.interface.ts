@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { ClusterOptions } from '../cluster/cluster.options.js';
 
 /**
  * When a child is restarted after `run()` ends.
@@ -43,7 +44,18 @@ export interface ChildOptions {
   shutdownTimeoutMs?: number;
   /** The node's name in paths and events. Default: the class name. */
   name?: string;
+  /**
+   * Where it runs when the app runs as several replicas (`forRoot({ cluster })`): `'everywhere'`
+   * (every replica runs it; the default), `'singleton'` (exactly one replica runs it, under a lease
+   * with a fencing token) or `{ partitions: N }` (N from 1 to 1 024: partition p runs on exactly one
+   * replica; `ctx.partition` says which). A supervisor carries its whole subtree; nothing below a
+   * placed node may be placed again. Anything but `'everywhere'` needs `forRoot({ cluster })`.
+   */
+  placement?: Placement;
 }
+
+/** See {@link ChildOptions.placement}. */
+export type Placement = 'everywhere' | 'singleton' | { readonly partitions: number };
 
 /** The bounded mailbox of a worker that can be called (one with a `handle()` method). */
 export interface MailboxOptions {
@@ -96,6 +108,9 @@ export interface CallOptions {
    * the message is `hash(key) mod instances` (FNV-1a, as PartitionSupervisor's rule), so one key
    * always reaches the same instance while the pool keeps its size. Without a key, the least busy
    * instance (fewest messages waiting or being handled), round robin among equals.
+   * For a partitioned worker (`placement: { partitions }`): the partition `hash(key) mod partitions`,
+   * by the same rule, on whichever replica holds it; a key to a node that is not partitioned (nor a
+   * pool) is a `ClusterRoutingError`.
    */
   key?: string | number;
 }
@@ -235,4 +250,10 @@ export interface SupervisionModuleOptions extends SupervisionPolicyOptions {
    * is named in the failure before its process's start times out. `Infinity` waits for ever.
    */
   initTimeoutMs?: number;
+  /**
+   * Cluster mode: the app runs as several replicas sharing one Redis, and nodes with a `placement`
+   * run once across them (see {@link ChildOptions.placement}). Needs the optional peer `ioredis`
+   * (loaded only when this is set). Default: unset, every node runs in every replica.
+   */
+  cluster?: ClusterOptions;
 }

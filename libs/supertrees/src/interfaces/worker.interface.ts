@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import type { LeaseHandle } from '../cluster/unit.host.js';
 
 /** What a worker gets at each start. */
 export interface WorkerContext {
@@ -16,6 +17,21 @@ export interface WorkerContext {
   readonly args?: unknown;
   /** A pool member's index, 0 to N-1; undefined outside a pool. */
   readonly instance?: number;
+  /**
+   * Cluster mode, in a placed node (or below a placed supervisor): the lease's fencing token. It grows
+   * each time the unit changes hands: stamp writes with it so a store can reject a stale owner.
+   * Undefined for a node placed `'everywhere'`.
+   */
+  readonly fencingToken?: number;
+  /** Cluster mode: the partition this start runs (`placement: { partitions }`), 0 to N-1; undefined otherwise. */
+  readonly partition?: number;
+  /**
+   * Cluster mode: the lease this start runs under. `stillHolds()` is false from this process's own
+   * deadline on (measured on its monotonic clock, even while the main process is paused);
+   * `remainingMs()`; `signal` aborts when the lease is lost, handed off or released. Undefined for
+   * a node placed `'everywhere'`.
+   */
+  readonly lease?: LeaseHandle;
 }
 
 /** The shape of a `@Worker()` class. */

@@ -38,6 +38,11 @@ export const WIRE_FIELDS = {
   'protocol-error': ['fromPid', 'detail', 'count'],
   'child-added': ['id?', 'instance?'],
   'child-removed': ['reason'],
+  'lease-acquired': ['member', 'token', 'partition?'],
+  'lease-lost': ['member', 'token', 'cause', 'partition?'],
+  'lease-released': ['member', 'token', 'reason', 'partition?'],
+  'member-joined': ['member'],
+  'member-left': ['member'],
 } as const satisfies { [T in SupervisionEventType]: readonly WireField<T>[] };
 
 type FieldsOf<T extends SupervisionEventType> = Exclude<keyof Extract<SupervisionEvent, { type: T }>, 'type' | 'seq' | 'processSeq' | 'timestamp' | 'path' | 'kind' | 'pid'>;

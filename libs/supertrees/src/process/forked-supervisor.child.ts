@@ -7,10 +7,11 @@ import type { RemoteEndpoint } from '../runtime/request.router.js';
 import type { DynamicChildData } from '../tree/dynamic-child.js';
 import type { ChildExit, StartInfo, SupervisedChild } from '../runtime/supervised-child.js';
 import type { RuntimeHost } from '../runtime/supervisor.runtime.js';
+import type { UnitGrant } from '../runtime/unit.leases.js';
 import { schedule, settlesWithin } from '../runtime/timers.js';
 import type { ForkedChildFactory } from '../runtime/tree.host.js';
 import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
-import { EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
+import { EXIT_LEASE_LOST, EXIT_NOT_BOOTSTRAPPED } from '../shared/supervision.constants.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import type { SupervisorNode } from '../tree/tree.types.js';
 import { EventDecoder } from './event.wire.js';
@@ -252,7 +253,10 @@ class ProcessRun {
         : MESSAGES.processExited(node.path, code, signal);
     const error = this.cause ?? new SupervisorProcessError(message, node.path, { pid, code, signal });
     if (!this.running) this.reject(error);
-    else if (!this.stopRequested) this.onExit({ kind: 'failed', error, phase: 'process' });
+    else if (this.stopRequested) return;
+    // It stopped its subtree at its cluster lease's deadline, on its own clock: not a failure.
+    else if (code === EXIT_LEASE_LOST && !this.cause) this.onExit({ kind: 'lease-lost' });
+    else this.onExit({ kind: 'failed', error, phase: 'process' });
   }
 
   /** Running, and not being stopped: a request sent now can be answered. */
@@ -277,6 +281,7 @@ class ProcessRun {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       maxBufferedEvents: options.maxBufferedEvents,
       ...(this.child.specs && this.child.specs.size > 0 ? { children: this.child.specs.list() } : {}),
+      ...leasesFor(host, node.path),
     });
   }
 
@@ -313,6 +318,12 @@ class ProcessRun {
     }, Math.max(10, Math.min(options.heartbeatIntervalMs, timeout / 4)));
     return () => clearInterval(timer);
   }
+}
+
+/** The cluster leases a process running the subtree at `path` needs, with their time left now. */
+function leasesFor(host: RuntimeHost, path: string): { leases?: UnitGrant[] } {
+  const leases = host.leases?.relevantTo(path);
+  return leases && leases.length > 0 ? { leases } : {};
 }
 
 function send(proc: ChildProcess, message: DownMessage): void {

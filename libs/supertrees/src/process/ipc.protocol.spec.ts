@@ -217,7 +217,12 @@ describe('parseDownMessage', () => {
     expect(parseDownMessage(message)).toEqual({ ok: true, message });
   });
 
-  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned', 'terminated'])('accepts stop for reason %s', (reason) => {
+  it('accepts start with the cluster leases the subtree runs under', () => {
+    const leases = [{ unit: 'root/S/Reconciler', fencingToken: 1_733_000_000_000, remainingMs: 1_800 }, { unit: 'root/S/Shard#3', fencingToken: 9, partition: 3, remainingMs: 0 }];
+    expect(parseDownMessage({ ...start, leases })).toEqual({ ok: true, message: { ...start, leases } });
+  });
+
+  it.each(['shutdown', 'strategy', 'supervisor-gave-up', 'orphaned', 'terminated', 'lease-lost', 'handoff'])('accepts stop for reason %s', (reason) => {
     expect(parseDownMessage({ t: 'stop', reason })).toEqual({ ok: true, message: { t: 'stop', reason } });
   });
 
@@ -236,6 +241,8 @@ describe('parseDownMessage', () => {
     ['start with a child without an id', { ...start, children: [{ worker: 'W' }] }, 'start with invalid children'],
     ['stop with an unknown reason', { t: 'stop', reason: 'because' }, 'stop without a valid reason'],
     ['stop without a reason', { t: 'stop' }, 'stop without a valid reason'],
+    ['start with leases that are not grants', { ...start, leases: [{ unit: 'root/S/R', fencingToken: 'x', remainingMs: 100 }] }, 'start with invalid leases'],
+    ['start with a lease without remainingMs', { ...start, leases: [{ unit: 'root/S/R', fencingToken: 4 }] }, 'start with invalid leases'],
   ])('rejects %s', (_title, value, problem) => {
     expect(problemOf(parseDownMessage(value))).toBe(problem);
   });
@@ -244,8 +251,8 @@ describe('parseDownMessage', () => {
 describe('request and reply (protocol 2)', () => {
   const request = { t: 'request', id: 7, op: 'whichChildren', path: SUBTREE, payload: { child: 'Poller' }, timeoutMs: 5_000 };
 
-  it('is protocol version 2', () => {
-    expect(PROTOCOL_VERSION).toBe(2);
+  it('is protocol version 3 (cluster mode: leases in start, lease stop reasons)', () => {
+    expect(PROTOCOL_VERSION).toBe(3);
   });
 
   it.each([

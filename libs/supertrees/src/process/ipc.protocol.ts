@@ -10,13 +10,15 @@ import type { WireEvent } from './event.wire.js';
 import type { SupervisorProcessReport } from './process.vitals.js';
 import { isWireError, type WireError } from '../errors/wire-error.js';
 import type { DynamicChildData } from '../tree/dynamic-child.js';
+import type { UnitGrant } from '../runtime/unit.leases.js';
 
 /**
  * Bumped on any change a peer of another version could misread. 2: `events` batches in the compact
  * wire format (positional arrays and a per-channel table of paths, see `event.wire.ts`), and
- * `request` down and `reply` up.
+ * `request` down and `reply` up. 3: cluster mode: `start` carries the leases the subtree runs under
+ * (`leases`), new stop reasons (`lease-lost`, `handoff`), the placement request operations.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The longest operation name a request may carry. */
 export const MAX_OP_LENGTH = 64;
@@ -53,6 +55,8 @@ export type DownMessage =
       readonly maxBufferedEvents: number;
       /** A dynamic supervisor's children to start again, as its parent kept them (absent: none). */
       readonly children?: readonly DynamicChildData[];
+      /** Cluster mode: the leases this subtree runs under (its own, a placed ancestor's, its placed nodes'), as time left. */
+      readonly leases?: readonly UnitGrant[];
     }
   /** Stop the subtree gracefully and exit. */
   | { readonly t: 'stop'; readonly reason: StopReason }
@@ -93,6 +97,8 @@ const STOP_REASONS: readonly string[] = Object.keys({
   'supervisor-gave-up': true,
   orphaned: true,
   terminated: true,
+  'lease-lost': true,
+  handoff: true,
 } satisfies Record<StopReason, true>);
 const REMOVED_REASONS: readonly string[] = Object.keys({
   deleted: true,
@@ -108,6 +114,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRequestId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+const isOptionalIndex = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0);
 
 function isErrorInfo(value: unknown): value is ErrorInfo {
   return isObject(value) && isString(value.name) && isString(value.message) && (value.stack === undefined || isString(value.stack));
@@ -130,6 +138,11 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   'protocol-error': { fromPid: isNumber, detail: isString, count: isNumber },
   'child-added': { id: (v) => v === undefined || isString(v), instance: (v) => v === undefined || isNumber(v) },
   'child-removed': { reason: (v) => REMOVED_REASONS.includes(v as string) },
+  'lease-acquired': { member: isString, token: isNumber, partition: isOptionalIndex },
+  'lease-lost': { member: isString, token: isNumber, partition: isOptionalIndex, cause: (v) => v === 'expired' || v === 'taken' },
+  'lease-released': { member: isString, token: isNumber, partition: isOptionalIndex, reason: (v) => v === 'handoff' || v === 'shutdown' || v === 'start-failed' },
+  'member-joined': { member: isString },
+  'member-left': { member: isString },
 } satisfies Record<SupervisionEventType, Record<string, (v: unknown) => boolean>>;
 /** The same checks as lists, made once: this runs for every event that crosses a process boundary. */
 const FIELD_CHECKS = new Map(Object.entries(EVENT_FIELDS).map(([type, checks]) => [type, Object.entries(checks)]));
@@ -165,6 +178,16 @@ export function checkEventFields(event: { readonly type: SupervisionEventType })
 
 function isChildData(value: unknown): value is DynamicChildData {
   return isObject(value) && isString(value.worker) && isString(value.id) && value.id.length > 0;
+}
+
+function isGrant(value: unknown): value is UnitGrant {
+  return (
+    isObject(value) &&
+    isString(value.unit) &&
+    Number.isSafeInteger(value.fencingToken) &&
+    (value.partition === undefined || Number.isInteger(value.partition)) &&
+    isNumber(value.remainingMs)
+  );
 }
 
 function isNodeSnapshot(value: unknown): value is NodeSnapshot {
@@ -238,6 +261,9 @@ export function parseDownMessage(value: unknown): Parsed<DownMessage> {
       if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `protocol version ${String(value.v)} is not ${PROTOCOL_VERSION}` };
       if (!(isString(value.path) && isNumber(value.attempt) && isNumber(value.heartbeatIntervalMs) && isNumber(value.maxBufferedEvents))) {
         return { ok: false, problem: 'start with missing fields' };
+      }
+      if (value.leases !== undefined && !(Array.isArray(value.leases) && value.leases.every(isGrant))) {
+        return { ok: false, problem: 'start with invalid leases' };
       }
       return value.children === undefined || (Array.isArray(value.children) && value.children.every(isChildData))
         ? ok(value)

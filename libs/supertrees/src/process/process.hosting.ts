@@ -4,9 +4,11 @@ import type { EventSink } from '../events/event.sink.js';
 import { Mailboxes } from '../runtime/mailboxes.js';
 import { systemClock } from '../runtime/timers.js';
 import { registerChildControl } from '../runtime/child-control.ops.js';
+import { registerPlacement } from '../runtime/placement.ops.js';
+import { LocalLeases } from '../runtime/unit.leases.js';
 import { RequestRouter, type NodeRequest } from '../runtime/request.router.js';
 import { TreeHost } from '../runtime/tree.host.js';
-import { countProcessChildren, type SupervisorNode } from '../tree/tree.types.js';
+import { countProcessChildren, parentPath, type SupervisorNode } from '../tree/tree.types.js';
 import { forkedSupervisorFactory } from './forked-supervisor.child.js';
 import { ProcessPool } from './process.pool.js';
 import { ProcessRegistry } from './process.registry.js';
@@ -29,9 +31,32 @@ export class ProcessHosting {
   private pool?: ProcessPool;
   private ownMailboxes?: Mailboxes;
   private host?: TreeHost;
+  private ownLeases?: LocalLeases;
+  /**
+   * Cluster mode, in a supervisor process: what to do when the lease of this process's own
+   * supervisor (or of a placed ancestor) runs out here: stop the subtree. Set by the process's runner.
+   */
+  onOwnLeaseExpired?: (unit: string) => void;
 
   constructor(private readonly tree: SupervisionTree) {
     registerChildControl(this.router);
+    registerPlacement(this.router);
+  }
+
+  /** Cluster mode: the leases of the placed nodes this process runs (or runs below a placed ancestor). Undefined without cluster mode. */
+  get leases(): LocalLeases | undefined {
+    if (!this.tree.options.clustered) return undefined;
+    this.ownLeases ??= new LocalLeases(systemClock, (unit) => this.leaseExpired(unit));
+    return this.ownLeases;
+  }
+
+  /** A lease's deadline passed here with no renewal: the placed node stops on this process's own clock. */
+  private leaseExpired(unit: string): void {
+    const runtime = this.host?.runtimeAt(parentPath(unit));
+    if (runtime?.hasChild(unit)) {
+      this.log.warn(`${unit}: its lease ran out before a renewal reached this process; stopped (lease-lost)`);
+      void runtime.stopUnit(unit, 'lease-lost');
+    } else this.onOwnLeaseExpired?.(unit);
   }
 
   /** The mailboxes of the callable workers this process runs, across tree restarts: calls find them here. */
@@ -60,6 +85,7 @@ export class ProcessHosting {
       undefined,
       { byName: (name) => tree.worker(name), create: (type) => tree.createWorker(type) },
       this.mailboxes,
+      this.leases,
     );
     return this.host;
   }

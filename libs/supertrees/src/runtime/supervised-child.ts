@@ -3,7 +3,9 @@ import type { StopReason } from '../events/supervision.events.js';
 /** How a running child ended without being asked to. */
 export type ChildExit =
   | { readonly kind: 'normal' }
-  | { readonly kind: 'failed'; readonly error: unknown; readonly phase: 'run' | 'process' };
+  | { readonly kind: 'failed'; readonly error: unknown; readonly phase: 'run' | 'process' }
+  /** Cluster mode: a placed supervisor's process stopped its subtree at its lease's deadline. Not a failure. */
+  | { readonly kind: 'lease-lost' };
 
 /** What a started child reports, if anything (a supervisor process: its pid). */
 export interface StartInfo {

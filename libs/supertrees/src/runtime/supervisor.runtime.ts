@@ -37,6 +37,7 @@ import { RestartIntensity } from './intensity.js';
 import { restartGroup, restartsWithSibling, shouldRestart, type ExitKind } from './restart.decisions.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import type { Clock, RestartScheduler } from './timers.js';
+import type { LocalLeases } from './unit.leases.js';
 
 /** What a supervisor runtime needs from its host process. */
 export interface RuntimeHost {
@@ -57,6 +58,8 @@ export interface RuntimeHost {
   forget?(node: TreeNode): void;
   /** The app's `@Worker` classes by name, for startChild() and for restoring dynamic children. */
   readonly workers?: WorkerCatalog;
+  /** Cluster mode: the leases held in this process; a placed child runs only while its lease is held here. */
+  readonly leases?: LocalLeases;
 }
 
 /** The app's `@Worker` classes, as the process that runs a dynamic supervisor finds them. */
@@ -111,6 +114,11 @@ interface Slot {
   stopping?: Promise<void>;
   /** Stopped by terminateChild(): no policy or strategy restarts it until restartChild(). */
   terminated: boolean;
+  /**
+   * Cluster mode: a placed child whose lease is not held here. It is left out of every start and
+   * restart until `startUnit()`, and `stopUnit()` parks it again.
+   */
+  parked: boolean;
 }
 
 interface PendingRestart {
@@ -156,7 +164,7 @@ export class SupervisorRuntime {
     this.intensity = new RestartIntensity(node.maxRestarts, node.withinMs);
     this.slots = node.children.map((child, index) => this.makeSlot(child, index));
     for (const child of node.children) {
-      if (child.kind === 'worker' && child.pool !== undefined && !this.pools.has(child.pool)) this.pools.set(child.pool, child);
+      if (child.kind === 'worker' && child.pool !== undefined && !child.placement && !this.pools.has(child.pool)) this.pools.set(child.pool, child);
     }
     if (node.dynamic && specs) {
       if (!node.restoreChildren) specs.clear();
@@ -188,6 +196,8 @@ export class SupervisorRuntime {
       startedAt: 0,
       endedAt: 0,
       terminated: false,
+      // A restarted parent finds the lease of a placed child still held, and starts it with the rest.
+      parked: child.placement !== undefined && !(this.host.leases?.holds(child.path) ?? false),
     };
   }
 
@@ -321,6 +331,44 @@ export class SupervisorRuntime {
     return { specs: this.slots.length, active, supervisors, workers: this.slots.length - supervisors };
   }
 
+  /** True when `path` is a child of this supervisor. */
+  hasChild(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
+  /** True when `path` is a placed child that is not running under a lease here (see `startUnit`). */
+  isParked(path: string): boolean {
+    return this.byPath.get(path)?.parked ?? false;
+  }
+
+  /**
+   * Cluster mode: the lease of the placed child at `path` is held here now: start it (a command, in
+   * order with the others). Resolves when its start sequence is done (running, or waiting for a
+   * restart by its policy). Nothing happens if it runs already or its lease is gone again.
+   */
+  startUnit(path: string): Promise<void> {
+    return this.command('startUnit', async () => {
+      const slot = this.slotAt(path);
+      if (!slot.parked || !(this.host.leases?.holds(path) ?? false)) return;
+      slot.parked = false;
+      if (slot.terminated) return;
+      await this.startInOrder([slot]);
+    });
+  }
+
+  /**
+   * Cluster mode: the lease of the placed child at `path` is lost, handed off or given back: stop it
+   * now (not behind the mailbox: a start or restart in progress is cut short) with `reason`, and
+   * keep it parked. Not a failure: no restart, no intensity count, no escalation. Idempotent.
+   */
+  async stopUnit(path: string, reason: StopReason): Promise<void> {
+    const slot = this.byPath.get(path);
+    if (!slot) return;
+    slot.parked = true;
+    this.cancelPending(slot);
+    await this.stopSlot(slot, reason);
+  }
+
   /** Runs `op` in the mailbox and settles with its outcome; refused once this supervisor stops. */
   private command<T>(name: string, op: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -400,6 +448,7 @@ export class SupervisorRuntime {
     let queue = [...slots];
     while (queue.length > 0 && !this.halted) {
       const slot = queue.shift()!;
+      if (slot.parked) continue;
       const result = await this.startSlot(slot);
       if (result.ok || result.aborted || this.halted) continue;
       // The strategy restarts these along with the one that failed to start: not now.
@@ -443,6 +492,13 @@ export class SupervisorRuntime {
     slot.endedAt = this.clock.now();
     const ranForMs = round(slot.endedAt - slot.startedAt);
     const attempt = slot.restarts;
+    if (exit.kind === 'lease-lost') {
+      // It stopped itself at its lease's deadline: parked until its lease is held (or renewed) here again.
+      slot.parked = true;
+      slot.status = 'stopped';
+      this.sink.emit(stoppedEvent(slot.node, 'lease-lost', false));
+      return;
+    }
     if (exit.kind === 'normal') {
       slot.status = 'exited';
       this.sink.emit(exitedEvent(slot.node, attempt, ranForMs));
@@ -456,6 +512,8 @@ export class SupervisorRuntime {
 
   /** A child ended by itself (or failed to start): restart it, its group, or give up. */
   private async childDown(slot: Slot, exit: ExitKind, ranForMs: number, error?: unknown): Promise<void> {
+    // A placed child whose lease went while it ended waits for its lease, not for a restart.
+    if (slot.parked) return;
     if (!shouldRestart(slot.node.restart, exit, slot.restarts)) {
       this.sink.emit(gaveUpEvent(slot.node, 'policy', slot.restarts));
       // As OTP removes a temporary or transient dynamic child that ended for good.
@@ -471,7 +529,7 @@ export class SupervisorRuntime {
       this.node.strategy === 'one-for-one'
         ? NO_SLOTS
         : restartGroup(this.node.strategy, this.slots.length, slot.index)
-            .filter((i) => i !== slot.index && !this.slots[i]!.terminated)
+            .filter((i) => i !== slot.index && !this.slots[i]!.terminated && !this.slots[i]!.parked)
             .map((i) => this.slots[i]!);
     if (siblings.length > 0) await this.stopInReverse(siblings, 'strategy');
     if (this.halted) return;
@@ -511,6 +569,7 @@ export class SupervisorRuntime {
       member.pending = undefined;
       member.restarts = nextAttempt(member);
     }
+    // (startInOrder leaves out a member parked meanwhile.)
     await this.startInOrder(members);
   }
 

@@ -8,6 +8,7 @@ import type { RemoteEndpoint } from './request.router.js';
 import type { SupervisedChild } from './supervised-child.js';
 import type { RuntimeHost, SupervisorRuntime, WorkerCatalog } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock, type Clock } from './timers.js';
+import type { LocalLeases } from './unit.leases.js';
 import { WorkerChild } from './worker.child.js';
 
 /** Builds the adapter for a supervisor that runs in a forked process (the parent's side lives in process/). */
@@ -35,6 +36,8 @@ export class TreeHost implements RuntimeHost {
     private readonly catalog?: WorkerCatalog & { create(type: Function): Promise<unknown> },
     /** The callable workers' mailboxes: the process's own when given, so calls find them across tree restarts. */
     readonly mailboxes: Mailboxes = new Mailboxes(logger, clock),
+    /** Cluster mode: the leases held in this process (the process's own, across tree restarts). */
+    readonly leases?: LocalLeases,
   ) {
     this.restarts = new RestartScheduler(clock);
   }
@@ -47,11 +50,13 @@ export class TreeHost implements RuntimeHost {
     if (node.kind === 'worker') {
       const mailbox = node.callable ? this.mailboxes.for(node) : undefined;
       if (!node.callable) this.mailboxes.noteUncallable(node.path);
+      const leases = this.leases;
+      const leaseOf = leases ? () => leases.forPath(node.path) : undefined;
       if (node.ownInstance && this.catalog) {
         const catalog = this.catalog;
-        return new WorkerChild(node, undefined, this.logger, mailbox, () => catalog.create(node.type) as Promise<SupervisedWorker>);
+        return new WorkerChild(node, undefined, this.logger, mailbox, () => catalog.create(node.type) as Promise<SupervisedWorker>, leaseOf);
       }
-      return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox);
+      return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox, undefined, leaseOf);
     }
     if (node.isolation === 'none') return new InProcessSupervisorChild(node, this);
     const forked = this.forkSupervisor(node, this);

@@ -8,6 +8,7 @@ import { restartsWithSibling, shouldRestart } from './restart.decisions.js';
 import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { schedule, settlesWithin } from './timers.js';
 import { WorkerInitTimeoutError } from '../errors/supervision-runtime.error.js';
+import type { HeldLease } from './unit.leases.js';
 
 /** The reason a worker's signal is aborted with when its supervisor stops it. */
 export class WorkerStopRequest extends Error {
@@ -67,6 +68,8 @@ export class WorkerChild implements SupervisedChild {
     /** Set when the class has `handle()`: calls wait here while the worker is not running. */
     private readonly mailbox?: Mailbox,
     private readonly create?: () => Promise<SupervisedWorker>,
+    /** Cluster mode: the lease this worker runs under now (its own or its placed ancestor's), if any. */
+    private readonly leaseOf?: () => HeldLease | undefined,
   ) {
     this.workerLogger = new Logger(node.name);
   }
@@ -85,6 +88,7 @@ export class WorkerChild implements SupervisedChild {
       if (stop.reason) throw stop.reason;
     }
     const worker = this.instance;
+    const held = this.leaseOf?.();
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
     const ctx: WorkerContext = {
       get signal() {
@@ -95,7 +99,11 @@ export class WorkerChild implements SupervisedChild {
       logger: this.workerLogger,
       id: node.id,
       args: node.args,
-      instance: node.instance,
+      // A partition is not a pool member, whatever its path looks like.
+      instance: node.placement ? undefined : node.instance,
+      fencingToken: held?.fencingToken,
+      partition: held?.partition,
+      lease: held?.handle,
     };
 
     if (worker.init) {

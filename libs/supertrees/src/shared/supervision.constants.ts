@@ -15,4 +15,9 @@ export const EXIT_ORPHANED = 71;
  * `bootstrapSupervised` (it booted the app itself, as `nest new`'s main.ts does).
  */
 export const EXIT_NOT_BOOTSTRAPPED = 72;
+/**
+ * Exit code of a supervisor process that stopped its subtree on its own because the cluster lease it
+ * runs under ran out there (the main process did not renew it in time): not a failure.
+ */
+export const EXIT_LEASE_LOST = 73;
 export const EVENT_HANDLER_METADATA = 'supertrees:event-handler';

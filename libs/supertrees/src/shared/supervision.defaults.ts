@@ -74,6 +74,8 @@ export interface ResolvedModuleOptions {
   start: StartMode;
   logging: boolean;
   initTimeoutMs: number;
+  /** `forRoot({ cluster })` was given: placement is allowed. */
+  clustered: boolean;
 }
 
 export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
@@ -96,6 +98,7 @@ export function resolveModuleOptions(options: SupervisionModuleOptions = {}): Re
     start: options.start ?? DEFAULTS.start,
     logging: options.logging ?? DEFAULTS.logging,
     initTimeoutMs: options.initTimeoutMs ?? DEFAULTS.workerInitTimeoutMs,
+    clustered: options.cluster !== undefined,
     process: {
       ...DEFAULTS.process,
       ...stripUndefined(options.process ?? {}),

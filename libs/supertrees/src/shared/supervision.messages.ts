@@ -9,6 +9,16 @@ const MAIN_TS_FIX =
   'or point forRoot({ process: { entry } }) at a script that calls bootstrapSupervised';
 
 export const MESSAGES = {
+  placementWithoutCluster: (cls: string, placement: string) =>
+    `${cls}: placement ${placement} needs cluster mode: SupervisionModule.forRoot({ cluster: { redis } }); without it every node runs in every replica`,
+  nestedPlacement: (cls: string, ancestor: string) =>
+    `${cls}: is placed, but its ancestor ${ancestor} is already placed and carries its whole subtree; place one of them only`,
+  placedPool: (cls: string) =>
+    `${cls}: a pool (instances) cannot be placed; use placement { partitions: N } instead of instances, or place its supervisor`,
+  placedDynamic: (cls: string) =>
+    `${cls}: a dynamic worker (started by startChild()) cannot be placed; place its dynamic supervisor instead`,
+  placedName: (cls: string, path: string) =>
+    `${cls}: a placed node's path "${path}" names its lease, and must match [A-Za-z0-9_.:/-]{1,200}; give it another "name"`,
   invalidOption: (owner: string, option: string, problem: string) =>
     `${owner}: option "${option}" ${problem}`,
   unregisteredChild: (supervisor: string, child: string) =>

@@ -1,9 +1,12 @@
-import { InvalidOptionError } from '../errors/supervision-config.error.js';
+import { InvalidOptionError, InvalidPlacementError } from '../errors/supervision-config.error.js';
+import { CLUSTER_DEFAULTS, resolveClusterOptions } from '../cluster/cluster.options.js';
+import { MESSAGES } from '../shared/supervision.messages.js';
 import { DEFAULTS } from '../shared/supervision.defaults.js';
 import type {
   BackoffOptions,
   ChildOptions,
   MailboxOptions,
+  Placement,
   ProcessOptions,
   SupervisionModuleOptions,
   SupervisionPolicyOptions,
@@ -15,7 +18,7 @@ const RESTART_POLICIES = ['always', 'on-failure', 'once', 'never'] as const;
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const ISOLATIONS = ['process', 'none'] as const;
 const BACKOFF_KEYS = ['minDelayMs', 'maxDelayMs', 'resetAfterMs', 'multiplier', 'jitter'];
-const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name'];
+const CHILD_KEYS = ['restart', 'backoff', 'shutdownTimeoutMs', 'name', 'placement'];
 const WORKER_KEYS = [...CHILD_KEYS, 'initTimeoutMs', 'instances', 'dynamic', 'mailbox'];
 const MAILBOX_KEYS = ['capacity', 'concurrency', 'maxMessageBytes'];
 const SUPERVISOR_KEYS = [...CHILD_KEYS, 'children', 'strategy', 'maxRestarts', 'withinMs', 'isolation', 'dynamic', 'maxChildren', 'restoreChildren'];
@@ -45,6 +48,7 @@ const MODULE_KEYS = [
   'start',
   'logging',
   'initTimeoutMs',
+  'cluster',
   'isGlobal',
 ];
 
@@ -145,6 +149,29 @@ export function validateWorkerOptions(owner: string, options: WorkerOptions): vo
     throw new InvalidOptionError(owner, 'instances', 'cannot be set on a dynamic worker; start as many as needed with startChild()');
   }
   validateMailbox(owner, options.mailbox);
+  if (isPlaced(options.placement)) {
+    if (options.instances !== undefined) throw new InvalidPlacementError(owner, MESSAGES.placedPool(owner));
+    if (options.dynamic) throw new InvalidPlacementError(owner, MESSAGES.placedDynamic(owner));
+  }
+}
+
+/** True for a placement other than everywhere (the default). */
+export function isPlaced(placement: Placement | undefined): placement is Exclude<Placement, 'everywhere'> {
+  return placement !== undefined && placement !== 'everywhere';
+}
+
+/** `'everywhere'`, `'singleton'` or `{ partitions: 1..1024 }`. */
+export function validatePlacement(owner: string, placement: unknown): void {
+  if (placement === undefined || placement === 'everywhere' || placement === 'singleton') return;
+  if (placement === null || typeof placement !== 'object' || Array.isArray(placement)) {
+    throw new InvalidOptionError(owner, 'placement', `must be 'everywhere', 'singleton' or { partitions: N } (got ${describe(placement)})`);
+  }
+  checkKeys(owner, 'placement.', placement, ['partitions']);
+  const { partitions } = placement as { partitions?: unknown };
+  const max = CLUSTER_DEFAULTS.maxPartitions;
+  if (typeof partitions !== 'number' || !Number.isInteger(partitions) || partitions < 1 || partitions > max) {
+    throw new InvalidOptionError(owner, 'placement.partitions', `must be a whole number from 1 to ${max} (got ${describe(partitions)})`);
+  }
 }
 
 export function validateMailbox(owner: string, mailbox: MailboxOptions | undefined): void {
@@ -163,6 +190,7 @@ export function validateChildOptions(owner: string, options: ChildOptions): void
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.includes('/'))) {
     throw new InvalidOptionError(owner, 'name', `must be a non-empty string without '/' (got ${describe(options.name)})`);
   }
+  validatePlacement(owner, options.placement);
 }
 
 export function validatePolicy(owner: string, options: SupervisionPolicyOptions): void {
@@ -246,4 +274,6 @@ export function validateModuleOptions(options: SupervisionModuleOptions): void {
   checkOneOf(owner, 'defaultIsolation', options.defaultIsolation, ISOLATIONS);
   checkOneOf(owner, 'forceIsolation', options.forceIsolation, ISOLATIONS);
   validateProcessOptions(owner, options.process);
+  // ClusterConfigError naming the option, before anything starts (and before ioredis is loaded).
+  if (options.cluster !== undefined) resolveClusterOptions(options.cluster);
 }

@@ -7,6 +7,7 @@ import {
   DuplicateChildError,
   DuplicatePathError,
   InvalidChildError,
+  InvalidPlacementError,
   InvalidScopeError,
   InvalidWorkerError,
   SupervisorCycleError,
@@ -15,8 +16,10 @@ import {
 import { ROOT_NAME } from '../shared/supervision.constants.js';
 import { DEFAULTS, resolveBackoff, resolveMailbox, type ResolvedModuleOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
-import { describe, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
-import { poolMemberPath, type SupervisorNode, type TreeNode, type WorkerNode } from './tree.types.js';
+import { UNIT_NAME_PATTERN } from '../cluster/cluster.options.js';
+import type { Placement } from '../interfaces/options.interface.js';
+import { describe, isPlaced, validateSupervisorOptions, validateWorkerOptions } from './options.validator.js';
+import { poolMemberPath, type NodePlacement, type SupervisorNode, type TreeNode, type WorkerNode } from './tree.types.js';
 
 /** A provider class carrying `@Worker()` or `@Supervisor()`, as the explorer found it. */
 export interface DiscoveredClass {
@@ -70,8 +73,36 @@ export function buildTree(discovered: readonly DiscoveredClass[], root: Resolved
     dynamic: false,
     maxChildren: DEFAULTS.maxChildren,
     restoreChildren: DEFAULTS.restoreChildren,
-    children: buildChildren(ROOT_NAME, rootChildren, registered, root),
+    children: buildChildren(ROOT_NAME, rootChildren, registered, root, NOT_PLACED),
   };
+}
+
+/** What a subtree being built inherits: the placed ancestor, if any, and whether it is one copy of several. */
+interface Inherited {
+  readonly placedBy?: string;
+  /** Inside a partitioned supervisor: its workers run one instance each per partition. */
+  readonly copies: boolean;
+}
+const NOT_PLACED: Inherited = { copies: false };
+
+/** Checks a node's placement against the module options and its ancestors. */
+function checkPlacement(className: string, placement: Placement | undefined, path: string, root: ResolvedModuleOptions, inherited: Inherited): boolean {
+  if (!isPlaced(placement)) return false;
+  if (!root.clustered) throw new InvalidPlacementError(className, MESSAGES.placementWithoutCluster(className, describePlacement(placement)));
+  if (inherited.placedBy !== undefined) throw new InvalidPlacementError(className, MESSAGES.nestedPlacement(className, inherited.placedBy), inherited.placedBy);
+  if (!UNIT_NAME_PATTERN.test(path)) throw new InvalidPlacementError(className, MESSAGES.placedName(className, path));
+  return true;
+}
+
+function describePlacement(placement: Exclude<Placement, 'everywhere'>): string {
+  return placement === 'singleton' ? "'singleton'" : `{ partitions: ${placement.partitions} }`;
+}
+
+/** The copies of a placed node: one singleton, or one per partition (path `…/Name#p`). */
+function placements(placement: Exclude<Placement, 'everywhere'>, unit: string): { placement: NodePlacement; suffix: string }[] {
+  if (placement === 'singleton') return [{ placement: { kind: 'singleton', unit }, suffix: '' }];
+  const { partitions } = placement;
+  return Array.from({ length: partitions }, (_, partition) => ({ placement: { kind: 'partitioned', unit, partitions, partition }, suffix: `#${partition}` }));
 }
 
 function checkClass(entry: DiscoveredClass): void {
@@ -119,6 +150,7 @@ function buildChildren(
   types: readonly Type<unknown>[],
   registered: ReadonlyMap<Function, DiscoveredClass>,
   root: ResolvedModuleOptions,
+  inherited: Inherited,
 ): TreeNode[] {
   const paths = new Map<string, string>();
   return types.flatMap((type): TreeNode | TreeNode[] => {
@@ -129,6 +161,7 @@ function buildChildren(
     const clash = paths.get(path);
     if (clash !== undefined) throw new DuplicatePathError(path, clash, type.name);
     paths.set(path, type.name);
+    const placed = checkPlacement(type.name, options.placement, path, root, inherited);
     const common = {
       name,
       path,
@@ -137,21 +170,30 @@ function buildChildren(
       backoff: resolveBackoff(options.backoff),
     };
     if (entry.worker) {
-      const worker = {
+      const worker: WorkerNode = {
         ...common,
         kind: 'worker' as const,
         shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
         callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
         mailbox: resolveMailbox(entry.worker.options.mailbox),
         initTimeoutMs: entry.worker.options.initTimeoutMs ?? root.initTimeoutMs,
+        ...(inherited.copies ? { ownInstance: true } : {}),
       };
       const instances = entry.worker.options.instances;
+      if (placed) {
+        const copies = placements(options.placement as Exclude<Placement, 'everywhere'>, path);
+        if (copies.length === 1 && options.placement === 'singleton') return { ...worker, placement: copies[0]!.placement };
+        // A partitioned worker: one member per partition, each its own instance, addressed like a pool's.
+        return copies.map(({ placement }, p) => ({ ...poolMember(worker, p), placement }));
+      }
       if (instances === undefined) return worker;
       return Array.from({ length: instances }, (_, i) => poolMember(worker, i));
     }
     const sup = entry.supervisor!.options;
-    return {
+    const supervisor = (nodePath: string, nodeName: string, below: Inherited, placement?: NodePlacement): SupervisorNode => ({
       ...common,
+      name: nodeName,
+      path: nodePath,
       kind: 'supervisor' as const,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULTS.supervisorShutdownTimeoutMs,
       strategy: sup.strategy ?? DEFAULTS.strategy,
@@ -161,8 +203,14 @@ function buildChildren(
       dynamic: sup.dynamic ?? false,
       maxChildren: sup.maxChildren ?? DEFAULTS.maxChildren,
       restoreChildren: sup.restoreChildren ?? DEFAULTS.restoreChildren,
-      children: buildChildren(path, sup.children ?? [], registered, root),
-    };
+      ...(placement ? { placement } : {}),
+      children: buildChildren(nodePath, sup.children ?? [], registered, root, below),
+    });
+    if (!placed) return supervisor(path, name, inherited);
+    // A placed supervisor carries its subtree: one copy per partition, each with its own worker instances.
+    return placements(options.placement as Exclude<Placement, 'everywhere'>, path).map(({ placement, suffix }) =>
+      supervisor(`${path}${suffix}`, `${name}${suffix}`, { placedBy: type.name, copies: inherited.copies || suffix !== '' }, placement),
+    );
   });
 }
 

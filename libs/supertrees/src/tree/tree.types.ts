@@ -11,6 +11,31 @@ export interface ChildSpec {
   readonly restart: RestartPolicy;
   readonly backoff: ResolvedBackoff;
   readonly shutdownTimeoutMs: number;
+  /**
+   * Cluster mode: set on a placed node (a singleton, or one partition of a partitioned node), absent
+   * for one placed everywhere. `unit` is its lease's unit name (the static path, without `#p`).
+   */
+  readonly placement?: NodePlacement;
+}
+
+/** Where a placed node runs: see `ChildOptions.placement`. */
+export type NodePlacement =
+  | { readonly kind: 'singleton'; readonly unit: string }
+  | { readonly kind: 'partitioned'; readonly unit: string; readonly partitions: number; readonly partition: number };
+
+/** The lease unit of a placed node: `{ name, partitions? }`, one per singleton or partitioned node. */
+export function placedUnits(root: TreeNode): { name: string; partitions?: number }[] {
+  const units = new Map<string, { name: string; partitions?: number }>();
+  for (const node of walkTree(root)) {
+    const p = node.placement;
+    if (p && !units.has(p.unit)) units.set(p.unit, p.kind === 'singleton' ? { name: p.unit } : { name: p.unit, partitions: p.partitions });
+  }
+  return [...units.values()];
+}
+
+/** Every placed node at or below `node`. */
+export function placedNodes(node: TreeNode): TreeNode[] {
+  return [...walkTree(node)].filter((n) => n.placement !== undefined);
 }
 
 export interface WorkerNode extends ChildSpec {

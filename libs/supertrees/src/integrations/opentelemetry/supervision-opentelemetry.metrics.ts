@@ -48,6 +48,7 @@ export class SupervisionOpenTelemetryMetrics implements OnModuleInit, OnApplicat
     });
     const dropped = meter.createCounter(`${prefix}events.dropped`, { description: 'Events a supervisor process dropped while its parent was slow', unit: '{event}' });
     const protocolErrors = meter.createCounter(`${prefix}protocol.errors`, { description: 'IPC messages rejected from each supervisor process', unit: '{message}' });
+    const leases = meter.createCounter(`${prefix}lease.changes`, { description: 'Cluster mode: leases of placed nodes acquired, lost and released by this replica', unit: '{change}' });
     const states = meter.createObservableGauge(`${prefix}node.state`, { description: 'State of each node: 1 for its current state, 0 for the others' });
     const processGauges = new Map<ProcessMetric, ObservableGauge>();
     for (const [metric, { name, description, unit }] of Object.entries(PROCESS_GAUGES) as [ProcessMetric, (typeof PROCESS_GAUGES)[ProcessMetric]][]) {
@@ -68,6 +69,7 @@ export class SupervisionOpenTelemetryMetrics implements OnModuleInit, OnApplicat
       backoff: (path, seconds) => backoff.record(seconds, { path }),
       eventsDropped: (path, count) => dropped.add(count, { path }),
       protocolError: (path) => protocolErrors.add(1, { path }),
+      leaseChange: (path, change) => leases.add(1, { path, change }),
     });
   }
 

@@ -63,7 +63,13 @@ export class SupervisionPrometheusMetrics implements OnModuleInit, OnApplication
         }
       },
     });
-    this.metrics.push(restarts, backoff, dropped, protocolErrors, states);
+    const leases = new Counter({
+      name: `${prefix}lease_changes_total`,
+      help: 'Cluster mode: leases of placed nodes acquired, lost and released by this replica',
+      labelNames: ['path', 'change'],
+      registers,
+    });
+    this.metrics.push(restarts, backoff, dropped, protocolErrors, leases, states);
     for (const [metric, { name, help }] of Object.entries(PROCESS_GAUGES) as [ProcessMetric, { name: string; help: string }][]) {
       this.metrics.push(
         new Gauge({
@@ -85,6 +91,7 @@ export class SupervisionPrometheusMetrics implements OnModuleInit, OnApplication
       backoff: (path, seconds) => backoff.observe({ path }, seconds),
       eventsDropped: (path, count) => dropped.inc({ path }, count),
       protocolError: (path) => protocolErrors.inc({ path }),
+      leaseChange: (path, change) => leases.inc({ path, change }),
     });
   }
 
