@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
 import { SupervisionModule } from '#supertrees';
 import { ChaosModule } from './chaos/chaos.module.js';
+import { ClusterDemoModule } from './cluster/cluster-demo.module.js';
 import { DemoDashboardModule } from './dashboard/demo-dashboard.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MonitorModule } from './monitor/monitor.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { demoConfig } from './demo.config.js';
 
 @Module({
   imports: [
     // The terminal view reports every failure, so the library's own failure logs are switched off here.
-    SupervisionModule.forRoot({ strategy: 'one-for-one', logging: false }),
+    // With SUPERTREES_CLUSTER_REDIS set (npm run demo:cluster), cluster mode and its placed workers.
+    SupervisionModule.forRoot({ strategy: 'one-for-one', logging: false, ...(demoConfig.cluster ? { cluster: demoConfig.cluster } : {}) }),
     ChaosModule,
     IngestModule,
     NotifyModule,
@@ -19,6 +22,7 @@ import { TenantsModule } from './tenants/tenants.module.js';
     ObservabilityModule,
     DemoDashboardModule,
     TenantsModule,
+    ...(demoConfig.cluster ? [ClusterDemoModule] : []),
   ],
 })
 export class AppModule {}

@@ -1,0 +1,105 @@
+// `npm run demo:cluster` end to end: the launcher starts its own redis-server and 3 demo replicas; the
+// singleton runs on exactly one of them; SIGKILL of that replica moves it to another, with a higher
+// token, as GET /cluster shows; SIGTERM to the launcher leaves no process behind.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { freePort, INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
+import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
+import { spawnNode, type Spawned } from './helpers/spawned.js';
+
+const available = redisAvailable();
+if (!available) console.log(INSTALL_HINT);
+const suite = available ? describe : describe.skip;
+
+const SINGLETON = 'root/ClusterReconciler';
+
+interface ClusterPage {
+  member: string;
+  members: { id: string }[];
+  leases: { unit: string; holder: string | null; token: number | null }[];
+  local: { unit: string; phase: string; token: number }[];
+}
+
+async function page(base: string): Promise<ClusterPage | undefined> {
+  try {
+    const response = await fetch(`${base}/cluster`);
+    return response.ok ? ((await response.json()) as ClusterPage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls the replicas' /cluster pages until `check` holds for them; fails after `timeoutMs`. */
+async function pagesUntil(bases: string[], check: (pages: ClusterPage[]) => boolean, what: string, timeoutMs = 60_000): Promise<ClusterPage[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pages = await Promise.all(bases.map(page));
+    if (pages.every((p) => p !== undefined) && check(pages as ClusterPage[])) return pages as ClusterPage[];
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(pages)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const runs = (p: ClusterPage) => p.local.some((u) => u.unit === SINGLETON && u.phase === 'running');
+
+suite('npm run demo:cluster (real redis-server, 3 real replicas)', () => {
+  let launcher: Spawned | undefined;
+  const seen = new Set<number>();
+
+  afterEach(async () => {
+    if (launcher && launcher.proc.exitCode === null && launcher.proc.signalCode === null) {
+      launcher.proc.kill('SIGTERM');
+      await Promise.race([launcher.exited, new Promise((r) => setTimeout(r, 30_000))]);
+    }
+    for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await eventually(() => [...seen].every((pid) => !isAlive(pid)), 'no process of the demo left');
+    launcher = undefined;
+  });
+
+  it('runs the singleton on one replica, moves it on SIGKILL with a higher token, and stops everything on SIGTERM', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const replicas = new Map<string, number>();
+    let redisPid = 0;
+    launcher = spawnNode('dist/scripts/demo-cluster.js', {
+      env: { DEMO_CLUSTER_PORTS: ports.join(','), DEMO_FEED_FAILURE_RATE: '0', DEMO_WEBHOOK_FAILURE_RATE: '0' },
+      onLine: (line) => {
+        const replica = /^\s+(http:\/\/\S+)\s+pid (\d+)/.exec(line);
+        if (replica) replicas.set(replica[1]!, Number(replica[2]));
+        const redis = /^redis-server \(pid (\d+)\)/.exec(line);
+        if (redis) redisPid = Number(redis[1]);
+      },
+    });
+    seen.add(launcher.proc.pid!);
+    const sample = setInterval(() => descendantsOf(launcher!.proc.pid!).forEach((pid) => seen.add(pid)), 50);
+    try {
+      await eventually(() => replicas.size === 3, `3 replicas listening:\n${launcher!.output.slice(-30).join('\n')}`, 90_000);
+      expect(redisPid).toBeGreaterThan(0);
+      const bases = [...replicas.keys()];
+
+      const before = await pagesUntil(bases, (pages) => pages.every((p) => p.members.length === 3) && pages.filter(runs).length === 1, 'the singleton running on exactly one of 3 members');
+      const holder = before.find(runs)!;
+      const oldToken = holder.local.find((u) => u.unit === SINGLETON)!.token;
+      const holderBase = bases[before.indexOf(holder)]!;
+
+      process.kill(replicas.get(holderBase)!, 'SIGKILL');
+      const survivors = bases.filter((b) => b !== holderBase);
+      const after = await pagesUntil(
+        survivors,
+        (pages) => pages.filter(runs).length === 1 && pages.every((p) => p.members.length === 2 && !p.members.some((m) => m.id === holder.member)),
+        'the singleton running on one of the 2 survivors',
+      );
+      const heir = after.find(runs)!;
+      expect(heir.member).not.toBe(holder.member);
+      expect(heir.local.find((u) => u.unit === SINGLETON)!.token).toBeGreaterThan(oldToken);
+      const lease = heir.leases.find((l) => l.unit === SINGLETON)!;
+      expect(lease.holder).toBe(heir.member);
+      await eventually(() => launcher!.output.some((l) => l.includes('replica exited')), 'the launcher reports the killed replica');
+    } finally {
+      clearInterval(sample);
+    }
+
+    launcher.proc.kill('SIGTERM');
+    const { code } = await launcher.exited;
+    expect(code).toBe(143);
+    await eventually(() => [...seen, redisPid].every((pid) => !isAlive(pid)), 'the replicas and the Redis stopped with the launcher', 30_000);
+  }, 180_000);
+});
