@@ -27,7 +27,7 @@ type Folder =
 const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   shared: ['interfaces'],
   // The cluster option and the lease handle in ctx are cluster types; cluster/ imports nothing back.
-  interfaces: ['cluster'],
+  interfaces: [],
   decorators: ['shared', 'interfaces'],
   errors: ['shared'],
   tree: ['shared', 'interfaces', 'decorators', 'errors', 'cluster'],
@@ -46,7 +46,7 @@ const MAY_IMPORT: Record<Folder, readonly Folder[]> = {
   dashboard: ['.'],
   // The cluster layer (nestjs-supertrees/cluster): routed calls reuse the call errors, the wire
   // encoding of errors, the message-data check and the pools' key rule (shared/partition.key.ts).
-  cluster: ['shared', 'errors'],
+  cluster: ['shared', 'interfaces', 'errors'],
 };
 
 function sources(dir: string): string[] {

@@ -1,17 +1,11 @@
+import type { UnitRef } from '../interfaces/cluster.interface.js';
 /**
  * Every Redis key of one namespace. The part in braces is Redis Cluster's hash tag: the two keys of a
  * unit share one slot (so its Lua scripts touch one slot), and so do the membership keys, the members'
  * trees and the event stream (so one MGET reads every tree).
  */
 
-/** One lease: a singleton, or partition `partition` of a partitioned unit. */
-export interface UnitRef {
-  /** `name` for a singleton, `name#partition` for a partition: the lease's id. */
-  readonly id: string;
-  readonly name: string;
-  /** Absent for a singleton. */
-  readonly partition?: number;
-}
+export type { UnitRef } from '../interfaces/cluster.interface.js';
 
 export function unitRef(name: string, partition?: number): UnitRef {
   return partition === undefined ? { id: name, name } : { id: `${name}#${partition}`, name, partition };

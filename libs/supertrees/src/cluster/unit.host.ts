@@ -1,4 +1,5 @@
 import type { UnitRef } from './cluster.keys.js';
+import type { LeaseHandle } from '../interfaces/cluster.interface.js';
 
 /** Why a unit held through a lease is stopped. */
 export type UnitStopReason =
@@ -18,21 +19,7 @@ export interface UnitStart {
   readonly lease: LeaseHandle;
 }
 
-/** The worker's view of its lease. */
-export interface LeaseHandle {
-  readonly unit: UnitRef;
-  readonly fencingToken: number;
-  /**
-   * True while this replica may act for the unit: measured on this process's monotonic clock against
-   * the deadline (send time of the last good renewal + TTL - safety margin). Check it right before an
-   * unfenced side effect; it turns false on its own, even if nothing else in the process ran.
-   */
-  stillHolds(): boolean;
-  /** Ms left until the deadline (0 when past it). */
-  remainingMs(): number;
-  /** Aborted when the lease is lost, handed off or the node stops. */
-  readonly signal: AbortSignal;
-}
+export type { LeaseHandle } from '../interfaces/cluster.interface.js';
 
 /**
  * What runs a unit. The supervision runtime implements it (a later round); tests implement it

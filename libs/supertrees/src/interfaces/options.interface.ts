@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { ClusterOptions } from '../cluster/cluster.options.js';
+import type { ClusterOptions } from './cluster.interface.js';
 
 /**
  * When a child is restarted after `run()` ends.

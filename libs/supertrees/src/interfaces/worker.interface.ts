@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { LeaseHandle } from '../cluster/unit.host.js';
+import type { LeaseHandle } from './cluster.interface.js';
 
 /** What a worker gets at each start. */
 export interface WorkerContext {
