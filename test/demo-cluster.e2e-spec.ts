@@ -55,7 +55,7 @@ suite('npm run demo:cluster (real redis-server, 3 real replicas)', () => {
     launcher = undefined;
   });
 
-  it('runs the singleton on one replica, moves it on SIGKILL with a higher token, and stops everything on SIGTERM', async () => {
+  it('runs the singleton on one replica, routes calls by key to the partition holders, moves it on SIGKILL with a higher token, and stops everything on SIGTERM', async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
     const replicas = new Map<string, number>();
     let redisPid = 0;
@@ -77,6 +77,25 @@ suite('npm run demo:cluster (real redis-server, 3 real replicas)', () => {
 
       const before = await pagesUntil(bases, (pages) => pages.every((p) => p.members.length === 3) && pages.filter(runs).length === 1, 'the singleton running on exactly one of 3 members');
       const holder = before.find(runs)!;
+
+      // Routed calls: each order goes to the replica holding its key's partition, whichever replica is asked.
+      const shardsHeld = (pages: ClusterPage[]) => pages[0]!.leases.filter((l) => l.unit.startsWith('root/ClusterShard#') && l.holder !== null).length === 16;
+      await pagesUntil(bases, shardsHeld, 'all 16 shard partitions held');
+      const asked = before[0]!.member;
+      let routedAway = 0;
+      for (let i = 0; i < 12; i++) {
+        const response = await fetch(`${bases[0]}/cluster/orders/order-${i}`, { method: 'POST' });
+        expect(response.status).toBe(200);
+        const reply = (await response.json()) as { orderId: string; partition: number; fencingToken: number; member: string };
+        expect(reply.orderId).toBe(`order-${i}`);
+        const lease = (await page(bases[0]!))!.leases.find((l) => l.unit === `root/ClusterShard#${reply.partition}`)!;
+        expect(reply.member).toBe(lease.holder);
+        expect(reply.fencingToken).toBe(lease.token);
+        if (reply.member !== asked) routedAway += 1;
+      }
+      // 16 partitions over 3 replicas: most keys live elsewhere than the replica asked.
+      expect(routedAway).toBeGreaterThan(0);
+
       const oldToken = holder.local.find((u) => u.unit === SINGLETON)!.token;
       const holderBase = bases[before.indexOf(holder)]!;
 
