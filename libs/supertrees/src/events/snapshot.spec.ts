@@ -375,4 +375,14 @@ describe('SnapshotStore: children added and removed at run time', () => {
     store.apply(ev({ type: 'starting', path: 'root/P', kind: 'supervisor', attempt: 1 }));
     expect(store.snapshot().children![0]!.children!.map((c) => [c.path, c.instance])).toEqual([['root/P/W#0', 0]]);
   });
+
+  it('keeps the record of a declared pool member that scale() removed and added again when its supervisor starts again, as any declared child', () => {
+    const pool = { ...worker('root/P/W#0'), pool: 'root/P/W', instance: 0 } as WorkerNode;
+    const store = new SnapshotStore(supervisor('root', [supervisor('root/P', [pool])]));
+    store.apply(ev({ type: 'child-removed', path: 'root/P/W#0', reason: 'scaled-down' }));
+    store.apply(ev({ type: 'child-added', path: 'root/P/W#0', instance: 0 }));
+    store.apply(ev({ type: 'restarted', path: 'root/P/W#0', attempt: 1, downMs: 1 }));
+    store.apply(ev({ type: 'starting', path: 'root/P', kind: 'supervisor', attempt: 1 }));
+    expect(store.snapshot().children![0]!.children!.map((c) => [c.path, c.restarts])).toEqual([['root/P/W#0', 1]]);
+  });
 });

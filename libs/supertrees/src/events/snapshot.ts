@@ -176,9 +176,12 @@ export class SnapshotStore {
 
   private resetMembers(path: string): void {
     const { records, added } = this.built!;
+    const declared = this.staticChildren(path);
     const extra = added.get(path);
-    if (extra && extra.size > 0) for (const child of [...extra]) this.remove(child);
-    for (const child of this.staticChildren(path)) {
+    if (extra && extra.size > 0) {
+      for (const child of [...extra]) if (!declared.some((node) => node.path === child)) this.remove(child);
+    }
+    for (const child of declared) {
       const record = records.get(child.path);
       if (!record) records.set(child.path, { state: 'idle', restarts: 0 });
       else if (record.added) {
