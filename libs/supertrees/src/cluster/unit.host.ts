@@ -22,7 +22,7 @@ export interface UnitStart {
 export type { LeaseHandle } from '../interfaces/cluster.interface.js';
 
 /**
- * What runs a unit. The supervision runtime implements it (a later round); tests implement it
+ * What runs a unit. The supervision tree implements it (`SupervisionCluster`); tests implement it
  * directly. `start` resolves once the unit runs; `stop` once it has stopped. Neither is called again
  * for the same unit before the previous call settled.
  */
