@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { ClusterNode, type LocalUnitState } from './cluster/cluster.node.js';
+import { ClusterNode } from './cluster/cluster.node.js';
+import type { LocalUnitState } from './interfaces/cluster.interface.js';
 import { ClusterDataError, ClusterRedisError, ClusterRoutingError } from './cluster/cluster.errors.js';
 import type { ClusterEvent } from './cluster/cluster.events.js';
 import { unitRef, type UnitRef } from './cluster/cluster.keys.js';

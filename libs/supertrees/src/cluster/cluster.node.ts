@@ -1,3 +1,4 @@
+import type { LocalUnitState, UnitPhase } from '../interfaces/cluster.interface.js';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
@@ -14,24 +15,7 @@ import { RedisLink } from './redis.link.js';
 import type { LeaseHandle, UnitHost, UnitStopReason } from './unit.host.js';
 import { ViewPublisher, type TreeSource } from './view.publisher.js';
 
-/**
- * The lease state machine of one unit on this member:
- * free -> acquiring -> (granted) starting -> running -> stopping -> free.
- * `stopping` always ends in `free`; a unit is started again only from `free`.
- */
-export type UnitPhase = 'free' | 'acquiring' | 'starting' | 'running' | 'stopping';
-
-/** A unit as this member holds it (or not): plain data. */
-export interface LocalUnitState {
-  readonly unit: string;
-  readonly name: string;
-  readonly partition?: number;
-  readonly phase: UnitPhase;
-  /** The token it holds (or last held) the lease with; 0 if never. */
-  readonly token: number;
-  /** Ms until this member's own deadline for it; 0 when not held. */
-  readonly remainingMs: number;
-}
+export type { LocalUnitState, UnitPhase } from '../interfaces/cluster.interface.js';
 
 interface Slot {
   readonly ref: UnitRef;

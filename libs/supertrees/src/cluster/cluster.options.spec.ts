@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { ClusterConfigError } from './cluster.errors.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
+import { Redis } from 'ioredis';
 import { CLUSTER_DEFAULTS, resolveClusterOptions, validateUnits, type ClusterOptions } from './cluster.options.js';
 
 const URL = 'redis://127.0.0.1:1';
@@ -30,6 +31,16 @@ describe('cluster options', () => {
       }),
     );
     expect(options.memberId).toMatch(/^[A-Za-z0-9_.:-]+-\d+-[0-9a-f]{8}$/);
+  });
+
+  it('takes an ioredis client as it is (the public RedisClient type is structural: no ioredis needed in the types)', () => {
+    const client = new Redis({ lazyConnect: true, enableOfflineQueue: false });
+    try {
+      const options: ClusterOptions = { redis: client };
+      expect(resolveClusterOptions(options).redis).toBe(client);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('rejects a cluster option without a client or URL', () => {

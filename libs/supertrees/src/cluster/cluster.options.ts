@@ -115,7 +115,8 @@ export function resolveClusterOptions(options: ClusterOptions | undefined): Reso
   if (logger !== undefined && logger !== false && (typeof logger !== 'object' || typeof logger.log !== 'function')) {
     fail('logger', 'must be a LoggerService or false');
   }
-  return { redis, namespace, memberId, memberInfo, leaseTtlMs, renewIntervalMs, safetyMarginMs, commandTimeoutMs, requireRedisAtStart, logger };
+  // Checked above to be a URL or an ioredis client (`RedisClient` is its structural public type).
+  return { redis: redis as string | Redis, namespace, memberId, memberInfo, leaseTtlMs, renewIntervalMs, safetyMarginMs, commandTimeoutMs, requireRedisAtStart, logger };
 }
 
 function checkMemberInfo(info: unknown): void {

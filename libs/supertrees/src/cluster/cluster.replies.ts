@@ -1,6 +1,7 @@
 import { ClusterDataError } from './cluster.errors.js';
 import type { ClusterEvent } from './cluster.events.js';
-import { MEMBER_ID_PATTERN, type MemberInfo } from './cluster.options.js';
+import type { MemberInfo } from '../interfaces/cluster.interface.js';
+import { MEMBER_ID_PATTERN } from './cluster.options.js';
 import type { MemberTree } from './view.data.js';
 
 /**

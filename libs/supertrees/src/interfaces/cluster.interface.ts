@@ -4,7 +4,16 @@
  * `cluster/` re-exports them.
  */
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+
+/**
+ * An ioredis client (`new Redis(...)` from `ioredis`), described by the parts cluster mode checks, so
+ * that the library's types do not need `ioredis` installed where cluster mode is not used.
+ */
+export interface RedisClient {
+  readonly status: string;
+  evalsha(...args: never[]): unknown;
+  duplicate(...args: never[]): unknown;
+}
 
 /** Address information a member publishes with its heartbeats (e.g. `{ host, port }`): small, flat, plain. */
 export type MemberInfo = Readonly<Record<string, string | number | boolean>>;
@@ -16,7 +25,7 @@ export interface ClusterOptions {
    * closes it, and sends nothing while its status is not `ready`) or a `redis://` / `rediss://` URL
    * (then it creates, owns and closes its own client, with no offline queue and bounded retries). Required.
    */
-  redis: string | Redis;
+  redis: string | RedisClient;
   /** Prefix of every key, `[A-Za-z0-9_.-]{1,64}`. Default `'supertrees'`. */
   namespace?: string;
   /** This replica's id, `[A-Za-z0-9_.:-]{1,128}`, unique among live replicas. Default `<hostname>-<pid>-<random>`. */
@@ -67,4 +76,23 @@ export interface LeaseHandle {
   remainingMs(): number;
   /** Aborted when the lease is lost, handed off or the node stops. */
   readonly signal: AbortSignal;
+}
+
+/**
+ * The lease state machine of one unit on this member:
+ * free -> acquiring -> (granted) starting -> running -> stopping -> free.
+ * `stopping` always ends in `free`; a unit is started again only from `free`.
+ */
+export type UnitPhase = 'free' | 'acquiring' | 'starting' | 'running' | 'stopping';
+
+/** A unit as this member holds it (or not): plain data. */
+export interface LocalUnitState {
+  readonly unit: string;
+  readonly name: string;
+  readonly partition?: number;
+  readonly phase: UnitPhase;
+  /** The token it holds (or last held) the lease with; 0 if never. */
+  readonly token: number;
+  /** Ms until this member's own deadline for it; 0 when not held. */
+  readonly remainingMs: number;
 }
