@@ -13,7 +13,6 @@ import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.inter
 import { checkData } from '../shared/message.data.js';
 import type { ResolvedMailbox } from '../shared/supervision.defaults.js';
 import type { CallDeadlines, Expiring } from './call.deadlines.js';
-import type { Clock } from './timers.js';
 
 /**
  * Where a worker's mailbox stands: `waiting` until its worker runs (not started yet, starting,
@@ -25,20 +24,30 @@ export type MailboxState = 'waiting' | 'running' | 'stopped';
 class Letter implements Expiring {
   settled = false;
   handling = false;
+  /** Set when its deadline is stamped, at the end of the turn it was posted in ({@link CallDeadlines}). */
+  deadline = Number.NaN;
+  resolve?: (value: unknown) => void = undefined;
+  reject?: (error: Error) => void = undefined;
 
   constructor(
     private readonly mailbox: Mailbox,
     readonly message: unknown,
-    readonly deadline: number,
     readonly timeoutMs: number,
-    readonly resolve?: (value: unknown) => void,
-    readonly reject?: (error: Error) => void,
   ) {}
 
   expire(): void {
     this.mailbox.expire(this);
   }
 }
+
+/** Where {@link capture} leaves the resolving functions of the promise it was the executor of. */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: Error) => void) | undefined;
+/** One executor for every call's promise: no closure allocated per call. */
+const capture = (resolve: (value: unknown) => void, reject: (error: Error) => void): void => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
 
 /**
  * The bounded mailbox of one callable worker, as a gen_server's: calls wait their turn and are
@@ -65,7 +74,6 @@ export class Mailbox {
     readonly path: string,
     private readonly options: ResolvedMailbox,
     private readonly deadlines: CallDeadlines,
-    private readonly clock: Clock,
     private readonly logger: LoggerService | undefined,
   ) {}
 
@@ -77,14 +85,19 @@ export class Mailbox {
   call(message: unknown, timeoutMs: number): Promise<unknown> {
     const refused = this.refuse(message);
     if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs, resolve, reject)));
+    const letter = new Letter(this, message, timeoutMs);
+    const promise = new Promise<unknown>(capture);
+    letter.resolve = capturedResolve;
+    letter.reject = capturedReject;
+    this.post(letter);
+    return promise;
   }
 
   /** Delivers without a reply; throws what `call` would reject with before delivery. */
   cast(message: unknown, timeoutMs: number): void {
     const refused = this.refuse(message);
     if (refused) throw refused;
-    this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs));
+    this.post(new Letter(this, message, timeoutMs));
   }
 
   /** The worker runs: handle what waited. */
@@ -203,8 +216,13 @@ export class Mailbox {
     if (epoch === this.epoch) {
       this.active -= 1;
       this.held -= 1;
-      const at = this.inFlight.indexOf(letter);
-      if (at >= 0) this.inFlight.splice(at, 1);
+      const inFlight = this.inFlight;
+      // Mostly the only one, or the last: no splice.
+      if (inFlight[inFlight.length - 1] === letter) inFlight.pop();
+      else {
+        const at = inFlight.indexOf(letter);
+        if (at >= 0) inFlight.splice(at, 1);
+      }
     }
     if (!letter.settled) {
       if (!ok) {
@@ -218,7 +236,7 @@ export class Mailbox {
         this.settle(letter);
       }
     }
-    this.pump();
+    if (this.queue.length > 0) this.pump();
   }
 
   /** Settles once: rejects with `error`, or resolves with `value`; a cast is only reported. */

@@ -19,6 +19,20 @@ export class WorkerStopRequest extends Error {
 }
 
 const RUN_ENDED = new WorkerStopRequest('ended');
+/**
+ * One reason per kind of stop, shared by every worker stopped so: a new Error per stop costs a
+ * stack capture each, which is most of stopping an idle worker (100 000 dynamic children, say).
+ */
+const STOP_REQUESTS = new Map<StopReason, WorkerStopRequest>();
+
+function stopRequest(reason: StopReason): WorkerStopRequest {
+  let request = STOP_REQUESTS.get(reason);
+  if (!request) {
+    request = new WorkerStopRequest(reason);
+    STOP_REQUESTS.set(reason, request);
+  }
+  return request;
+}
 
 /**
  * The stop switch of one start of a worker. Its AbortController is made only when the worker
@@ -56,7 +70,8 @@ export class WorkerChild implements SupervisedChild {
   private switch?: StopSwitch;
   /** The current `init()` or `run()`, settled either way: what a stop waits for. */
   private current: Promise<unknown> = Promise.resolve();
-  private readonly workerLogger: LoggerService;
+  /** Made when the worker first reads `ctx.logger`: most workers of a large dynamic supervisor never do. */
+  private workerLogger?: LoggerService;
   private attempt = 0;
 
   constructor(
@@ -67,8 +82,11 @@ export class WorkerChild implements SupervisedChild {
     /** Set when the class has `handle()`: calls wait here while the worker is not running. */
     private readonly mailbox?: Mailbox,
     private readonly create?: () => Promise<SupervisedWorker>,
-  ) {
-    this.workerLogger = new Logger(node.name);
+  ) {}
+
+  private get ownLogger(): LoggerService {
+    this.workerLogger ??= new Logger(this.node.name);
+    return this.workerLogger;
   }
 
   async start(attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
@@ -86,13 +104,16 @@ export class WorkerChild implements SupervisedChild {
     }
     const worker = this.instance;
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
+    const logger = () => this.ownLogger;
     const ctx: WorkerContext = {
       get signal() {
         return stop.signal;
       },
+      get logger() {
+        return logger();
+      },
       attempt,
       path: node.path,
-      logger: this.workerLogger,
       id: node.id,
       args: node.args,
       instance: node.instance,
@@ -154,7 +175,7 @@ export class WorkerChild implements SupervisedChild {
   }
 
   async stop(reason: StopReason): Promise<boolean> {
-    this.switch?.abort(new WorkerStopRequest(reason));
+    this.switch?.abort(stopRequest(reason));
     // Only a sibling's restart brings it back; any other stop is for good, as far as this worker knows.
     this.mailbox?.stopping(reason === 'strategy' && restartsWithSibling(this.node.restart, this.attempt));
     const timedOut = await settlesWithin(this.current, this.node.shutdownTimeoutMs);
