@@ -44,7 +44,10 @@ export class CallDeadlines {
   add(call: Expiring): void {
     const fresh = this.fresh;
     fresh.push(call);
-    if (fresh.length === 1) this.stamping ??= setImmediate(this.stamp);
+    if (fresh.length === 1 && !this.stamping) {
+      this.stamping = setImmediate(this.stamp);
+      this.stamping.unref();
+    }
     else if (fresh.length >= STAMP_AFTER) this.stampFresh();
   }
 

@@ -40,6 +40,23 @@ class Letter implements Expiring {
   }
 }
 
+/**
+ * One place of handling in a mailbox (there are `concurrency`): the letter its `handle()` is
+ * answering, and the two callbacks that take the answer, made once per place rather than per call.
+ */
+class Place {
+  letter?: Letter = undefined;
+
+  constructor(
+    private readonly mailbox: Mailbox,
+    /** The run of the worker it belongs to: a place of an ended run frees nothing in the next. */
+    readonly epoch: number,
+  ) {}
+
+  readonly done = (value: unknown): void => this.mailbox.handled(this, true, value);
+  readonly failed = (error: unknown): void => this.mailbox.handled(this, false, error);
+}
+
 /** Where {@link capture} leaves the resolving functions of the promise it was the executor of. */
 let capturedResolve: ((value: unknown) => void) | undefined;
 let capturedReject: ((error: Error) => void) | undefined;
@@ -69,6 +86,8 @@ export class Mailbox {
   /** Bumped when the worker ends, so a `handle()` of an earlier run frees no place of this one. */
   private epoch = 0;
   private pumping = false;
+  /** Places not handling anything now, of the current run: at most `concurrency` places are ever made per run. */
+  private freePlaces: Place[] = [];
 
   constructor(
     readonly path: string,
@@ -197,23 +216,24 @@ export class Mailbox {
     this.active += 1;
     letter.handling = true;
     this.inFlight.push(letter);
-    void this.handleOne(letter, this.epoch);
-  }
-
-  /** One `handle()`, awaited in an async method: fewer allocations per call than two `then` callbacks. */
-  private async handleOne(letter: Letter, epoch: number): Promise<void> {
-    let value: unknown;
+    const place = this.freePlaces.pop() ?? new Place(this, this.epoch);
+    place.letter = letter;
+    let result: unknown;
     try {
-      value = await this.worker!.handle!(letter.message, this.ctx!);
+      result = this.worker!.handle!(letter.message, this.ctx!);
     } catch (error) {
-      this.handled(letter, epoch, false, error);
-      return;
+      // As an async handle() that throws: answered on a later microtask, never inside call().
+      result = Promise.reject(error);
     }
-    this.handled(letter, epoch, true, value);
+    (result instanceof Promise ? result : Promise.resolve(result)).then(place.done, place.failed);
   }
 
-  private handled(letter: Letter, epoch: number, ok: boolean, value: unknown): void {
-    if (epoch === this.epoch) {
+  /** A `handle()` settled (`ok`: with `value`; else it threw `value`). Called by its {@link Place}. */
+  handled(place: Place, ok: boolean, value: unknown): void {
+    const letter = place.letter!;
+    place.letter = undefined;
+    if (place.epoch === this.epoch) {
+      this.freePlaces.push(place);
       this.active -= 1;
       this.held -= 1;
       const inFlight = this.inFlight;
@@ -256,6 +276,8 @@ export class Mailbox {
   private endRun(): void {
     this.epoch += 1;
     this.active = 0;
+    // The places of the ended run are not used again: a handle() of it that settles later finds its own.
+    this.freePlaces = [];
     this.worker = undefined;
     this.ctx = undefined;
   }
