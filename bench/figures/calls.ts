@@ -107,9 +107,11 @@ async function measure(): Promise<FigureResult> {
       details: {},
       notes: [
         'In process, a call checks that its message and reply are data (one walk each), finds the mailbox by path (one map read), ' +
-          'takes a place in the bounded mailbox and in the one deadline set of the process, and settles a promise of its own; ' +
-          'the floor does none of these. Across a process it also goes through the request channel (a correlation id, a timer, ' +
-          'validation of the request and the reply, the router and the error envelope), both ways.',
+          'takes a place in the bounded mailbox and runs handle() at once when the worker is idle and nothing waits, and settles a ' +
+          'promise of its own; its deadline is stamped at the end of its event-loop turn only if it is still pending then (no clock ' +
+          'read, no timer per call). The floor does none of these. Across a process it also goes through the request channel (a ' +
+          'correlation id and a timer on the caller side, validation of the request and the reply, the router and the error ' +
+          'envelope), both ways.',
       ],
     };
   } finally {
