@@ -58,8 +58,9 @@ export class CallRouter {
     private readonly hosting: ProcessHosting,
     private readonly cluster: SupervisionCluster,
   ) {
-    hosting.router.register(CALL_OPS.call, (request) => this.deliver(request, 'call'));
-    hosting.router.register(CALL_OPS.cast, (request) => this.deliver(request, 'cast'));
+    // The mailbox settles a call within its timeout (deadlines), and a cast at once: no router timer.
+    hosting.router.register(CALL_OPS.call, (request) => this.deliver(request, 'call'), { settlesInTime: true });
+    hosting.router.register(CALL_OPS.cast, (request) => this.deliver(request, 'cast'), { settlesInTime: true });
     // Cluster mode: a call another replica routed here, to a unit held here, goes on as a local one.
     cluster.useDispatch((kind, path, message, timeoutMs) => (kind === 'call' ? this.send(path, message, timeoutMs, undefined) : this.post(path, message, timeoutMs, undefined)));
   }
@@ -153,10 +154,11 @@ export class CallRouter {
     // The size limit of a worker the static tree does not know is checked in its own process.
     const problem = checkData(message, node?.mailbox.maxMessageBytes ?? Number.POSITIVE_INFINITY, 'message');
     if (problem) throw new InvalidMessageError(path, problem.field, problem.problem);
+    // One clock read for the first try (a system call on some machines, as dear as the rest of the sending).
     const deadline = performance.now() + timeoutMs;
     let pause = 5;
-    for (;;) {
-      const left = Math.ceil(deadline - performance.now());
+    for (let attempt = 0; ; attempt++) {
+      const left = attempt === 0 ? timeoutMs : Math.ceil(deadline - performance.now());
       if (left <= 0) throw new WorkerRestartingError(path, timeoutMs);
       try {
         const payload: CallPayload = key === undefined ? { message, timeoutMs: left } : { message, timeoutMs: left, key };

@@ -26,6 +26,9 @@ export class SupervisionTree implements OnModuleInit {
     readonly moduleRefs: ReadonlyMap<Function, ModuleRef>;
   };
 
+  /** Per worker class: true when it declares no constructor or property dependency (see {@link createWorker}). */
+  private readonly withoutDependencies = new Map<Function, boolean>();
+
   constructor(
     @Inject(SUPERVISION_OPTIONS) private readonly rawOptions: SupervisionModuleOptions,
     private readonly explorer: SupervisionExplorer,
@@ -39,7 +42,9 @@ export class SupervisionTree implements OnModuleInit {
     for (const entry of discovery.classes) {
       // The first class of a name wins: a class crosses a process boundary by its name.
       if (entry.worker && entry.scope === 'default' && !workers.has(entry.type.name)) {
-        workers.set(entry.type.name, { type: entry.type, options: entry.worker.options });
+        const own = entry.worker.options;
+        // forRoot's initTimeoutMs where the class sets none, resolved once: startChild() reads this for every child.
+        workers.set(entry.type.name, { type: entry.type, options: own.initTimeoutMs !== undefined ? own : { ...own, initTimeoutMs: options.initTimeoutMs } });
       }
     }
     this.built = {
@@ -72,20 +77,44 @@ export class SupervisionTree implements OnModuleInit {
 
   /** The `@Worker` class named `name` (a singleton provider), with its options (forRoot's `initTimeoutMs` where it sets none). */
   worker(name: string): { readonly type: Type<unknown>; readonly options: WorkerOptions } | undefined {
-    const found = this.get().workers.get(name);
-    if (!found || found.options.initTimeoutMs !== undefined) return found;
-    return { type: found.type, options: { ...found.options, initTimeoutMs: this.options.initTimeoutMs } };
+    return this.get().workers.get(name);
   }
 
-  /** A new instance of a worker class, its dependencies injected by the module that provides it. */
+  /**
+   * A new instance of a worker class, its dependencies injected by the module that provides it. A
+   * class that declares no dependency at all is constructed directly: what Nest's `ModuleRef.create()`
+   * would do for it, without its injector's bookkeeping (most of a dynamic child's start).
+   */
   createWorker(type: Function): Promise<unknown> {
     const moduleRef = this.get().moduleRefs.get(type);
     if (!moduleRef) return Promise.reject(new Error(`${type.name} is not a @Worker() provider of any module`));
-    return moduleRef.create(type as Type<unknown>);
+    let bare = this.withoutDependencies.get(type);
+    if (bare === undefined) {
+      bare = declaresNoDependency(type);
+      this.withoutDependencies.set(type, bare);
+    }
+    if (!bare) return moduleRef.create(type as Type<unknown>);
+    try {
+      return Promise.resolve(new (type as Type<unknown>)());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private get(): NonNullable<typeof this.built> {
     if (!this.built) throw new Error(MESSAGES.notStarted());
     return this.built;
   }
+}
+
+/** Nest's metadata keys of a class's dependencies (`@nestjs/common`'s constants). */
+const DEPENDENCY_METADATA = ['design:paramtypes', 'self:paramtypes', 'self:properties_metadata'];
+
+/** True when `type` (or a class it extends) declares no constructor parameter and no injected property. */
+function declaresNoDependency(type: Function): boolean {
+  if (type.length > 0) return false;
+  return DEPENDENCY_METADATA.every((key) => {
+    const declared = Reflect.getMetadata(key, type) as readonly unknown[] | undefined;
+    return declared === undefined || declared.length === 0;
+  });
 }

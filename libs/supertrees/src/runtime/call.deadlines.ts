@@ -1,8 +1,9 @@
 import type { Clock } from './timers.js';
 
-/** Something that gives up at `deadline` (a clock time in ms) unless it `settled` before. */
+/** Something that gives up `timeoutMs` after it was added, unless it `settled` before. */
 export interface Expiring {
-  readonly deadline: number;
+  /** The clock time it gives up at: set by {@link CallDeadlines} when it stamps the call, NaN until then. */
+  deadline: number;
   readonly timeoutMs: number;
   readonly settled: boolean;
   expire(): void;
@@ -10,46 +11,95 @@ export interface Expiring {
 
 /** Entries a lane holds, settled ones included, before it is first compacted. */
 const COMPACT_AFTER = 1_024;
+/** Calls added in one turn before they are stamped anyway: a loop of calls that never yields to the event loop holds no more. */
+const STAMP_AFTER = 1_024;
 
 /**
  * The time limits of every pending call of one process, on one timer armed for the earliest
  * deadline. A timer per call, or a set of pending calls, would cost more than the rest of an
- * in-process call together. Calls with one timeout arrive in deadline order (the clock is
- * monotonic), so each timeout has a lane, a queue in deadline order: adding is a push, and a call
- * that settles is only marked so (by its owner); the timer sweeps each lane from its head, and a
- * lane full of settled calls is compacted now and then. The timer does not hold the process open
- * (the caller's own work does); {@link dispose} clears it.
+ * in-process call together; so would reading the clock for each call (a system call on some
+ * virtual machines: most of an in-process call's cost there). So adding a call is one push onto
+ * the calls of the current event-loop turn: at the end of the turn (a `setImmediate`, one per turn
+ * that added calls) the clock is read once, the calls that settled meanwhile are dropped unseen,
+ * and the others get their deadline, that time plus their timeout. A call therefore never expires
+ * early, and late by at most the rest of the turn it was made in (no timer could fire in it anyway).
+ *
+ * Calls with one timeout are stamped in deadline order (the clock is monotonic), so each timeout
+ * has a lane, a queue in deadline order: stamping is a push, and a call that settles is only marked
+ * so (by its owner); the timer sweeps each lane from its head, and a lane full of settled calls is
+ * compacted now and then. The timer does not hold the process open (the caller's own work does);
+ * {@link dispose} clears it.
  */
 export class CallDeadlines {
   private readonly lanes = new Map<number, Lane>();
+  /** Calls added in this turn of the event loop, not stamped yet. */
+  private fresh: Expiring[] = [];
+  private spare: Expiring[] = [];
+  private stamping?: NodeJS.Immediate;
   private timer?: NodeJS.Timeout;
   private armedFor = Number.POSITIVE_INFINITY;
 
   constructor(private readonly clock: Clock) {}
 
   add(call: Expiring): void {
-    let lane = this.lanes.get(call.timeoutMs);
-    if (!lane) {
-      lane = new Lane();
-      this.lanes.set(call.timeoutMs, lane);
+    const fresh = this.fresh;
+    fresh.push(call);
+    if (fresh.length === 1 && !this.stamping) {
+      this.stamping = setImmediate(this.stamp);
+      this.stamping.unref();
     }
-    lane.push(call);
-    if (call.deadline < this.armedFor) this.arm(call.deadline);
+    else if (fresh.length >= STAMP_AFTER) this.stampFresh();
   }
 
   /** Calls held, settled ones not yet swept included (for tests and leaks). */
   get size(): number {
-    let size = 0;
+    let size = this.fresh.length;
     for (const lane of this.lanes.values()) size += lane.length;
     return size;
   }
 
-  /** Clears the timer and forgets every call; settling them is their owner's business. */
+  /** Clears the timers and forgets every call; settling them is their owner's business. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.stamping) clearImmediate(this.stamping);
     this.timer = undefined;
+    this.stamping = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     this.lanes.clear();
+    this.fresh.length = 0;
+  }
+
+  /** The end of a turn that added calls: those still pending get their deadline and a place in their lane. */
+  private readonly stamp = (): void => {
+    this.stamping = undefined;
+    this.stampFresh();
+  };
+
+  private stampFresh(): void {
+    const fresh = this.fresh;
+    // Two arrays taking turns: no allocation per turn.
+    this.fresh = this.spare;
+    this.spare = fresh;
+    let now = Number.NaN;
+    let lane: Lane | undefined;
+    let laneTimeout = Number.NaN;
+    for (let i = 0; i < fresh.length; i++) {
+      const call = fresh[i]!;
+      if (call.settled) continue;
+      if (now !== now) now = this.clock.now();
+      call.deadline = now + call.timeoutMs;
+      if (call.timeoutMs !== laneTimeout) {
+        laneTimeout = call.timeoutMs;
+        lane = this.lanes.get(laneTimeout);
+        if (!lane) {
+          lane = new Lane();
+          this.lanes.set(laneTimeout, lane);
+        }
+      }
+      lane!.push(call);
+      if (call.deadline < this.armedFor) this.arm(call.deadline);
+    }
+    fresh.length = 0;
   }
 
   private arm(at: number): void {

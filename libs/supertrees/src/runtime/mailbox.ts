@@ -13,7 +13,6 @@ import type { SupervisedWorker, WorkerContext } from '../interfaces/worker.inter
 import { checkData } from '../shared/message.data.js';
 import type { ResolvedMailbox } from '../shared/supervision.defaults.js';
 import type { CallDeadlines, Expiring } from './call.deadlines.js';
-import type { Clock } from './timers.js';
 
 /**
  * Where a worker's mailbox stands: `waiting` until its worker runs (not started yet, starting,
@@ -25,20 +24,47 @@ export type MailboxState = 'waiting' | 'running' | 'stopped';
 class Letter implements Expiring {
   settled = false;
   handling = false;
+  /** Set when its deadline is stamped, at the end of the turn it was posted in ({@link CallDeadlines}). */
+  deadline = Number.NaN;
+  resolve?: (value: unknown) => void = undefined;
+  reject?: (error: Error) => void = undefined;
 
   constructor(
     private readonly mailbox: Mailbox,
     readonly message: unknown,
-    readonly deadline: number,
     readonly timeoutMs: number,
-    readonly resolve?: (value: unknown) => void,
-    readonly reject?: (error: Error) => void,
   ) {}
 
   expire(): void {
     this.mailbox.expire(this);
   }
 }
+
+/**
+ * One place of handling in a mailbox (there are `concurrency`): the letter its `handle()` is
+ * answering, and the two callbacks that take the answer, made once per place rather than per call.
+ */
+class Place {
+  letter?: Letter = undefined;
+
+  constructor(
+    private readonly mailbox: Mailbox,
+    /** The run of the worker it belongs to: a place of an ended run frees nothing in the next. */
+    readonly epoch: number,
+  ) {}
+
+  readonly done = (value: unknown): void => this.mailbox.handled(this, true, value);
+  readonly failed = (error: unknown): void => this.mailbox.handled(this, false, error);
+}
+
+/** Where {@link capture} leaves the resolving functions of the promise it was the executor of. */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: Error) => void) | undefined;
+/** One executor for every call's promise: no closure allocated per call. */
+const capture = (resolve: (value: unknown) => void, reject: (error: Error) => void): void => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
 
 /**
  * The bounded mailbox of one callable worker, as a gen_server's: calls wait their turn and are
@@ -60,12 +86,13 @@ export class Mailbox {
   /** Bumped when the worker ends, so a `handle()` of an earlier run frees no place of this one. */
   private epoch = 0;
   private pumping = false;
+  /** Places not handling anything now, of the current run: at most `concurrency` places are ever made per run. */
+  private freePlaces: Place[] = [];
 
   constructor(
     readonly path: string,
     private readonly options: ResolvedMailbox,
     private readonly deadlines: CallDeadlines,
-    private readonly clock: Clock,
     private readonly logger: LoggerService | undefined,
   ) {}
 
@@ -77,14 +104,19 @@ export class Mailbox {
   call(message: unknown, timeoutMs: number): Promise<unknown> {
     const refused = this.refuse(message);
     if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs, resolve, reject)));
+    const letter = new Letter(this, message, timeoutMs);
+    const promise = new Promise<unknown>(capture);
+    letter.resolve = capturedResolve;
+    letter.reject = capturedReject;
+    this.post(letter);
+    return promise;
   }
 
   /** Delivers without a reply; throws what `call` would reject with before delivery. */
   cast(message: unknown, timeoutMs: number): void {
     const refused = this.refuse(message);
     if (refused) throw refused;
-    this.post(new Letter(this, message, this.clock.now() + timeoutMs, timeoutMs));
+    this.post(new Letter(this, message, timeoutMs));
   }
 
   /** The worker runs: handle what waited. */
@@ -184,27 +216,33 @@ export class Mailbox {
     this.active += 1;
     letter.handling = true;
     this.inFlight.push(letter);
-    void this.handleOne(letter, this.epoch);
-  }
-
-  /** One `handle()`, awaited in an async method: fewer allocations per call than two `then` callbacks. */
-  private async handleOne(letter: Letter, epoch: number): Promise<void> {
-    let value: unknown;
+    const place = this.freePlaces.pop() ?? new Place(this, this.epoch);
+    place.letter = letter;
+    let result: unknown;
     try {
-      value = await this.worker!.handle!(letter.message, this.ctx!);
+      result = this.worker!.handle!(letter.message, this.ctx!);
     } catch (error) {
-      this.handled(letter, epoch, false, error);
-      return;
+      // As an async handle() that throws: answered on a later microtask, never inside call().
+      result = Promise.reject(error);
     }
-    this.handled(letter, epoch, true, value);
+    (result instanceof Promise ? result : Promise.resolve(result)).then(place.done, place.failed);
   }
 
-  private handled(letter: Letter, epoch: number, ok: boolean, value: unknown): void {
-    if (epoch === this.epoch) {
+  /** A `handle()` settled (`ok`: with `value`; else it threw `value`). Called by its {@link Place}. */
+  handled(place: Place, ok: boolean, value: unknown): void {
+    const letter = place.letter!;
+    place.letter = undefined;
+    if (place.epoch === this.epoch) {
+      this.freePlaces.push(place);
       this.active -= 1;
       this.held -= 1;
-      const at = this.inFlight.indexOf(letter);
-      if (at >= 0) this.inFlight.splice(at, 1);
+      const inFlight = this.inFlight;
+      // Mostly the only one, or the last: no splice.
+      if (inFlight[inFlight.length - 1] === letter) inFlight.pop();
+      else {
+        const at = inFlight.indexOf(letter);
+        if (at >= 0) inFlight.splice(at, 1);
+      }
     }
     if (!letter.settled) {
       if (!ok) {
@@ -218,7 +256,7 @@ export class Mailbox {
         this.settle(letter);
       }
     }
-    this.pump();
+    if (this.queue.length > 0) this.pump();
   }
 
   /** Settles once: rejects with `error`, or resolves with `value`; a cast is only reported. */
@@ -238,6 +276,8 @@ export class Mailbox {
   private endRun(): void {
     this.epoch += 1;
     this.active = 0;
+    // The places of the ended run are not used again: a handle() of it that settles later finds its own.
+    this.freePlaces = [];
     this.worker = undefined;
     this.ctx = undefined;
   }

@@ -35,7 +35,7 @@ export class Mailboxes {
   for(node: WorkerNode): Mailbox {
     let mailbox = this.byPath.get(node.path);
     if (!mailbox) {
-      mailbox = new Mailbox(node.path, node.mailbox, this.deadlines, this.clock, this.logger);
+      mailbox = new Mailbox(node.path, node.mailbox, this.deadlines, this.logger);
       this.byPath.set(node.path, mailbox);
       if (node.pool !== undefined && node.instance !== undefined) {
         let pool = this.pools.get(node.pool);

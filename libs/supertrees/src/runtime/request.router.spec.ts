@@ -91,3 +91,22 @@ describe('RequestRouter', () => {
     expect(() => router.register('x', () => 2)).toThrow('registered twice');
   });
 });
+
+describe('RequestRouter: operations that settle in time by themselves', () => {
+  it('arms no timer of its own for them: the handler settles the request, even past timeoutMs', async () => {
+    const router = new RequestRouter();
+    router.register('slow', () => new Promise((resolve) => setTimeout(() => resolve('late but own'), 60)), { settlesInTime: true });
+    router.register('slowTimed', () => new Promise((resolve) => setTimeout(() => resolve('never seen'), 60)));
+    const host = hostWith([], []);
+    await expect(router.dispatch(host, { op: 'slow', path: 'root/W', timeoutMs: 10 })).resolves.toBe('late but own');
+    await expect(router.dispatch(host, { op: 'slowTimed', path: 'root/W', timeoutMs: 10 })).rejects.toBeInstanceOf(RequestTimeoutError);
+  });
+
+  it('turns a throw of such a handler into a rejection', async () => {
+    const router = new RequestRouter();
+    router.register('bad', () => {
+      throw new Error('refused');
+    }, { settlesInTime: true });
+    await expect(router.dispatch(hostWith([], []), { op: 'bad', path: 'root/W', timeoutMs: 10 })).rejects.toThrow('refused');
+  });
+});

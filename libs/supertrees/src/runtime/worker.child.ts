@@ -20,6 +20,20 @@ export class WorkerStopRequest extends Error {
 }
 
 const RUN_ENDED = new WorkerStopRequest('ended');
+/**
+ * One reason per kind of stop, shared by every worker stopped so: a new Error per stop costs a
+ * stack capture each, which is most of stopping an idle worker (100 000 dynamic children, say).
+ */
+const STOP_REQUESTS = new Map<StopReason, WorkerStopRequest>();
+
+function stopRequest(reason: StopReason): WorkerStopRequest {
+  let request = STOP_REQUESTS.get(reason);
+  if (!request) {
+    request = new WorkerStopRequest(reason);
+    STOP_REQUESTS.set(reason, request);
+  }
+  return request;
+}
 
 /**
  * The stop switch of one start of a worker. Its AbortController is made only when the worker
@@ -57,7 +71,8 @@ export class WorkerChild implements SupervisedChild {
   private switch?: StopSwitch;
   /** The current `init()` or `run()`, settled either way: what a stop waits for. */
   private current: Promise<unknown> = Promise.resolve();
-  private readonly workerLogger: LoggerService;
+  /** Made when the worker first reads `ctx.logger`: most workers of a large dynamic supervisor never do. */
+  private workerLogger?: LoggerService;
   private attempt = 0;
 
   constructor(
@@ -70,8 +85,11 @@ export class WorkerChild implements SupervisedChild {
     private readonly create?: () => Promise<SupervisedWorker>,
     /** Cluster mode: the lease this worker runs under now (its own or its placed ancestor's), if any. */
     private readonly leaseOf?: () => HeldLease | undefined,
-  ) {
-    this.workerLogger = new Logger(node.name);
+  ) {}
+
+  private get ownLogger(): LoggerService {
+    this.workerLogger ??= new Logger(this.node.name);
+    return this.workerLogger;
   }
 
   async start(attempt: number, onExit: (exit: ChildExit) => void): Promise<void> {
@@ -90,13 +108,16 @@ export class WorkerChild implements SupervisedChild {
     const worker = this.instance;
     const held = this.leaseOf?.();
     // An own enumerable getter, so that `{ ...ctx }` and destructuring still carry the signal.
+    const logger = () => this.ownLogger;
     const ctx: WorkerContext = {
       get signal() {
         return stop.signal;
       },
+      get logger() {
+        return logger();
+      },
       attempt,
       path: node.path,
-      logger: this.workerLogger,
       id: node.id,
       args: node.args,
       // A partition is not a pool member, whatever its path looks like.
@@ -162,7 +183,7 @@ export class WorkerChild implements SupervisedChild {
   }
 
   async stop(reason: StopReason): Promise<boolean> {
-    this.switch?.abort(new WorkerStopRequest(reason));
+    this.switch?.abort(stopRequest(reason));
     // Only a sibling's restart brings it back; any other stop is for good, as far as this worker knows.
     this.mailbox?.stopping(reason === 'strategy' && restartsWithSibling(this.node.restart, this.attempt));
     const timedOut = await settlesWithin(this.current, this.node.shutdownTimeoutMs);

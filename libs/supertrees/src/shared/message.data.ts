@@ -31,39 +31,43 @@ export function checkData(value: unknown, maxBytes: number, root: string): DataP
 
 /** The size {@link DataWalk} would count, or -1 for anything it would refuse but the size (a cycle shows as depth). */
 function sizeOf(value: unknown, depth: number): number {
-  switch (typeof value) {
-    case 'string':
-      return value.length + 2;
-    case 'number':
-      return Number.isFinite(value) ? 8 : -1;
-    case 'boolean':
-      return 5;
-    case 'object': {
-      if (value === null) return 4;
-      if (depth >= MAX_DATA_DEPTH) return -1;
-      let size = 2;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item = sizeOf(value[i], depth + 1);
-          if (item < 0) return -1;
-          size += item;
-        }
-        return size;
-      }
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if (proto !== Object.prototype && proto !== null) return -1;
-      for (const key in value) {
-        const field = (value as Record<string, unknown>)[key];
-        if (field === undefined) continue;
-        const item = sizeOf(field, depth + 1);
-        if (item < 0) return -1;
-        size += key.length + 3 + item;
-      }
-      return size;
+  if (typeof value !== 'object') return leafSize(value);
+  if (value === null) return 4;
+  if (depth >= MAX_DATA_DEPTH) return -1;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = fieldSize(value[i], depth + 1);
+      if (item < 0) return -1;
+      size += item;
     }
-    default:
-      return -1;
+    return size;
   }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return -1;
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) continue;
+    const item = fieldSize(field, depth + 1);
+    if (item < 0) return -1;
+    size += key.length + 3 + item;
+  }
+  return size;
+}
+
+/** A field's size: a string or a number (most fields) without a call, anything else by {@link sizeOf}. */
+function fieldSize(field: unknown, depth: number): number {
+  if (typeof field === 'string') return field.length + 2;
+  if (typeof field === 'number') return field - field === 0 ? 8 : -1;
+  return sizeOf(field, depth);
+}
+
+/** The size of a value that is not an object (or null): -1 for what JSON would not carry as it is. */
+function leafSize(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value === 'number') return value - value === 0 ? 8 : -1;
+  if (typeof value === 'boolean') return 5;
+  return -1;
 }
 
 class DataWalk {

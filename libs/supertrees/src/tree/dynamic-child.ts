@@ -50,22 +50,44 @@ export function validateDynamicSpec(spec: unknown): asserts spec is Omit<Dynamic
   }
 }
 
+/** What the children of one `@Worker()` class share when their spec does not override it, resolved once per class. */
+interface ClassDefaults {
+  readonly backoff: WorkerNode['backoff'];
+  readonly mailbox: WorkerNode['mailbox'];
+  readonly callable: boolean;
+}
+const classDefaults = new WeakMap<WorkerOptions, ClassDefaults>();
+
+function defaultsOf(type: Type<unknown>, options: WorkerOptions): ClassDefaults {
+  let defaults = classDefaults.get(options);
+  if (!defaults) {
+    defaults = {
+      backoff: resolveBackoff({ ...options.backoff }),
+      mailbox: resolveMailbox(options.mailbox),
+      callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
+    };
+    classDefaults.set(options, defaults);
+  }
+  return defaults;
+}
+
 /** The node of a dynamic child of `supervisor`: the spec's options over the class's `@Worker()` options. */
 export function dynamicChildNode(supervisor: SupervisorNode, type: Type<unknown>, options: WorkerOptions, data: DynamicChildData): WorkerNode {
   const name = `${options.name ?? type.name}:${data.id}`;
+  const defaults = defaultsOf(type, options);
   return {
     kind: 'worker',
     type,
     name,
     path: `${supervisor.path}/${name}`,
     restart: data.restart ?? options.restart ?? DEFAULTS.restart,
-    backoff: resolveBackoff({ ...options.backoff, ...data.backoff }),
+    backoff: data.backoff === undefined ? defaults.backoff : resolveBackoff({ ...options.backoff, ...data.backoff }),
     shutdownTimeoutMs: data.shutdownTimeoutMs ?? options.shutdownTimeoutMs ?? DEFAULTS.workerShutdownTimeoutMs,
     initTimeoutMs: options.initTimeoutMs ?? DEFAULTS.workerInitTimeoutMs,
     id: data.id,
     ...(data.args !== undefined ? { args: data.args } : {}),
     ownInstance: true,
-    callable: typeof (type.prototype as { handle?: unknown }).handle === 'function',
-    mailbox: resolveMailbox(options.mailbox),
+    callable: defaults.callable,
+    mailbox: defaults.mailbox,
   };
 }
