@@ -151,7 +151,9 @@ describe('dynamic children in a supervisor process', () => {
     );
     // Its init() hangs inside the supervisor's mailbox (the start was under way when the caller gave up).
     await recorder.waitFor(is('starting', 'root/ProcTenants/TenantWorker:slow'));
-    const pending = service.whichChildren(ProcTenants, { timeoutMs: 60_000 });
+    // A command queued behind the hung start in that supervisor's mailbox (not whichChildren, which the
+    // supervisor answers at once, outside its mailbox, so it could reply before the kill lands).
+    const pending = service.startChild(ProcTenants, TenantWorker, { id: 'queued' }, { timeoutMs: 60_000 });
     const settled = pending.then(
       () => 'resolved',
       (e: unknown) => e,
@@ -161,6 +163,6 @@ describe('dynamic children in a supervisor process', () => {
     const error = await settled;
     expect(error).toBeInstanceOf(NodeUnavailableError);
     expect(error).toMatchObject({ code: 'exited' });
-    expect((error as Error).message).toBe('whichChildren on root/ProcTenants failed: its supervisor process root/ProcTenants exited before it replied');
+    expect((error as Error).message).toBe('startChild on root/ProcTenants failed: its supervisor process root/ProcTenants exited before it replied');
   });
 });

@@ -149,6 +149,13 @@ class ProcessRun {
   /** Why the process is about to end, when it said so (escalation) or we decided (hung). */
   private cause?: Error;
   private lastHeard: number;
+  /**
+   * A message came since `lastHeard` was last set: the time is read when the silence is
+   * next asked for (the watchdog's tick, a vitals report), not for every reply or event batch: a clock
+   * read costs about as much as the rest of a reply's handling on some machines. The silence
+   * reported is then short by at most one watchdog tick.
+   */
+  private heardSince = false;
   private readonly cancelStartTimer: () => void;
   private stopWatchdog: () => void = () => undefined;
   /** The path table of this process's channel: a new process starts a new one. */
@@ -189,7 +196,7 @@ class ProcessRun {
 
   private onMessage(raw: unknown): void {
     const { child, spare } = this;
-    this.lastHeard = child.host.clock.now();
+    this.heardSince = true;
     const parsed = parseUpMessage(raw);
     if (!parsed.ok) return child.reject(spare.proc, parsed.problem);
     const message = parsed.message;
@@ -272,6 +279,7 @@ class ProcessRun {
     // init(): a start that blocks the event loop is found in heartbeatTimeoutMs, not startTimeoutMs.
     // Before it (module loading, up to hello) its loop may not run yet: startTimeoutMs covers that.
     this.lastHeard = host.clock.now();
+    this.heardSince = false;
     this.stopWatchdog = this.watchHeartbeat();
     send(this.spare.proc, {
       t: 'start',
@@ -304,9 +312,14 @@ class ProcessRun {
     proc.once('close', cancel);
   }
 
-  /** How long since the process's last message. */
+  /** How long since the process's last message (short by at most one watchdog tick: see {@link heardSince}). */
   private silentForMs(): number {
-    return this.child.host.clock.now() - this.lastHeard;
+    const now = this.child.host.clock.now();
+    if (this.heardSince) {
+      this.heardSince = false;
+      this.lastHeard = now;
+    }
+    return now - this.lastHeard;
   }
 
   private watchHeartbeat(): () => void {
