@@ -115,11 +115,13 @@ suite('cluster chaos (real redis-server, real processes)', () => {
       return running.size === 9;
     }, 'all 9 units running after the chaos', 30_000);
 
-    const entries = await readLedger(ledger);
+    // The owners write every 50 ms; on a loaded machine the chaos itself may leave few writes (units stop
+    // whenever their replica cannot renew in time), so wait for the final owners to add theirs.
+    let entries = await readLedger(ledger);
+    await waitFor(async () => (entries = await readLedger(ledger)).length > 100, 'more than 100 accepted ledger writes', 60_000);
     const violations = ledgerViolations(entries);
     if (violations.length > 0) console.log(`seed ${SEED} actions:\n${actions.join('\n')}`);
     expect(violations).toEqual([]);
-    expect(entries.length).toBeGreaterThan(100);
     // It was chaos: the units changed hands.
     const tokens = new Set(entries.map((e) => `${e.unit} ${e.token}`));
     expect(tokens.size).toBeGreaterThan(9);
