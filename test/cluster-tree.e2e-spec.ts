@@ -99,7 +99,11 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     await waitFor(async () => (await readLedger(rig.ledger)).filter((e) => e.token > oldToken).length >= 5, 'newer tokens write');
     const entries = await readLedger(rig.ledger);
     const firstNew = entries.find((e) => e.token > oldToken)!;
-    expect(entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq)).toEqual([]);
+    // Resumed, it does no more work: at most the one write it had in flight when SIGSTOP landed between
+    // its stillHolds() check and the send (it reaches Redis late), and the fence rejects that one.
+    const stale = entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq);
+    expect(stale.filter((e) => e.accepted)).toEqual([]);
+    expect(stale.length).toBeLessThanOrEqual(1);
     expect(ledgerViolations(entries)).toEqual([]);
   });
 
@@ -169,7 +173,11 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     expect(stop.at - pausedAt).toBeLessThanOrEqual(TTL_MS);
     const entries = await readLedger(rig.ledger);
     const firstNew = entries.find((e) => e.token > oldToken)!;
-    expect(entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq)).toEqual([]);
+    // Resumed, it does no more work: at most the one write it had in flight when SIGSTOP landed between
+    // its stillHolds() check and the send (it reaches Redis late), and the fence rejects that one.
+    const stale = entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq);
+    expect(stale.filter((e) => e.accepted)).toEqual([]);
+    expect(stale.length).toBeLessThanOrEqual(1);
     expect(ledgerViolations(entries)).toEqual([]);
   });
 
