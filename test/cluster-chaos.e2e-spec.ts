@@ -1,15 +1,14 @@
 // ~20 s of random kills, pauses and restarts of replicas and of Redis; then the fenced ledger must
 // show no accepted write from a stale owner and no two owners interleaving on any unit.
 // Replay a run with CLUSTER_CHAOS_SEED=<seed>; make it longer with CLUSTER_CHAOS_SECONDS.
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
 import { Replica, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { RedisServer } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const SECONDS = Number(process.env.CLUSTER_CHAOS_SECONDS ?? 20);
 const SEED = Number(process.env.CLUSTER_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -18,11 +18,10 @@ import { readClusterView } from '../libs/supertrees/src/cluster/index.js';
 import { partitionOf } from '../libs/supertrees/src/runtime/partition.js';
 import { aborted, bootInProcess, Cleanup, compileTree, defineSupervisor, defineWorker, supervision } from './helpers/in-process.js';
 import { waitFor } from './helpers/cluster-replicas.js';
-import { freePort, INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { freePort, RedisServer } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const FAST = { leaseTtlMs: 1_000, renewIntervalMs: 200, safetyMarginMs: 300, commandTimeoutMs: 200 };
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
@@ -15,11 +15,10 @@ import {
   type UnitStart,
 } from '#supertrees/cluster';
 import { waitFor } from './helpers/cluster-replicas.js';
-import { freePort, INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { freePort, RedisServer } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 // Generous for a loaded 2-core machine: a renewal may take a few hundred ms there.
 const TTL_MS = 4_000;

@@ -1,12 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { ownerOf, readClusterView, type ClusterView } from '#supertrees/cluster';
 import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
 import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const PARTITIONS = 64;
 const UNITS = [{ name: 'Consumer', partitions: PARTITIONS }];

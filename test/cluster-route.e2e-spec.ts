@@ -1,7 +1,7 @@
 // Routed calls and casts between replicas, and the cluster view's trees and events, through a real
 // redis-server of the test's own: members in this process (each its own Redis connections, so every
 // routed call really goes through Redis pub/sub) and, where a holder must die, replica processes.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
@@ -21,11 +21,10 @@ import {
 } from '#supertrees/cluster';
 import { CallRejectedError, CallTimeoutError, InvalidMessageError } from '#supertrees';
 import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { RedisServer } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 // Generous for a loaded 2-core machine.
 const TTL_MS = 3_000;

@@ -1,14 +1,13 @@
 // The lease scripts on their own, against a real Redis: the rules every guarantee rests on.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { clusterKeys, unitRef } from '#supertrees/cluster';
 import { ACQUIRE, RELEASE, TICK, type LuaScript } from '../libs/supertrees/src/cluster/lease.scripts.js';
 import { waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, RedisServer, redisAvailable } from './helpers/redis-server.js';
+import { RedisServer } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const TTL = 400;
 

@@ -1,15 +1,13 @@
 // Cluster mode in the supervision tree: Nest apps (SupervisionModule.forRoot({ cluster })) run as real
 // replica processes against a redis-server of the test's own; their placed workers write to a fenced
 // ledger in a second redis-server while `ctx.lease.stillHolds()`.
-import { describe, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { assignUnits, ownerOf, readClusterView } from '#supertrees/cluster';
 import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
 import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
-import { INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const TTL_MS = 2_000;
 const SINGLETON = 'root/Reconciler';

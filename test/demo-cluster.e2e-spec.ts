@@ -1,14 +1,13 @@
 // `npm run demo:cluster` end to end: the launcher starts its own redis-server and 3 demo replicas; the
 // singleton runs on exactly one of them; SIGKILL of that replica moves it to another, with a higher
 // token, as GET /cluster shows; SIGTERM to the launcher leaves no process behind.
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { freePort, INSTALL_HINT, redisAvailable } from './helpers/redis-server.js';
+import { afterEach, expect, it } from '@jest/globals';
+import { freePort } from './helpers/redis-server.js';
+import { redisDescribe } from './helpers/redis-suite.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 import { spawnNode, type Spawned } from './helpers/spawned.js';
 
-const available = redisAvailable();
-if (!available) console.log(INSTALL_HINT);
-const suite = available ? describe : describe.skip;
+const suite = redisDescribe();
 
 const SINGLETON = 'root/ClusterReconciler';
 
