@@ -20,7 +20,7 @@ import {
   type UnitRef,
 } from '#supertrees/cluster';
 import { CallRejectedError, CallTimeoutError, InvalidMessageError } from '#supertrees';
-import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { memberIds, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { redisDescribe } from './helpers/redis-suite.js';
 
@@ -53,15 +53,6 @@ class LineLogger implements LoggerService {
   error(message: unknown) {
     this.lines.push(`error ${String(message)}`);
   }
-}
-
-/** `count` member ids, with a suffix chosen so that `want(ids)` holds (rendezvous is deterministic). */
-function memberIds(prefix: string, count: number, want: (ids: string[]) => boolean): string[] {
-  for (let salt = 0; salt < 10_000; salt++) {
-    const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}-${salt}`);
-    if (want(ids)) return ids;
-  }
-  throw new Error('no member ids found');
 }
 
 interface Member {

@@ -3,7 +3,7 @@
 // ledger in a second redis-server while `ctx.lease.stillHolds()`.
 import { expect, it } from '@jest/globals';
 import { assignUnits, ownerOf, readClusterView } from '#supertrees/cluster';
-import { ledgerViolations, readLedger } from './fixtures/cluster-ledger.js';
+import { ledgerViolations, readLedger, writesAfterTakeover } from './fixtures/cluster-ledger.js';
 import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { redisDescribe } from './helpers/redis-suite.js';
 
@@ -96,10 +96,9 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     expect(paused.events.find((e) => e.e === 'lease-lost')).toEqual(expect.objectContaining({ unit: SINGLETON, token: oldToken }));
     await waitFor(async () => (await readLedger(rig.ledger)).filter((e) => e.token > oldToken).length >= 5, 'newer tokens write');
     const entries = await readLedger(rig.ledger);
-    const firstNew = entries.find((e) => e.token > oldToken)!;
     // Resumed, it does no more work: at most the one write it had in flight when SIGSTOP landed between
     // its stillHolds() check and the send (it reaches Redis late), and the fence rejects that one.
-    const stale = entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq);
+    const stale = writesAfterTakeover(entries, SINGLETON, oldToken);
     expect(stale.filter((e) => e.accepted)).toEqual([]);
     expect(stale.length).toBeLessThanOrEqual(1);
     expect(ledgerViolations(entries)).toEqual([]);
@@ -170,10 +169,9 @@ suite('cluster mode in the tree: Nest app replicas (real redis-server, real proc
     expect(stop.at).toBeLessThan(resumedAt);
     expect(stop.at - pausedAt).toBeLessThanOrEqual(TTL_MS);
     const entries = await readLedger(rig.ledger);
-    const firstNew = entries.find((e) => e.token > oldToken)!;
     // Resumed, it does no more work: at most the one write it had in flight when SIGSTOP landed between
     // its stillHolds() check and the send (it reaches Redis late), and the fence rejects that one.
-    const stale = entries.filter((e) => e.token === oldToken && e.seq > firstNew.seq);
+    const stale = writesAfterTakeover(entries, UNIT, oldToken);
     expect(stale.filter((e) => e.accepted)).toEqual([]);
     expect(stale.length).toBeLessThanOrEqual(1);
     expect(ledgerViolations(entries)).toEqual([]);

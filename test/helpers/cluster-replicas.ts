@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { LEDGER_KEYS } from '../fixtures/cluster-ledger.js';
+import { ProcessCensus, type SeenProcess } from './process-census.js';
 import { RedisServer } from './redis-server.js';
 
 // Compiled (dist/test/helpers) it sits next to the fixture; as a source under Jest it points into dist/.
@@ -27,11 +28,23 @@ export interface ReplicaEvent {
   [key: string]: unknown;
 }
 
+/** How a call made by a Nest app replica ended (its `reply` line): `ms` from the call to the outcome, on the replica's clock. */
+export interface CallOutcome extends ReplicaEvent {
+  ok: boolean;
+  /** The reply, when `ok`. */
+  reply?: { member: string; partition?: number; token: number };
+  /** The error's class name, when not `ok`. */
+  name?: string;
+  message?: string;
+  ms: number;
+}
+
 export class Replica {
   readonly events: ReplicaEvent[] = [];
   readonly output: string[] = [];
   readonly exited: Promise<void>;
   private alive = true;
+  private calls = 0;
   private readonly proc: ChildProcess;
 
   constructor(
@@ -43,7 +56,8 @@ export class Replica {
     this.proc = spawn(process.execPath, [script], {
       // Not a supervisor process of the test runner's tree, whatever the runner's environment says.
       env: { ...process.env, ...env, MEMBER_ID: id, NO_COLOR: '1', NESTJS_SUPERTREES_CHILD: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: calls for a Nest app replica (see fixtures/cluster-app.ts); the bare replica reads none.
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: this.proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
       const evt = EVT_LINE.exec(line);
@@ -51,6 +65,8 @@ export class Replica {
       else this.output.push(line);
     });
     createInterface({ input: this.proc.stderr!, crlfDelay: Infinity }).on('line', (line) => this.output.push(`stderr: ${line}`));
+    // A replica killed while the test writes to it: the write fails, the call reports the replica gone.
+    this.proc.stdin!.on('error', () => undefined);
     this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
     void this.exited.then(() => (this.alive = false));
   }
@@ -76,6 +92,20 @@ export class Replica {
       if (e.e === 'stop') out.delete(e.unit!);
     }
     return out;
+  }
+
+  /**
+   * Makes a Nest app replica call `target` (`Reconciler`, `Shard`, or a path) and resolves with how it
+   * ended, as the replica measured it. Rejects if no outcome came within `timeoutMs` + `hangMs` (a call
+   * that hangs) or the replica exited first.
+   */
+  async call(target: string, options: { key?: string; timeoutMs: number }, hangMs = 10_000): Promise<CallOutcome> {
+    const id = ++this.calls;
+    this.proc.stdin!.write(`${JSON.stringify({ id, target, ...options })}\n`);
+    const outcome = () => this.events.find((e) => e.e === 'reply' && e.id === id) as CallOutcome | undefined;
+    await waitFor(() => outcome() !== undefined || !this.alive, `${this.id}: the outcome of call ${id} to ${target}`, options.timeoutMs + hangMs);
+    if (!outcome()) throw new Error(`${this.id} exited before call ${id} to ${target} settled`);
+    return outcome()!;
   }
 
   async kill(): Promise<void> {
@@ -111,6 +141,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** `count` member ids, with a suffix chosen so that `want(ids)` holds (rendezvous is deterministic). */
+export function memberIds(prefix: string, count: number, want: (ids: string[]) => boolean): string[] {
+  for (let salt = 0; salt < 10_000; salt++) {
+    const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}-${salt}`);
+    if (want(ids)) return ids;
+  }
+  throw new Error('no member ids found');
 }
 
 /** What a cluster suite runs on; the servers and clients are there from its `beforeAll` on. */
@@ -151,4 +190,49 @@ export function useClusterRig(): ClusterRig {
     await Promise.all([(rig.leases as RedisServer | undefined)?.close(), (rig.ledgerServer as RedisServer | undefined)?.close()]);
   });
   return rig;
+}
+
+/**
+ * Every process a set of replicas runs: the replicas and what they fork (supervisor processes), found
+ * in /proc every 100 ms and named by the replicas' events, each identified by pid and start time.
+ */
+export class ReplicaCensus {
+  private readonly census = new ProcessCensus();
+  private readonly timer: NodeJS.Timeout;
+  /** Per replica, how many of its events were read for pids. */
+  private readonly read = new Map<Replica, number>();
+
+  /** `replicas` is read at each sample: replicas started later are seen too. */
+  constructor(private readonly replicas: readonly Replica[]) {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  /** Samples once more and returns the processes seen that are alive now. */
+  alive(): SeenProcess[] {
+    this.sample();
+    return this.census.alive();
+  }
+
+  get size(): number {
+    return this.census.size;
+  }
+
+  /** Stops sampling. */
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    for (const r of this.replicas) {
+      // A supervisor process named by an event: seen even if its replica died before a sample found it.
+      for (let i = this.read.get(r) ?? 0; i < r.events.length; i++) {
+        const pid = r.events[i]!.pid;
+        if (typeof pid === 'number' && pid > 0) this.census.note(pid);
+      }
+      this.read.set(r, r.events.length);
+      if (!r.running) continue;
+      this.census.note(r.pid);
+      this.census.sampleDescendants(r.pid);
+    }
+  }
 }
