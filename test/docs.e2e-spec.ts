@@ -51,6 +51,7 @@ describe("the README's Errors section", () => {
     InvalidEventHandlerError: new api.InvalidEventHandlerError('message', 'Listener'),
     SupervisorGaveUpError: new api.SupervisorGaveUpError('root/S', 1, 1_000, 'root/S/W', { cause: new Error('cause') }),
     SupervisorProcessError: new api.SupervisorProcessError('message', 'root/S', { pid: 1, code: 72, signal: null }),
+    SupervisorNotBootstrappedError: new api.SupervisorNotBootstrappedError('root/S', 'main.js', { pid: 1, code: 72, signal: null }),
     UnknownNodeError: new api.UnknownNodeError('X'),
     // CallError is abstract: any of its subclasses shows its fields.
     CallError: new api.WorkerStoppedError('root/W'),

@@ -21,7 +21,7 @@ import {
 } from './child-control.error.js';
 import { InvalidOptionError, SupervisionConfigError } from './supervision-config.error.js';
 import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './supervision-request.error.js';
-import { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
+import { SupervisorGaveUpError, SupervisorNotBootstrappedError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
 
 /** An error as a reply carries it across a process boundary: its class name, message and own data fields. */
 export interface WireError {
@@ -42,6 +42,7 @@ const REVIVABLE: Readonly<Record<string, { prototype: Error }>> = {
   UnknownNodeError,
   SupervisorGaveUpError,
   SupervisorProcessError,
+  SupervisorNotBootstrappedError,
   SupervisionConfigError,
   InvalidOptionError,
   NotCallableError,
