@@ -45,7 +45,7 @@ redisDescribe()('a RedisServer of a test', () => {
 
     owner.proc.kill('SIGKILL');
     expect(await owner.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    // The bound: the watchdog checks twice a second; 30 s leaves room for a loaded machine.
+    // The watchdog reacts when the kernel closes the owner's end of its pipe; 30 s is room for a loaded machine.
     await eventually(() => !isAlive(owned.pid), `redis-server ${owned.pid} gone after its owner was SIGKILLed`, 30_000);
     await eventually(() => !isAlive(owned.watchdogPid), `its watchdog ${owned.watchdogPid} gone`, 30_000);
     expect(existsSync(owned.dir)).toBe(false);
@@ -59,6 +59,16 @@ redisDescribe()('a RedisServer of a test', () => {
     expect(isAlive(pid)).toBe(false);
     expect(isAlive(watchdogPid)).toBe(false);
     expect(existsSync(server.dir)).toBe(false);
+  }, 60_000);
+
+  it('ends its watchdog when the server dies by itself, and gets a new one at the next launch()', async () => {
+    server = await RedisServer.start();
+    const [pid, watchdogPid] = [server.pid!, server.watchdogPid!];
+    process.kill(pid, 'SIGKILL');
+    await eventually(() => !server!.running, 'the server reported gone');
+    await eventually(() => !isAlive(watchdogPid), `its watchdog ${watchdogPid} gone`, 30_000);
+    await server.launch();
+    expect(isAlive(server.watchdogPid!)).toBe(true);
   }, 60_000);
 
   it('gets a new watchdog when launched again after kill()', async () => {

@@ -4,7 +4,7 @@
 // cluster demo's launcher and the benchmarks import this file too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createServer, createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,28 +31,49 @@ export async function freePort(): Promise<number> {
 
 /**
  * Redis has no parent-death option, and a process killed with SIGKILL runs no cleanup: so next to
- * each redis-server runs this POSIX sh loop, which checks twice a second that its owner (the process
- * that started the server) and the server are alive. When the owner is gone it SIGKILLs the server
- * and removes its temp dir; when the server is gone it just exits. SIGTERM ends it at once (close()).
- * Arguments: owner pid, redis-server pid, temp dir. (An owner that is an unreaped zombie still
- * counts as alive: its own parent is expected to reap it, as Node and shells do.)
+ * each redis-server runs this POSIX sh watchdog. Its stdin is a pipe whose other end only the owner
+ * (the process that started the server) holds, and never writes to: the kernel closes that end when
+ * the owner ends, however it ends, and `read` returns. Then it SIGKILLs the server and removes its
+ * temp dir. No polling and no timer; the owner ends it with SIGTERM as soon as the server ended
+ * (kill(), close(), or the server's own death), so it never outlives the server it guards and never
+ * kills a pid that has been reused. Arguments: redis-server pid, temp dir.
  */
 const WATCHDOG = `
-owner=$1 server=$2 dir=$3
-trap 'kill $nap 2>/dev/null; exit 0' TERM
-while kill -0 "$owner" 2>/dev/null && kill -0 "$server" 2>/dev/null; do
-  sleep 0.5 & nap=$!
-  wait $nap
-done
-if ! kill -0 "$owner" 2>/dev/null; then
-  kill -KILL "$server" 2>/dev/null
-  rm -rf "$dir"
-fi
+while read -r _; do :; done
+kill -KILL "$1" 2>/dev/null
+rm -rf "$2"
 `;
+
+interface Watchdog {
+  readonly pid: number | undefined;
+  /** SIGTERM, and waits for its exit. Idempotent. */
+  end(): Promise<void>;
+}
+
+function startWatchdog(serverPid: number, dir: string): Watchdog {
+  const proc = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', String(serverPid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const ended = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // Neither it nor its pipe may keep the owner's event loop alive: the owner's end is what it waits for.
+  proc.unref();
+  (proc.stdin as Socket).unref();
+  let ending: Promise<void> | undefined;
+  return {
+    pid: proc.pid,
+    end: () =>
+      (ending ??= (async () => {
+        // Held again while it is waited for, or a script whose last step is close() could end first.
+        proc.ref();
+        proc.kill('SIGTERM');
+        await ended;
+        // Closed only now, so that it never reads the end of its input as its owner's.
+        proc.stdin?.destroy();
+      })()),
+  };
+}
 
 export class RedisServer {
   private proc?: ChildProcess;
-  private watchdog?: ChildProcess;
+  private watchdog?: Watchdog;
   private readonly tempDir = mkdtempSync(join(tmpdir(), 'supertrees-redis-'));
 
   private constructor(readonly port: number) {}
@@ -89,17 +110,19 @@ export class RedisServer {
   /** (Re)starts it on the same port, empty; resolves once it answers PING. */
   async launch(): Promise<void> {
     if (this.proc) return;
-    // The watchdog of a server that died by itself may not have noticed yet.
-    await this.unwatch();
+    // The watchdog of a server that died by itself, ending since its exit.
+    await this.watchdog?.end();
     if (this.proc) return;
     const proc = spawn(BINARY, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.tempDir, '--loglevel', 'warning'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     this.proc = proc;
+    const watchdog = proc.pid === undefined ? undefined : startWatchdog(proc.pid, this.tempDir);
+    this.watchdog = watchdog;
     proc.once('exit', () => {
       if (this.proc === proc) this.proc = undefined;
+      void watchdog?.end();
     });
-    if (proc.pid !== undefined) this.watch(proc.pid);
     const deadline = Date.now() + 15_000;
     while (!(await this.ping())) {
       if (!this.proc) throw new Error(`redis-server on port ${this.port} exited at start`);
@@ -117,7 +140,7 @@ export class RedisServer {
       proc.kill('SIGKILL');
       await exited;
     }
-    await this.unwatch();
+    await this.watchdog?.end();
   }
 
   pause(): void {
@@ -131,24 +154,6 @@ export class RedisServer {
   async close(): Promise<void> {
     await this.kill();
     rmSync(this.tempDir, { recursive: true, force: true });
-  }
-
-  private watch(serverPid: number): void {
-    const watchdog = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', String(process.pid), String(serverPid), this.tempDir], { stdio: 'ignore' });
-    // It must never keep its owner's event loop alive: the owner's own exit is what it waits for.
-    watchdog.unref();
-    this.watchdog = watchdog;
-  }
-
-  private async unwatch(): Promise<void> {
-    const watchdog = this.watchdog;
-    this.watchdog = undefined;
-    if (!watchdog || watchdog.exitCode !== null || watchdog.signalCode !== null) return;
-    const exited = new Promise((r) => watchdog.once('exit', r));
-    // Held again while it is waited for, or a script whose last step is close() could end first.
-    watchdog.ref();
-    watchdog.kill('SIGTERM');
-    await exited;
   }
 
   private ping(): Promise<boolean> {
