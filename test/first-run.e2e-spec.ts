@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT_NOT_BOOTSTRAPPED, MESSAGES, type FailedEvent, type StartingEvent } from '../libs/supertrees/src/index.js';
+import { EXIT_NOT_BOOTSTRAPPED, MESSAGES, type FailedEvent, type GaveUpEvent, type StartingEvent } from '../libs/supertrees/src/index.js';
 import { printedEvents, startApp, type AppProcess } from './helpers/app-process.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
 
@@ -29,6 +29,7 @@ describe('a supervisor process whose script does not call bootstrapSupervised', 
     const failedLine = await app.line(new RegExp(`^EVENT .*"type":"failed".*"path":"${SUPERVISOR}"`), 60_000);
     const failed = JSON.parse(failedLine.slice(6)) as FailedEvent;
     expect(failed.phase).toBe('process');
+    expect(failed.error.name).toBe('SupervisorNotBootstrappedError');
     expect(failed.error.message).toBe(MESSAGES.unsupervisedBoot(SUPERVISOR, script));
     expect(failed.error.message).toContain('bootstrapSupervised(AppModule');
 
@@ -53,6 +54,21 @@ describe('a supervisor process whose script does not call bootstrapSupervised', 
     const exit = await app.exited;
     expect(exit.signal ?? exit.code).toBe('SIGTERM');
     expect(printedEvents(app.output).some((e) => e.type === 'stopped' && e.path === 'root')).toBe(true);
+  }, 120_000);
+
+  // Its restart policy is the default ('always'), yet a restart would only fail the same way.
+  it('is given up on at once: exactly one attempt, no restart scheduled, the root stays up', async () => {
+    app = startApp(script, { cwd: repo });
+    const gaveUpLine = await app.line(new RegExp(`^EVENT .*"type":"gave-up".*"path":"${SUPERVISOR}"`), 60_000);
+    expect(JSON.parse(gaveUpLine.slice(6)) as GaveUpEvent).toMatchObject({ reason: 'config', restarts: 0 });
+    await app.line(/^LISTENING /);
+    // After its gave-up nothing can start it again: everything up to the app's end is the whole story.
+    app.proc.kill('SIGTERM');
+    await app.exited;
+    const own = printedEvents(app.output).filter((e) => e.path === SUPERVISOR);
+    expect(own.map((e) => e.type)).toEqual(['starting', 'failed', 'gave-up']);
+    const root = printedEvents(app.output).filter((e) => e.path === 'root');
+    expect(root.map((e) => e.type)).toEqual(['starting', 'started', 'stopping', 'stopped']);
   }, 120_000);
 });
 

@@ -6,6 +6,7 @@ import { SupervisionService, type NodeSnapshot } from '../libs/supertrees/src/in
 import { SCENARIOS } from './fixtures/scenarios.js';
 import { Cleanup } from './helpers/in-process.js';
 import { descendantsOf, eventually, isAlive } from './helpers/processes.js';
+import { until } from './helpers/poll.js';
 
 const cleanup = new Cleanup();
 afterEach(async () => {
@@ -18,6 +19,10 @@ const supervisorPids = (node: NodeSnapshot): [string, number][] => [
   ...(node.children ?? []).flatMap(supervisorPids),
 ];
 
+/** `path pid` lines, sorted: the same for the same processes whatever their order. */
+const named = (entries: [string, number][]): string[] => entries.map(([path, pid]) => `${path} ${pid}`).sort();
+const sameEntries = (a: [string, number][], b: [string, number][]): boolean => named(a).join('\n') === named(b).join('\n');
+
 describe('SupervisionService.processes()', () => {
   it('lists the supervisor processes of every depth with the figures of their heartbeats, and forgets one that ended', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [SCENARIOS.deep!] }).compile();
@@ -26,10 +31,22 @@ describe('SupervisionService.processes()', () => {
     await moduleRef.init();
     const service = moduleRef.get(SupervisionService);
 
-    // Three levels: Level1 reports its own figures; Level2's and Level3's come up through it.
-    await eventually(() => service.processes().filter((p) => p.rssBytes !== undefined).length === 3, 'three processes with figures', 20_000);
+    // Three levels: Level1 reports its own figures; Level2's and Level3's come up through it, a
+    // heartbeat or so after each started. On a loaded machine a start can time out and be retried
+    // (init() then resolves with that level waiting for its restart), and the list, carried by
+    // heartbeats, catches up with the snapshot, carried by events, one heartbeat later: so this waits
+    // until all three run with figures and the two name the same processes, and the assertions
+    // below, read in the same turn as the last check, show what disagreed if that never came.
+    await until(() => {
+      const listed = service.processes();
+      return (
+        listed.filter((p) => p.rssBytes !== undefined).length === 3 &&
+        sameEntries(listed.map((p) => [p.path, p.pid]), supervisorPids(service.snapshot())) &&
+        listed.every((p) => isAlive(p.pid))
+      );
+    }, 120_000);
     const listed = service.processes();
-    expect(listed.map((p) => [p.path, p.pid]).sort()).toEqual(supervisorPids(service.snapshot()).sort());
+    expect(named(listed.map((p) => [p.path, p.pid]))).toEqual(named(supervisorPids(service.snapshot())));
     expect(listed.map((p) => p.path)).toEqual(['root/Level1Supervisor', 'root/Level1Supervisor/Level2Supervisor', 'root/Level1Supervisor/Level2Supervisor/Level3Supervisor']);
     for (const p of listed) {
       expect(p.rssBytes).toBeGreaterThan(20 * 1024 * 1024);
@@ -41,5 +58,5 @@ describe('SupervisionService.processes()', () => {
 
     await service.stop();
     expect(service.processes()).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -1,8 +1,10 @@
 // A redis-server of the test's own: a free TCP port on 127.0.0.1, a temp dir, no persistence, ended
-// by pid. The machine's own Redis (6379) is never used or touched.
+// by pid. The machine's own Redis (6379) is never used or touched. It does not outlive the process
+// that started it, even a SIGKILLed one: a watchdog ends it then (see WATCHDOG). No Jest in here: the
+// cluster demo's launcher and the benchmarks import this file too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, createConnection } from 'node:net';
+import { createServer, createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,9 +29,52 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Redis has no parent-death option, and a process killed with SIGKILL runs no cleanup: so next to
+ * each redis-server runs this POSIX sh watchdog. Its stdin is a pipe whose other end only the owner
+ * (the process that started the server) holds, and never writes to: the kernel closes that end when
+ * the owner ends, however it ends, and `read` returns. Then it SIGKILLs the server and removes its
+ * temp dir. No polling and no timer; the owner ends it with SIGTERM as soon as the server ended
+ * (kill(), close(), or the server's own death), so it never outlives the server it guards and never
+ * kills a pid that has been reused. Arguments: redis-server pid, temp dir.
+ */
+const WATCHDOG = `
+while read -r _; do :; done
+kill -KILL "$1" 2>/dev/null
+rm -rf "$2"
+`;
+
+interface Watchdog {
+  readonly pid: number | undefined;
+  /** SIGTERM, and waits for its exit. Idempotent. */
+  end(): Promise<void>;
+}
+
+function startWatchdog(serverPid: number, dir: string): Watchdog {
+  const proc = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', String(serverPid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const ended = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // Neither it nor its pipe may keep the owner's event loop alive: the owner's end is what it waits for.
+  proc.unref();
+  (proc.stdin as Socket).unref();
+  let ending: Promise<void> | undefined;
+  return {
+    pid: proc.pid,
+    end: () =>
+      (ending ??= (async () => {
+        // Held again while it is waited for, or a script whose last step is close() could end first.
+        proc.ref();
+        proc.kill('SIGTERM');
+        await ended;
+        // Closed only now, so that it never reads the end of its input as its owner's.
+        proc.stdin?.destroy();
+      })()),
+  };
+}
+
 export class RedisServer {
   private proc?: ChildProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'supertrees-redis-'));
+  private watchdog?: Watchdog;
+  private readonly tempDir = mkdtempSync(join(tmpdir(), 'supertrees-redis-'));
 
   private constructor(readonly port: number) {}
 
@@ -48,6 +93,16 @@ export class RedisServer {
     return this.proc?.pid;
   }
 
+  /** The pid of the watchdog of the running server (see WATCHDOG). */
+  get watchdogPid(): number | undefined {
+    return this.watchdog?.pid;
+  }
+
+  /** Its temp dir (removed by close(), or by the watchdog when the owner died). */
+  get dir(): string {
+    return this.tempDir;
+  }
+
   get running(): boolean {
     return this.proc !== undefined;
   }
@@ -55,12 +110,18 @@ export class RedisServer {
   /** (Re)starts it on the same port, empty; resolves once it answers PING. */
   async launch(): Promise<void> {
     if (this.proc) return;
-    const proc = spawn(BINARY, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning'], {
+    // The watchdog of a server that died by itself, ending since its exit.
+    await this.watchdog?.end();
+    if (this.proc) return;
+    const proc = spawn(BINARY, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.tempDir, '--loglevel', 'warning'], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     this.proc = proc;
+    const watchdog = proc.pid === undefined ? undefined : startWatchdog(proc.pid, this.tempDir);
+    this.watchdog = watchdog;
     proc.once('exit', () => {
       if (this.proc === proc) this.proc = undefined;
+      void watchdog?.end();
     });
     const deadline = Date.now() + 15_000;
     while (!(await this.ping())) {
@@ -70,14 +131,16 @@ export class RedisServer {
     }
   }
 
-  /** SIGKILL, and waits for the exit. */
+  /** SIGKILL, and waits for the exit (its watchdog's too). */
   async kill(): Promise<void> {
     const proc = this.proc;
-    if (!proc) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGCONT');
-    proc.kill('SIGKILL');
-    await exited;
+    if (proc) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGCONT');
+      proc.kill('SIGKILL');
+      await exited;
+    }
+    await this.watchdog?.end();
   }
 
   pause(): void {
@@ -90,7 +153,7 @@ export class RedisServer {
 
   async close(): Promise<void> {
     await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.tempDir, { recursive: true, force: true });
   }
 
   private ping(): Promise<boolean> {

@@ -56,6 +56,7 @@ export {
 export {
   SupervisorGaveUpError,
   SupervisorMemoryLimitError,
+  SupervisorNotBootstrappedError,
   SupervisorProcessError,
   UnknownNodeError,
   WorkerInitTimeoutError,

@@ -1,4 +1,4 @@
-import type { NodeSnapshot, SupervisionEvent } from '#supertrees';
+import type { GaveUpEvent, NodeSnapshot, SupervisionEvent } from '#supertrees';
 
 const SYMBOL: Record<SupervisionEvent['type'], string> = {
   starting: '…',
@@ -23,6 +23,12 @@ const SYMBOL: Record<SupervisionEvent['type'], string> = {
   'member-left': '⊖',
 };
 
+const GAVE_UP_BECAUSE: Record<GaveUpEvent['reason'], string> = {
+  policy: 'its restart policy says no more',
+  intensity: 'restart intensity exceeded',
+  config: 'it cannot start as configured',
+};
+
 /** One readable line per event: time, what, where, and the detail that matters for that event. */
 export function formatEvent(event: SupervisionEvent, previousPid?: number): string {
   const time = new Date(event.timestamp).toISOString().slice(11, 23);
@@ -41,7 +47,7 @@ export function formatEvent(event: SupervisionEvent, previousPid?: number): stri
     case 'restart-scheduled':
       return `${head}  in ${event.delayMs} ms${event.cause !== event.path ? ` (because ${event.cause} failed)` : ''}`;
     case 'gave-up':
-      return `${head}  ${event.reason === 'intensity' ? 'restart intensity exceeded' : 'its restart policy says no more'}`;
+      return `${head}  ${GAVE_UP_BECAUSE[event.reason]}`;
     case 'stopping':
     case 'stopped':
       return `${head}  (${event.reason}${event.type === 'stopped' && event.timedOut ? ', timed out' : ''})`;

@@ -13,7 +13,7 @@ import { clusterKeys, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import type { ClusterNode } from './cluster.node.js';
 import { MEMBER_ID_PATTERN } from './cluster.options.js';
-import { FRAME_OVERHEAD_BYTES, parseFrame, parseUnitId, WIRE_VERSION, type RouteReply, type RouteRequest } from './cluster.wire.js';
+import { FRAME_OVERHEAD_BYTES, parseFrame, parseUnitId, WIRE_ERRORS, WIRE_VERSION, type RouteReply, type RouteRequest } from './cluster.wire.js';
 import type { RedisLink } from './redis.link.js';
 
 /**
@@ -229,7 +229,7 @@ export class ClusterRouter {
       if (outcome.kind === 'reply') {
         const { reply } = outcome;
         if (reply.r === 'ok') return reply.value;
-        if (reply.r === 'error') throw decodeError(reply.error);
+        if (reply.r === 'error') throw decodeError(reply.error, WIRE_ERRORS);
         why = 'not-owner';
       } else {
         why = 'holder-gone';

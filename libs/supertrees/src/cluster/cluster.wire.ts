@@ -1,8 +1,15 @@
-import { isWireError, type WireError } from '../errors/wire-error.js';
+import { errorClassesOf, isWireError, LIBRARY_ERRORS, type ErrorClasses, type WireError } from '../errors/wire-error.js';
 import { checkData } from '../shared/message.data.js';
+import * as clusterErrors from './cluster.errors.js';
 import { ClusterDataError } from './cluster.errors.js';
 import { unitRef, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_DEFAULTS, MEMBER_ID_PATTERN, UNIT_NAME_PATTERN } from './cluster.options.js';
+
+/**
+ * The error classes a reply revives, from a supervisor process (IPC) or another replica (routed
+ * calls): every class of errors/ and of cluster.errors.ts, read from the modules themselves.
+ */
+export const WIRE_ERRORS: ErrorClasses = { ...LIBRARY_ERRORS, ...errorClassesOf(clusterErrors) };
 
 /**
  * The messages routed calls and casts travel as, on the members' inbox channels (JSON text).

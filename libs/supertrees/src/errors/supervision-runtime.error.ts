@@ -28,6 +28,24 @@ export class SupervisorProcessError extends Error {
   }
 }
 
+/**
+ * A process forked as a supervisor process whose script did not call `bootstrapSupervised()` (it
+ * booted the app itself, as the main.ts of `nest new` does): it exits with `EXIT_NOT_BOOTSTRAPPED`
+ * before it starts anything, and so would every restart. A configuration error: its supervisor
+ * gives up on it at once (`gave-up`, reason `config`) instead of restarting it.
+ */
+export class SupervisorNotBootstrappedError extends SupervisorProcessError {
+  constructor(
+    path: string,
+    /** The script the process ran. */
+    readonly entry: string,
+    details: { pid?: number; code?: number | null; signal?: string | null } = {},
+  ) {
+    super(MESSAGES.unsupervisedBoot(path, entry), path, details);
+    this.name = 'SupervisorNotBootstrappedError';
+  }
+}
+
 /** A worker's `init()` did not settle within its `initTimeoutMs`: a failure of that start. */
 export class WorkerInitTimeoutError extends Error {
   constructor(

@@ -1,27 +1,8 @@
-import {
-  CallRejectedError,
-  CallTimeoutError,
-  InvalidMessageError,
-  MailboxFullError,
-  NotCallableError,
-  WorkerCrashedError,
-  WorkerRestartingError,
-  WorkerStoppedError,
-} from './call.errors.js';
-import {
-  ChildIdTakenError,
-  ChildStartError,
-  ChildStateError,
-  InvalidChildSpecError,
-  MaxChildrenError,
-  NotAPoolError,
-  NotASupervisorError,
-  NotAWorkerError,
-  NotDynamicError,
-} from './child-control.error.js';
-import { InvalidOptionError, SupervisionConfigError } from './supervision-config.error.js';
-import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from './supervision-request.error.js';
-import { SupervisorGaveUpError, SupervisorProcessError, UnknownNodeError } from './supervision-runtime.error.js';
+import * as callErrors from './call.errors.js';
+import * as childControlErrors from './child-control.error.js';
+import * as configErrors from './supervision-config.error.js';
+import * as requestErrors from './supervision-request.error.js';
+import * as runtimeErrors from './supervision-runtime.error.js';
 
 /** An error as a reply carries it across a process boundary: its class name, message and own data fields. */
 export interface WireError {
@@ -31,37 +12,26 @@ export interface WireError {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/** Error classes by name: those a reply may revive, so that `instanceof` holds on the caller's side whichever process threw. */
+export type ErrorClasses = Readonly<Record<string, { prototype: Error }>>;
+
+/** The Error classes among what `modules` export, by export name (which each class also sets as its errors' `name`). */
+export function errorClassesOf(...modules: readonly object[]): ErrorClasses {
+  const classes: Record<string, { prototype: Error }> = {};
+  for (const module of modules) {
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value === 'function' && (value as { prototype: unknown }).prototype instanceof Error) classes[name] = value as { prototype: Error };
+    }
+  }
+  return classes;
+}
+
 /**
- * The error classes a reply may revive by name, so that `instanceof` holds on the caller's side
- * whichever process threw. A feature that sends its own typed errors across lists them here.
+ * Every error class of errors/, taken from the modules themselves: a class added there is revivable
+ * with no list to update. The cluster adds its own to these (`WIRE_ERRORS` in cluster/cluster.wire.ts),
+ * which is the table both decoders use.
  */
-const REVIVABLE: Readonly<Record<string, { prototype: Error }>> = {
-  NodeUnavailableError,
-  RequestTimeoutError,
-  UnknownOperationError,
-  UnknownNodeError,
-  SupervisorGaveUpError,
-  SupervisorProcessError,
-  SupervisionConfigError,
-  InvalidOptionError,
-  NotCallableError,
-  MailboxFullError,
-  CallTimeoutError,
-  WorkerRestartingError,
-  WorkerCrashedError,
-  WorkerStoppedError,
-  InvalidMessageError,
-  CallRejectedError,
-  NotDynamicError,
-  ChildIdTakenError,
-  MaxChildrenError,
-  NotAWorkerError,
-  InvalidChildSpecError,
-  ChildStartError,
-  ChildStateError,
-  NotAPoolError,
-  NotASupervisorError,
-};
+export const LIBRARY_ERRORS: ErrorClasses = errorClassesOf(callErrors, childControlErrors, configErrors, requestErrors, runtimeErrors);
 
 const MAX_DEPTH = 4;
 
@@ -77,9 +47,9 @@ export function encodeError(error: unknown, depth = 0): WireError {
   return Object.keys(data).length > 0 ? { name: error.name, message: error.message, data } : { name: error.name, message: error.message };
 }
 
-/** Rebuilds an error from a reply: an instance of its class when the name is a library error, else an Error with that name. */
-export function decodeError(wire: WireError, depth = 0): Error {
-  const revived = REVIVABLE[wire.name];
+/** Rebuilds an error from a reply: an instance of its class when `revivable` names it, else an Error with that name. */
+export function decodeError(wire: WireError, revivable: ErrorClasses, depth = 0): Error {
+  const revived = Object.hasOwn(revivable, wire.name) ? revivable[wire.name] : undefined;
   const error: Error = revived ? (Object.create(revived.prototype) as Error) : new Error();
   const { cause, ...fields } = wire.data ?? {};
   Object.assign(error, fields);
@@ -87,7 +57,7 @@ export function decodeError(wire: WireError, depth = 0): Error {
   Object.defineProperty(error, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(error, 'stack', { value: `${wire.name}: ${wire.message}`, writable: true, configurable: true, enumerable: false });
   if (isWireError(cause) && depth < MAX_DEPTH) {
-    Object.defineProperty(error, 'cause', { value: decodeError(cause, depth + 1), writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, 'cause', { value: decodeError(cause, revivable, depth + 1), writable: true, configurable: true, enumerable: false });
   }
   return error;
 }

@@ -85,8 +85,12 @@ export interface RestartScheduledEvent extends EventBase {
 }
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up';
-  /** `policy`: its restart policy says no more; `intensity`: a supervisor exceeded its restart intensity. */
-  readonly reason: 'policy' | 'intensity';
+  /**
+   * `policy`: its restart policy says no more; `intensity`: a supervisor exceeded its restart
+   * intensity; `config`: it cannot start as configured (a supervisor process whose script did not
+   * call `bootstrapSupervised()`), so it is not restarted at all.
+   */
+  readonly reason: 'policy' | 'intensity' | 'config';
   readonly restarts: number;
 }
 export interface StoppingEvent extends EventBase {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
-import { SupervisorMemoryLimitError, SupervisorProcessError } from '../errors/supervision-runtime.error.js';
+import { SupervisorMemoryLimitError, SupervisorNotBootstrappedError, SupervisorProcessError } from '../errors/supervision-runtime.error.js';
 import type { ErrorInfo, StopReason } from '../events/supervision.events.js';
 import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import type { RemoteEndpoint } from '../runtime/request.router.js';
@@ -254,11 +254,11 @@ class ProcessRun {
     this.stopWatchdog();
     this.unwatch();
     this.requests.close('exited', MESSAGES.processExitedBeforeReply(node.path));
-    const message =
-      code === EXIT_NOT_BOOTSTRAPPED
-        ? MESSAGES.unsupervisedBoot(node.path, options.entry ?? process.argv[1] ?? '(no script)')
-        : MESSAGES.processExited(node.path, code, signal);
-    const error = this.cause ?? new SupervisorProcessError(message, node.path, { pid, code, signal });
+    const error =
+      this.cause ??
+      (code === EXIT_NOT_BOOTSTRAPPED
+        ? new SupervisorNotBootstrappedError(node.path, options.entry ?? process.argv[1] ?? '(no script)', { pid, code, signal })
+        : new SupervisorProcessError(MESSAGES.processExited(node.path, code, signal), node.path, { pid, code, signal }));
     if (!this.running) this.reject(error);
     else if (this.stopRequested) return;
     // It stopped its subtree at its cluster lease's deadline, on its own clock: not a failure.

@@ -38,6 +38,11 @@ describe('checkEvent', () => {
     expect(checkEvent(event, SUBTREE)).toBeUndefined();
   });
 
+  // A nested supervisor process that cannot start as configured is given up on in its parent process.
+  it.each(['policy', 'intensity', 'config'])('accepts gave-up with reason %s', (reason) => {
+    expect(checkEvent({ ...good('gave-up'), reason }, SUBTREE)).toBeUndefined();
+  });
+
   it('accepts an event about the subtree’s root itself', () => {
     expect(checkEvent({ ...good('starting'), path: SUBTREE }, SUBTREE)).toBeUndefined();
   });

@@ -129,7 +129,7 @@ const EVENT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
   exited: { attempt: isNumber, ranForMs: isNumber },
   failed: { attempt: isNumber, error: isErrorInfo, ranForMs: isNumber, phase: (v) => v === 'init' || v === 'run' || v === 'process' },
   'restart-scheduled': { attempt: isNumber, delayMs: isNumber, cause: isString },
-  'gave-up': { reason: (v) => v === 'policy' || v === 'intensity', restarts: isNumber },
+  'gave-up': { reason: (v) => v === 'policy' || v === 'intensity' || v === 'config', restarts: isNumber },
   stopping: { reason: (v) => STOP_REASONS.includes(v as string) },
   stopped: { reason: (v) => STOP_REASONS.includes(v as string), timedOut: (v) => typeof v === 'boolean' },
   escalated: { error: isErrorInfo },

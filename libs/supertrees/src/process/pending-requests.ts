@@ -1,5 +1,6 @@
 import { NodeUnavailableError, RequestTimeoutError, type NodeUnavailableCode } from '../errors/supervision-request.error.js';
 import { decodeError } from '../errors/wire-error.js';
+import { WIRE_ERRORS } from '../cluster/cluster.wire.js';
 import type { ReplyMessage, RequestMessage } from './ipc.protocol.js';
 
 interface Pending {
@@ -50,7 +51,7 @@ export class PendingRequests {
     const entry = this.take(reply.id);
     if (!entry) return false;
     if (reply.ok) entry.resolve(reply.value);
-    else entry.reject(decodeError(reply.error));
+    else entry.reject(decodeError(reply.error, WIRE_ERRORS));
     return true;
   }
 

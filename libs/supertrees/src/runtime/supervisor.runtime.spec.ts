@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../shared/supervision.defaults.js';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
-import { SupervisorGaveUpError } from '../errors/supervision-runtime.error.js';
+import { SupervisorGaveUpError, SupervisorNotBootstrappedError } from '../errors/supervision-runtime.error.js';
 import type { EventSink } from '../events/event.sink.js';
 import { EventStamper } from '../events/event.stamper.js';
 import { SnapshotStore, type NodeState } from '../events/snapshot.js';
@@ -19,10 +19,11 @@ import { RestartScheduler, systemClock } from './timers.js';
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * How one start of a fake child goes: `ok` runs; `reject` fails to start; `hang-*` neither
+ * How one start of a fake child goes: `ok` runs; `reject` fails to start; `not-bootstrapped` fails
+ * as a supervisor process whose script skipped bootstrapSupervised(); `hang-*` neither
  * resolves nor rejects until the child is stopped, then resolves or rejects.
  */
-type StartPlan = 'ok' | 'reject' | 'hang-then-resolve' | 'hang-then-reject';
+type StartPlan = 'ok' | 'reject' | 'not-bootstrapped' | 'hang-then-resolve' | 'hang-then-reject';
 
 /**
  * A child that only records what its supervisor does to it, in a journal shared with its
@@ -58,9 +59,9 @@ class FakeChild implements SupervisedChild {
       return undefined;
     }
     await turn();
-    if (plan === 'reject') {
+    if (plan === 'reject' || plan === 'not-bootstrapped') {
       this.journal.push(`refused ${this.name}#${attempt}`);
-      throw new Error(`${this.name} could not start`);
+      throw plan === 'reject' ? new Error(`${this.name} could not start`) : new SupervisorNotBootstrappedError(path(this.name), 'main.js', { code: 72 });
     }
     this.onExit = onExit;
     this.lastOnExit = onExit;
@@ -587,6 +588,30 @@ describe('SupervisorRuntime', () => {
       await runtime.start();
       expect(await host.waitFor(is('gave-up', 'A'))).toMatchObject({ reason: 'policy' });
       expect(host.states().map((c) => c.status)).toEqual(['failed', 'running']);
+    });
+
+    it('as a supervisor process whose script skipped bootstrapSupervised, is given up on at once: no restart, no intensity spent', async () => {
+      // maxRestarts 1: had A's failure counted, B's would be one too many.
+      const { host, runtime } = run(supervisor([worker('A'), worker('B')], { maxRestarts: 1, withinMs: 60_000 }));
+      host.child('A').plans.push('not-bootstrapped', 'not-bootstrapped');
+      await runtime.start();
+      expect(await host.waitFor(is('gave-up', 'A'))).toMatchObject({ reason: 'config', restarts: 0 });
+      expect(host.journal).toEqual(['start A#0', 'refused A#0', 'start B#0', 'up B#0']);
+      expect(host.trace()).toEqual(['starting A', 'failed A', 'gave-up A', 'starting B', 'started B']);
+      expect(host.events[1]).toMatchObject({ type: 'failed', error: { name: 'SupervisorNotBootstrappedError', message: MESSAGES.unsupervisedBoot('root/A', 'main.js') } });
+      expect(host.states().map((c) => c.status)).toEqual(['failed', 'running']);
+      host.child('B').fail();
+      await host.waitFor(is('restarted', 'B'));
+      expect(host.events.some(is('gave-up', 'root'))).toBe(false);
+      expect(host.journal).not.toContain('start A#1');
+    });
+
+    it('as a supervisor process whose script skipped bootstrapSupervised, under one-for-all, leaves its siblings to start', async () => {
+      const { host, runtime } = run(supervisor([worker('A'), worker('B'), worker('C')], { strategy: 'one-for-all' }));
+      host.child('B').plans.push('not-bootstrapped');
+      await runtime.start();
+      expect(host.journal).toEqual(['start A#0', 'up A#0', 'start B#0', 'refused B#0', 'start C#0', 'up C#0']);
+      expect(host.states().map((c) => c.status)).toEqual(['running', 'failed', 'running']);
     });
 
     it('under one-for-all, stops the siblings already running and starts the rest only with the group', async () => {

@@ -9,7 +9,7 @@ import {
   NotDynamicError,
 } from '../errors/child-control.error.js';
 import { NodeUnavailableError } from '../errors/supervision-request.error.js';
-import { SupervisorGaveUpError, UnknownNodeError } from '../errors/supervision-runtime.error.js';
+import { SupervisorGaveUpError, SupervisorNotBootstrappedError, UnknownNodeError } from '../errors/supervision-runtime.error.js';
 import type { EventSink } from '../events/event.sink.js';
 import {
   childAddedEvent,
@@ -451,6 +451,12 @@ export class SupervisorRuntime {
       if (slot.parked) continue;
       const result = await this.startSlot(slot);
       if (result.ok || result.aborted || this.halted) continue;
+      if (result.error instanceof SupervisorNotBootstrappedError) {
+        // Misconfigured: every restart would fail the same way. No restart, no intensity count,
+        // and its siblings start as if it had not been there.
+        this.sink.emit(gaveUpEvent(slot.node, 'config', slot.restarts));
+        continue;
+      }
       // The strategy restarts these along with the one that failed to start: not now.
       const group = new Set(restartGroup(this.node.strategy, this.slots.length, slot.index));
       queue = queue.filter((s) => !group.has(s.index));
