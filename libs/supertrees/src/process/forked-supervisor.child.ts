@@ -102,7 +102,12 @@ export class ForkedSupervisorChild implements SupervisedChild, RemoteEndpoint {
     // that a call is never handled again by the next process.
     if (reason !== 'strategy') run.requests.close('stopped', MESSAGES.processStopped(this.node.path, reason));
     const { proc, closed } = run.spare;
-    if (proc.exitCode !== null || proc.signalCode !== null) return false;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      // Exited, its pipes not yet closed: its end is still to be handled (and it is still listed by
+      // processes()) until 'close'. Wait for that, bounded, so that a stop resolves once it is gone.
+      await settlesWithin(closed, this.options.killTimeoutMs);
+      return false;
+    }
     run.stopRequested = true;
     send(proc, { t: 'stop', reason });
     if (!(await settlesWithin(closed, this.node.shutdownTimeoutMs))) return false;
