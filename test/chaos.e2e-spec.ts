@@ -1,10 +1,11 @@
-// Chaos: a tree of 7 supervisor processes on two levels (plus three in-process supervisors) and 28
+// Chaos: a tree of 8 supervisor processes on two levels (plus three in-process supervisors) and 28
 // workers, `always` and `on-failure`, under every strategy, takes random faults for CHAOS_SECONDS:
 // SIGKILLs of supervisor processes, and workers that throw, return, hang (ignore their signal and
 // never settle) or block their process's event loop (found by the heartbeat). Meanwhile dynamic
-// children are started, terminated, restarted and deleted under a dynamic supervisor in the main
-// process and one in a supervisor process, two pools are scaled, and every kind of worker is called
-// and cast to (test/fixtures/chaos-dynamic.ts). Then the tree must come back whole and as asked,
+// children (with every restart policy, some whose init() throws) are started, terminated,
+// restarted and deleted under a dynamic supervisor in the main process and two in supervisor
+// processes (one with restoreChildren: false), two pools are scaled, and every kind of worker is
+// called and cast to (test/fixtures/chaos-dynamic.ts). Then the tree must come back whole and as asked,
 // and its events, snapshot, replies and processes must agree with what happened.
 //
 // `npm test` runs it for 8 s; `npm run test:chaos` for 120 s (CHAOS_SECONDS). The run is a node
@@ -64,7 +65,7 @@ afterAll(async () => {
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-describe(`chaos: ${SECONDS} s of random faults and dynamic operations on 7 supervisor processes and 28 workers`, () => {
+describe(`chaos: ${SECONDS} s of random faults and dynamic operations on 8 supervisor processes and 28 workers`, () => {
   it('ran to the end and injected every kind of fault', () => {
     expect(run.code).toBe(0);
     for (const kind of ['throw', 'exit', 'hang', 'kill', 'block', 'storm'] as const) expect(report.faults.requested[kind]).toBeGreaterThan(0);
@@ -79,6 +80,7 @@ describe(`chaos: ${SECONDS} s of random faults and dynamic operations on 7 super
     expect(report.effects.throwFailures).toBeGreaterThan(0);
     expect(report.effects.throwFailures).toBeLessThanOrEqual(taken.throw - takenWhileStopping.throw);
     expect(report.effects.exits).toBeLessThanOrEqual(taken.exit - takenWhileStopping.exit);
+    expect(report.effects.initFailures).toBeLessThanOrEqual(report.dynamic.initFailuresAsked);
     expect(report.effects.abandonedWorkers).toBeLessThanOrEqual(report.faults.taken.hang);
     expect(report.effects.killedProcesses).toBeLessThanOrEqual(report.faults.requested.kill);
     expect(report.effects.heartbeatKills).toBeLessThanOrEqual(report.faults.taken.block);
@@ -129,6 +131,8 @@ describe(`chaos: ${SECONDS} s of random faults and dynamic operations on 7 super
     for (const [op, counts] of Object.entries(ops)) {
       expect([op, counts.succeeded > 0]).toEqual([op, true]);
     }
+    // A new child whose init() throws: startChild rejected with ChildStartError carrying that error (checked one by one).
+    expect(ops.startChild.rejected.ChildStartError ?? 0).toBeGreaterThan(0);
     // A success the model says cannot be, a lost or ghost child, an untyped error or one the README does not list there.
     expect(unexpected).toEqual([]);
   });

@@ -144,6 +144,30 @@ describe('dynamic children in a supervisor process', () => {
     expect((await service.whichChildren(ProcTenants)).map((c) => c.id)).toEqual(['a']);
   });
 
+  it('keeps a child deleted and started again at once: no late child-removed confuses the snapshot or the kept spec', async () => {
+    const { service, recorder } = await boot();
+    const path = 'root/ProcTenants/TenantWorker:a';
+    await service.startChild(ProcTenants, TenantWorker, { id: 'a' });
+    // Sent together: the supervisor process removes the child and adds it again back to back, and
+    // replies to both. Each reply leaves after the events emitted before it, so the parent, which
+    // keeps the specs from the replies and drops one at a child-removed, does not drop the new one.
+    await Promise.all([service.deleteChild(path), service.startChild(ProcTenants, TenantWorker, { id: 'a' })]);
+    await recorder.waitForCount(is('started', path), 2);
+    expect(recorder.events.filter((e) => e.path === path && (e.type === 'child-added' || e.type === 'child-removed')).map((e) => e.type)).toEqual([
+      'child-added',
+      'child-removed',
+      'child-added',
+    ]);
+    const tenants = () => service.snapshot().children!.find((c) => c.path === 'root/ProcTenants')!;
+    expect(tenants().children!.map((c) => [c.id, c.state])).toEqual([['a', 'running']]);
+
+    // Its process dies: the restarted supervisor gets back the child it had.
+    process.kill(lastStarted(recorder.events, 'root/ProcTenants').processPid!, 'SIGKILL');
+    await recorder.waitFor(is('restarted', 'root/ProcTenants'));
+    expect((await service.whichChildren(ProcTenants)).map((c) => [c.id, c.state])).toEqual([['a', 'running']]);
+    await eventually(() => tenants().children!.length === 1 && tenants().children![0]!.state === 'running', 'the snapshot shows it running again');
+  });
+
   it('rejects a command that outlives its timeout with RequestTimeoutError, and one whose process dies with NodeUnavailableError', async () => {
     const { service, recorder } = await boot();
     await expect(service.startChild(ProcTenants, TenantWorker, { id: 'slow', args: { hangInit: true } }, { timeoutMs: 300 })).rejects.toThrow(

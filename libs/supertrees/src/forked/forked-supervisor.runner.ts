@@ -141,14 +141,16 @@ class ForkedSupervisorRunner {
   private answer(request: RequestMessage): void {
     const { id } = request;
     const handled = this.hosting && !this.exiting ? this.hosting.request(request) : this.notReady(request);
-    const fail = (error: unknown) => this.send({ t: 'reply', id, ok: false, error: encodeError(error) });
+    // After the events this process emitted before it: the parent follows a child's spec from the
+    // replies and its end from the events, so it must see them in the order they happened.
+    const reply = (message: UpMessage, onError: (error: unknown) => void) =>
+      this.outbox ? this.outbox.sendAfterQueued(message, onError) : onErrorOf(() => this.send(message), onError);
+    const fail = (error: unknown) => reply({ t: 'reply', id, ok: false, error: encodeError(error) }, () => undefined);
     handled.then((value) => {
-      try {
-        this.send({ t: 'reply', id, ok: true, value });
-      } catch (error) {
-        // A value JSON cannot carry (a BigInt, a cycle): the caller learns why instead of waiting.
-        fail(new TypeError(`the reply of ${request.op} on ${request.path} cannot cross a process boundary: ${(error as Error).message}`));
-      }
+      // A value JSON cannot carry (a BigInt, a cycle): the caller learns why instead of waiting.
+      reply({ t: 'reply', id, ok: true, value }, (error) =>
+        fail(new TypeError(`the reply of ${request.op} on ${request.path} cannot cross a process boundary: ${(error as Error).message}`)),
+      );
     }, fail);
   }
 
@@ -220,5 +222,13 @@ class ForkedSupervisorRunner {
 
   private sendAndWait(message: UpMessage): Promise<void> {
     return new Promise<void>((resolve) => this.send(message, () => resolve()));
+  }
+}
+
+function onErrorOf(run: () => unknown, onError: (error: unknown) => void): void {
+  try {
+    run();
+  } catch (error) {
+    onError(error);
   }
 }

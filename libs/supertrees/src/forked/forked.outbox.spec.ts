@@ -270,6 +270,70 @@ describe('EventOutbox', () => {
     });
   });
 
+  describe('replies (sendAfterQueued)', () => {
+    const reply = (id: number): UpMessage => ({ t: 'reply', id, ok: true });
+    const kinds = (channel: FakeChannel) =>
+      channel.sent.map((m) => (m.t === 'reply' ? `reply ${m.id}` : m.t === 'events' ? `events ${m.events.length}` : m.t));
+
+    it('sends a reply at once when no event waits', () => {
+      const { channel, outbox } = setup();
+      outbox.sendAfterQueued(reply(1), () => undefined);
+      expect(kinds(channel)).toEqual(['reply 1']);
+    });
+
+    it('sends a reply after the events pushed before it, not before their batch', async () => {
+      const { channel, outbox } = setup();
+      events(2).forEach((e) => outbox.push(e));
+      outbox.sendAfterQueued(reply(1), () => undefined);
+      expect(channel.sent).toEqual([]);
+      await outbox.flush();
+      expect(kinds(channel)).toEqual(['events 2', 'reply 1']);
+    });
+
+    it('keeps a reply behind its events while the pipe is full (a command outcome never overtakes what preceded it)', async () => {
+      const { channel, outbox } = setup();
+      channel.mode = 'full';
+      const before = events(300);
+      before.forEach((e) => outbox.push(e));
+      await turn();
+      outbox.sendAfterQueued(reply(1), () => undefined);
+      const after = event();
+      outbox.push(after);
+      await turn();
+      expect(kinds(channel)).toEqual(['events 256']);
+      channel.release();
+      await outbox.flush();
+      // The batch after the reply's events stops there: an event pushed after the reply does not precede it either.
+      expect(kinds(channel)).toEqual(['events 256', 'events 44', 'reply 1', 'events 1']);
+      expect(channel.events()).toEqual([...before, after]);
+    });
+
+    it('sends a reply after the drop report and the snapshot that stand in for the events dropped before it', async () => {
+      const { channel, outbox } = setup(3);
+      events(5).forEach((e) => outbox.push(e));
+      outbox.sendAfterQueued(reply(1), () => undefined);
+      await outbox.flush();
+      // The drop report and the 3 events kept, the subtree's snapshot, then the reply.
+      expect(kinds(channel)).toEqual(['events 4', 'snapshot', 'reply 1']);
+    });
+
+    it('hands a send() that throws to the reply\'s onError, and goes on', async () => {
+      const channel = new FakeChannel();
+      const send: SendFn = (message, done) => {
+        if (message.t === 'reply' && message.id === 1) throw new TypeError('Do not know how to serialize a BigInt');
+        return channel.send(message, done);
+      };
+      const outbox = new EventOutbox(send, 100, new EventStamper(OWN_PID), { path: SUBTREE, snapshot: () => undefined });
+      const errors: unknown[] = [];
+      outbox.push(event());
+      outbox.sendAfterQueued(reply(1), (error) => errors.push(error));
+      outbox.sendAfterQueued(reply(2), (error) => errors.push(error));
+      await outbox.flush();
+      expect(errors).toEqual([new TypeError('Do not know how to serialize a BigInt')]);
+      expect(kinds(channel)).toEqual(['events 1', 'reply 2']);
+    });
+  });
+
   describe('a closed channel', () => {
     it('does not block: every batch is handed over and flush() resolves', async () => {
       const { channel, outbox } = setup();
