@@ -83,6 +83,7 @@ async function measure(): Promise<FigureResult> {
       const bareRoundTrip = summarize(bare, 1);
       // The same with both members in this process (bench/lib/routed-call.ts): no process wake-up on the holder's side.
       const inProcess = await measureRoutedCall(server.url, RUNS * BATCH, BATCH);
+      const inProcessDirect = await measureRoutedCall(server.url, RUNS * BATCH, BATCH, direct);
       const echoed = (await call(7)) as { n?: number };
       if (echoed.n !== 7) throw new Error(`the routed call returned ${JSON.stringify(echoed)}`);
       const echoedDirect = (await directCall(8)) as { n?: number };
@@ -111,6 +112,10 @@ async function measure(): Promise<FigureResult> {
           row('routed call round trip, both members in one process', 'µs', inProcess.routedUs, { what: 'Redis PING round trip, interleaved call by call', value: inProcess.pingUs }, {
             text: '≤ 3× floor',
             met: inProcess.ratio <= 3,
+          }),
+          row('routed call round trip, both members in one process, direct channel', 'µs', inProcessDirect.routedUs, { what: 'Redis PING round trip, interleaved call by call', value: inProcessDirect.pingUs }, {
+            text: '≤ 3× floor',
+            met: inProcessDirect.ratio <= 3,
           }),
         ],
         details: { routerStats: { ...router.stats }, directRouterStats: { ...directRouter.stats } },
