@@ -2,15 +2,15 @@
 // redis-server of the test's own and real TCP connections: members in this process, a raw socket
 // playing a stranger, and replica processes where a holder must die mid-call.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { connect, type Socket } from 'node:net';
-import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, type ClusterUnitSpec, type LocalDispatch, type UnitHost, type UnitRef } from '#supertrees/cluster';
+import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, type ClusterUnitSpec, type LocalDispatch, type UnitRef } from '#supertrees/cluster';
 import { CallTimeoutError } from '#supertrees';
 import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
-import { Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { redisDescribe } from './helpers/redis-suite.js';
+import { callerAndTwoHolders, firstAnswer, LineLogger, memberIds, NullHost } from './helpers/cluster-members.js';
 
 const suite = redisDescribe();
 
@@ -23,33 +23,6 @@ const SHARD = 'root/Shard';
 const UNITS: ClusterUnitSpec[] = [{ name: ECHO }, { name: SHARD, partitions: 4 }];
 const UNIT_IDS = [ECHO, ...Array.from({ length: 4 }, (_, p) => `${SHARD}#${p}`)];
 const DIRECT = { transport: 'direct', listen: { host: '127.0.0.1' } } as const;
-
-class NullHost implements UnitHost {
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-}
-
-class LineLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(`log ${String(message)}`);
-  }
-  warn(message: unknown) {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  error(message: unknown) {
-    this.lines.push(`error ${String(message)}`);
-  }
-}
-
-/** `count` member ids, with a suffix chosen so that `want(ids)` holds (rendezvous is deterministic). */
-function memberIds(prefix: string, count: number, want: (ids: string[]) => boolean): string[] {
-  for (let salt = 0; salt < 10_000; salt++) {
-    const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}-${salt}`);
-    if (want(ids)) return ids;
-  }
-  throw new Error('no member ids found');
-}
 
 interface Member {
   readonly id: string;
@@ -222,14 +195,17 @@ suite('cluster: routed calls on the direct channel between members in this proce
 
   it('leaves no connection or listener open after stop', async () => {
     const extra = await member(`${C!}-x`, []);
-    const port = await portOf(extra.id).catch(() => undefined);
+    const port = await portOf(extra.id);
+    // A connection to it now and one through its router, both open when it stops.
+    const raw = rawConnection(port);
+    await raw.next();
+    await extra.router.call({ id: ECHO, name: ECHO }, 'warm', { timeoutMs: 2_000 });
     await extra.router.stop();
     await extra.node.stop();
     members.splice(members.indexOf(extra), 1);
-    if (port !== undefined) {
-      const raw = rawConnection(port);
-      await raw.closed;
-    }
+    await raw.closed;
+    // Nothing listens there any more: a new connection is refused (and closes).
+    await rawConnection(port).closed;
     await waitFor(allPlaced, 'the units back with A and B', 20_000);
   }, 30_000);
 });
@@ -244,21 +220,9 @@ suite('cluster: direct calls when the holder is a process that is killed mid-cal
   });
 
   it('rejects the call in flight typed (maybe delivered) when the connection breaks, then reaches the new holder', async () => {
-    const units = [{ name: ECHO }];
-    const [A, B, C] = memberIds('k', 3, ([a, b, c]) => ownerOf(ECHO, [a!, b!, c!]) === b && ownerOf(ECHO, [a!, c!]) === c);
-    const env = { REDIS_URL: rig.leases.url, LEDGER_URL: rig.ledgerServer.url, NAMESPACE: 'direct-kill', UNITS: JSON.stringify(units), TTL_MS: String(TTL_MS), ROUTE: '1', CALLS: 'direct' };
-    const [b, c] = [new Replica(B!, env), new Replica(C!, env)];
-    rig.replicas.push(b, c);
-    const node = new ClusterNode(
-      { redis: rig.leases.url, namespace: 'direct-kill', memberId: A!, leaseTtlMs: TTL_MS, renewIntervalMs: RENEW_MS, safetyMarginMs: MARGIN_MS, commandTimeoutMs: RENEW_MS, logger: false, calls: DIRECT },
-      units,
-      new NullHost(),
-    );
-    const router = new ClusterRouter(node, async () => ({ member: A }), { logger: false });
+    const { ids, b, node, router } = await callerAndTwoHolders(rig, { namespace: 'direct-kill', prefix: 'k', unit: ECHO, ttlMs: TTL_MS, calls: DIRECT });
+    const [, B, C] = ids;
     caller = { node, router };
-    await node.start();
-    await router.start();
-    await Promise.all([b.ready(), c.ready()]);
     const unit: UnitRef = { id: ECHO, name: ECHO };
     const call = (message: unknown, timeoutMs = 1_000) => router.call(unit, message, { timeoutMs });
     await waitFor(() => call('ping').then((r) => (r as { member: string }).member === B, () => false), 'B answers for Echo', 20_000);
@@ -273,18 +237,7 @@ suite('cluster: direct calls when the holder is a process that is killed mid-cal
     expect(error).toMatchObject({ unit: ECHO, why: 'holder-gone', maybeDelivered: true });
     expect(router.stats.lostConnections).toBe(1);
 
-    const killedAt = Date.now();
-    const failures: unknown[] = [];
-    let answer: { member: string } | undefined;
-    while (!answer) {
-      if (Date.now() - killedAt > TTL_MS + 10_000) throw new Error(`no answer from the new holder; failures: ${failures.map(String).join('; ')}`);
-      try {
-        answer = (await call('ping', 500)) as { member: string };
-      } catch (e) {
-        failures.push(e);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const { answer, failures } = await firstAnswer(() => call('ping', 500) as Promise<{ member: string }>, TTL_MS + 10_000);
     expect(answer.member).toBe(C);
     for (const failure of failures) expect(failure instanceof ClusterNoOwnerError || failure instanceof CallTimeoutError).toBe(true);
     // The dead holder's refused connection fell back to pub/sub, which found nobody: nothing was delivered twice.

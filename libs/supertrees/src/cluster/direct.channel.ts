@@ -125,47 +125,51 @@ export class DirectChannel {
   /** A connection to a peer: wait for its hello, prove ourselves, check its proof. */
   private open(member: string, address: PeerAddress): Peer {
     const socket = connect({ host: address.host, port: address.port });
-    socket.setNoDelay(true);
     const reader = new FrameReader(HANDSHAKE_MAX_BYTES);
     let settle!: { resolve: () => void; reject: (error: Error) => void };
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     // Nobody awaits it when the connection is dropped before any request: no unhandled rejection.
     ready.catch(() => undefined);
-    const peer: Peer = { address, socket, ready, waiting: new Set(), closed: false };
+    const peer: Peer = {
+      address,
+      socket,
+      ready,
+      waiting: new Set(),
+      closed: false,
+    };
     const timer = setTimeout(() => socket.destroy(), this.options.handshakeMs);
     let stage: 'hello' | 'ok' | 'open' = 'hello';
     let expected = '';
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        for (const text of reader.push(chunk)) {
-          if (stage === 'open') {
-            const frame = this.options.parse(text);
-            if (frame.t !== 'rep') throw new ClusterDataError('a direct channel frame', 'a request on a connection that carries replies');
-            peer.waiting.delete(frame.id);
-            this.options.reply(frame);
-          } else if (stage === 'hello') {
-            const hello = parseHandshake(text, 'hello');
-            if (hello.member !== member) throw new ClusterDataError('a direct channel frame', `the listener at ${address.host}:${address.port} is ${hello.member}, not ${member}`);
-            const auth = { member: this.options.memberId, nonce: newNonce() };
-            const secret = this.secret!;
-            socket.write(encodeFrame({ v: 1, t: 'auth', ...auth, mac: handshakeMac(secret, 'c', this.options.namespace, hello, auth) }));
-            expected = handshakeMac(secret, 's', this.options.namespace, hello, auth);
-            stage = 'ok';
-          } else {
-            if (!macEquals(parseHandshake(text, 'ok').mac, expected)) throw new ClusterDataError('a direct channel frame', `${member} did not prove it knows the namespace's secret`);
-            stage = 'open';
-            reader.maxBytes = this.options.maxFrameBytes;
-            clearTimeout(timer);
-            settle.resolve();
-          }
-        }
-      } catch (error) {
-        this.options.garbage(error);
-        socket.destroy();
+    const onText = (text: string): void => {
+      if (stage === 'open') {
+        const frame = this.options.parse(text);
+        if (frame.t !== 'rep') throw new ClusterDataError('a direct channel frame', 'a request on a connection that carries replies');
+        peer.waiting.delete(frame.id);
+        this.options.reply(frame);
+      } else if (stage === 'hello') {
+        const hello = parseHandshake(text, 'hello');
+        if (hello.member !== member) throw new ClusterDataError('a direct channel frame', `the listener at ${address.host}:${address.port} is ${hello.member}, not ${member}`);
+        const auth = { member: this.options.memberId, nonce: newNonce() };
+        const secret = this.secret!;
+        socket.write(
+          encodeFrame({
+            v: 1,
+            t: 'auth',
+            ...auth,
+            mac: handshakeMac(secret, 'c', this.options.namespace, hello, auth),
+          }),
+        );
+        expected = handshakeMac(secret, 's', this.options.namespace, hello, auth);
+        stage = 'ok';
+      } else {
+        if (!macEquals(parseHandshake(text, 'ok').mac, expected)) throw new ClusterDataError('a direct channel frame', `${member} did not prove it knows the namespace's secret`);
+        stage = 'open';
+        reader.maxBytes = this.options.maxFrameBytes;
+        clearTimeout(timer);
+        settle.resolve();
       }
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
+    };
+    this.frames(socket, reader, onText, () => {
       clearTimeout(timer);
       peer.closed = true;
       if (this.peers.get(member) === peer) this.peers.delete(member);
@@ -182,43 +186,59 @@ export class DirectChannel {
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
     this.inbound.add(socket);
     const reader = new FrameReader(HANDSHAKE_MAX_BYTES);
     const hello = { member: this.options.memberId, nonce: newNonce() };
     let peer: string | undefined;
     const timer = setTimeout(() => socket.destroy(), this.options.handshakeMs);
+    const onText = (text: string): void => {
+      if (peer === undefined) {
+        const auth = parseHandshake(text, 'auth');
+        const secret = this.secret!;
+        if (!macEquals(auth.mac, handshakeMac(secret, 'c', this.options.namespace, hello, auth))) {
+          throw new ClusterDataError('a direct channel frame', `a connection from ${socket.remoteAddress ?? '?'} failed to prove it knows the namespace's secret`);
+        }
+        peer = auth.member;
+        reader.maxBytes = this.options.maxFrameBytes;
+        clearTimeout(timer);
+        socket.write(
+          encodeFrame({
+            v: 1,
+            t: 'ok',
+            mac: handshakeMac(secret, 's', this.options.namespace, hello, auth),
+          }),
+        );
+        return;
+      }
+      const frame = this.options.parse(text);
+      if (frame.t !== 'req' || frame.from !== peer)
+        throw new ClusterDataError(
+          'a direct channel frame',
+          frame.t !== 'req' ? 'a reply on a connection that carries requests' : `a request from ${frame.from} on ${peer}'s connection`,
+        );
+      void this.options.serve(frame).then((reply) => {
+        if (!socket.destroyed) socket.write(encodeFrame(reply));
+      });
+    };
+    this.frames(socket, reader, onText, () => {
+      clearTimeout(timer);
+      this.inbound.delete(socket);
+    });
+    socket.write(encodeFrame({ v: 1, t: 'hello', ...hello }));
+  }
+
+  /** Hands each frame's text to `onText`; anything it throws is garbage: reported, and the connection closed. */
+  private frames(socket: Socket, reader: FrameReader, onText: (text: string) => void, onClose: () => void): void {
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const text of reader.push(chunk)) {
-          if (peer === undefined) {
-            const auth = parseHandshake(text, 'auth');
-            const secret = this.secret!;
-            if (!macEquals(auth.mac, handshakeMac(secret, 'c', this.options.namespace, hello, auth))) {
-              throw new ClusterDataError('a direct channel frame', `a connection from ${socket.remoteAddress ?? '?'} failed to prove it knows the namespace's secret`);
-            }
-            peer = auth.member;
-            reader.maxBytes = this.options.maxFrameBytes;
-            clearTimeout(timer);
-            socket.write(encodeFrame({ v: 1, t: 'ok', mac: handshakeMac(secret, 's', this.options.namespace, hello, auth) }));
-            continue;
-          }
-          const frame = this.options.parse(text);
-          if (frame.t !== 'req' || frame.from !== peer) throw new ClusterDataError('a direct channel frame', frame.t !== 'req' ? 'a reply on a connection that carries requests' : `a request from ${frame.from} on ${peer}'s connection`);
-          void this.options.serve(frame).then((reply) => {
-            if (!socket.destroyed) socket.write(encodeFrame(reply));
-          });
-        }
+        for (const text of reader.push(chunk)) onText(text);
       } catch (error) {
         this.options.garbage(error);
         socket.destroy();
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      this.inbound.delete(socket);
-    });
-    socket.write(encodeFrame({ v: 1, t: 'hello', ...hello }));
+    socket.once('close', onClose);
   }
 }
