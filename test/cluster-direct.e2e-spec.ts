@@ -1,13 +1,14 @@
 // Routed calls on the direct call channel (cluster.calls.transport: 'direct'), through a real
 // redis-server of the test's own and real TCP connections: members in this process, a raw socket
-// playing a stranger, and replica processes where a holder must die mid-call.
+// playing a stranger, replica processes where a holder must die mid-call, and Nest app replicas
+// calling each other through SupervisionService.call.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { connect, type Socket } from 'node:net';
 import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, type ClusterUnitSpec, type LocalDispatch, type UnitRef } from '#supertrees/cluster';
 import { CallTimeoutError } from '#supertrees';
 import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
-import { useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { redisDescribe } from './helpers/redis-suite.js';
 import { callerAndTwoHolders, firstAnswer, LineLogger, memberIds, NullHost } from './helpers/cluster-members.js';
@@ -247,4 +248,30 @@ suite('cluster: direct calls when the holder is a process that is killed mid-cal
     expect(router.stats.direct).toBe(direct + 1);
     expect(router.inFlight).toBe(0);
   }, 60_000);
+});
+
+suite('cluster: SupervisionService.call between Nest app replicas on the direct channel (real redis-server, real processes)', () => {
+  const rig = useClusterRig();
+
+  it('reaches the singleton on the other replica with no PUBLISH', async () => {
+    const namespace = 'direct-app';
+    const env = { REDIS_URL: rig.leases.url, LEDGER_URL: rig.ledgerServer.url, NAMESPACE: namespace, TTL_MS: '2000', CALLS: 'direct', CALL_EVERY_MS: '200' };
+    const replicas = ['n1', 'n2'].map((id) => new Replica(id, env, CLUSTER_APP));
+    rig.replicas.push(...replicas);
+    await Promise.all(replicas.map((r) => r.ready(60_000)));
+    const SINGLETON = 'root/Reconciler';
+    await waitFor(() => replicas.some((r) => r.runningUnits().has(SINGLETON)), 'a replica runs the singleton', 30_000);
+    const holder = replicas.find((r) => r.runningUnits().has(SINGLETON))!;
+    const other = replicas.find((r) => r !== holder)!;
+    const answered = () => other.events.filter((e) => e.e === 'call-ok' && (e.reply as { member?: string }).member === holder.id).length;
+    await waitFor(() => answered() > 0, "the other replica's call answered by the holder", 30_000);
+    // From here on, calls go on the channel: Redis sees no PUBLISH for them.
+    const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await rig.admin.info('commandstats'))?.[1] ?? 0);
+    const before = publishes();
+    const base = answered();
+    const [published] = await Promise.all([before, waitFor(() => answered() >= base + 5, 'five more answered calls', 30_000)]);
+    expect(await publishes()).toBe(published);
+    const record = JSON.parse((await rig.admin.hget(clusterKeys(namespace).memberInfo, holder.id))!) as { calls?: { host: string; port: number } };
+    expect(record.calls).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
+  }, 120_000);
 });
