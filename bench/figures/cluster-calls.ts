@@ -3,6 +3,7 @@
 // against the bare mechanism underneath: a PUBLISH each way between two bare processes through the same Redis.
 // Two transports (cluster.calls): Redis pub/sub, and the direct channel (one TCP connection per peer).
 import { Redis } from 'ioredis';
+import { connect } from 'node:net';
 import { ClusterNode, ClusterRouter, unitRef } from '#supertrees/cluster';
 import { memberConfig, Member, TIMING_TEXT, until, withRedis } from '../lib/cluster.js';
 import { runFigure } from '../lib/harness.js';
@@ -41,6 +42,8 @@ async function measure(): Promise<FigureResult> {
     // The bare pub/sub round trip: this process publishes on `req`, the echo process answers on `rep`.
     const echo = forkTracked(fixture('pubsub-echo'), [], { env: { ...process.env, REDIS_URL: server.url } });
     const repSubscriber = new Redis(server.url);
+    // The bare TCP round trip, the direct channel's floor: this process writes, the echo process writes it back.
+    const tcpEcho = forkTracked(fixture('tcp-echo'));
     let replied: (() => void) | undefined;
     repSubscriber.on('message', () => replied?.());
     try {
@@ -56,6 +59,17 @@ async function measure(): Promise<FigureResult> {
       const pinging = () => ping.ping();
       await repSubscriber.subscribe('rep');
       await nextMessage(echo, isMessage('ready'));
+      const tcpReady = await nextMessage(tcpEcho, isMessage('ready'));
+      const tcp = connect({ host: '127.0.0.1', port: Number(tcpReady.port) });
+      tcp.setNoDelay(true);
+      // The message is ~40 bytes: it comes back in one chunk.
+      let tcpReplied: (() => void) | undefined;
+      tcp.on('data', () => tcpReplied?.());
+      const tcpRoundTrip = (i: number) =>
+        new Promise<void>((resolve) => {
+          tcpReplied = resolve;
+          tcp.write(JSON.stringify(message(i)));
+        });
       const pubsub = (i: number) =>
         new Promise<void>((resolve) => {
           replied = resolve;
@@ -66,21 +80,26 @@ async function measure(): Promise<FigureResult> {
       await batch(directCall);
       await batch(pinging);
       await batch(pubsub);
+      await batch(tcpRoundTrip);
       if (directRouter.stats.direct === 0) throw new Error('no call went on the direct channel');
       const calls: number[] = [];
       const directCalls: number[] = [];
       const pings: number[] = [];
       const bare: number[] = [];
+      const tcpBare: number[] = [];
       for (let run = 0; run < RUNS; run += 1) {
         calls.push(await batch(call));
         directCalls.push(await batch(directCall));
         pings.push(await batch(pinging));
         bare.push(await batch(pubsub));
+        tcpBare.push(await batch(tcpRoundTrip));
       }
+      tcp.destroy();
       const routed = summarize(calls, 1);
       const routedDirect = summarize(directCalls, 1);
       const floor = summarize(pings, 1);
       const bareRoundTrip = summarize(bare, 1);
+      const bareTcp = summarize(tcpBare, 1);
       // The same with both members in this process (bench/lib/routed-call.ts): no process wake-up on the holder's side.
       const inProcess = await measureRoutedCall(server.url, RUNS * BATCH, BATCH);
       const inProcessDirect = await measureRoutedCall(server.url, RUNS * BATCH, BATCH, direct);
@@ -98,12 +117,14 @@ async function measure(): Promise<FigureResult> {
           `a TCP connection on 127.0.0.1), and calls it through ClusterRouter.call() one at a time ` +
           `(${RUNS} samples of ${BATCH}, after a warm-up batch), on a redis-server of the figure's own. Floor, interleaved ` +
           `batch by batch: PING round trips from a client in the same process to the same Redis; and the bare mechanism, a ` +
-          `message PUBLISHed to a bare Node process (bench/fixtures/pubsub-echo.ts) that PUBLISHes it back.`,
+          `message PUBLISHed to a bare Node process (bench/fixtures/pubsub-echo.ts) that PUBLISHes it back; for the direct ` +
+          `channel, the same message written over TCP to a bare Node process that writes it back (bench/fixtures/tcp-echo.ts).`,
         rows: [
           row('routed call round trip, member to member, direct channel', 'µs', routedDirect, { what: 'Redis PING round trip', value: floor }, {
             text: '≤ 3× floor',
             met: routedDirect.median <= 3 * floor.median,
           }),
+          row('routed call round trip, member to member, direct channel (vs bare TCP echo)', 'µs', routedDirect, { what: 'a write to a bare Node process over TCP and back', value: bareTcp }),
           row('routed call round trip, member to member', 'µs', routed, { what: 'Redis PING round trip', value: floor }, {
             text: '≤ 3× floor',
             met: routed.median <= 3 * floor.median,
@@ -132,6 +153,7 @@ async function measure(): Promise<FigureResult> {
       ping.disconnect();
       repSubscriber.disconnect();
       echo.kill('SIGKILL');
+      tcpEcho.kill('SIGKILL');
       await router.stop();
       await caller.stop();
       await directRouter.stop();
