@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   CLUSTER_MESSAGES,
@@ -17,6 +16,7 @@ import {
 import { waitFor } from './helpers/cluster-replicas.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
 import { redisDescribe } from './helpers/redis-suite.js';
+import { LineLogger } from './helpers/cluster-members.js';
 
 const suite = redisDescribe();
 
@@ -36,19 +36,6 @@ class RecordingHost implements UnitHost {
   async stop(unit: UnitRef, reason: string): Promise<void> {
     this.running.delete(unit.id);
     this.log.push({ at: Date.now(), what: 'stop', unit: unit.id, detail: reason });
-  }
-}
-
-class LineLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(`log ${String(message)}`);
-  }
-  warn(message: unknown) {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  error(message: unknown) {
-    this.lines.push(`error ${String(message)}`);
   }
 }
 

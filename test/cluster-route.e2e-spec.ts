@@ -2,7 +2,6 @@
 // redis-server of the test's own: members in this process (each its own Redis connections, so every
 // routed call really goes through Redis pub/sub) and, where a holder must die, replica processes.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   CLUSTER_VIEW_LIMITS,
@@ -20,9 +19,11 @@ import {
   type UnitRef,
 } from '#supertrees/cluster';
 import { CallRejectedError, CallTimeoutError, InvalidMessageError } from '#supertrees';
-import { memberIds, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
+import { useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { redisDescribe } from './helpers/redis-suite.js';
+import { callerAndTwoHolders, firstAnswer, LineLogger, NullHost } from './helpers/cluster-members.js';
+import { memberIds } from './helpers/cluster-replicas.js';
 
 const suite = redisDescribe();
 
@@ -36,24 +37,6 @@ const UNITS: ClusterUnitSpec[] = [{ name: ECHO }, { name: SHARD, partitions: 8 }
 const UNIT_IDS = [ECHO, ...Array.from({ length: 8 }, (_, p) => `${SHARD}#${p}`)];
 const KEYS = ['order-1', 'order-2', 'order-3', 17, 'customer-99', 'x'];
 const KEYED = new Set(KEYS.map((k) => `${SHARD}#${partitionOf(k, 8)}`));
-
-class NullHost implements UnitHost {
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-}
-
-class LineLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown) {
-    this.lines.push(`log ${String(message)}`);
-  }
-  warn(message: unknown) {
-    this.lines.push(`warn ${String(message)}`);
-  }
-  error(message: unknown) {
-    this.lines.push(`error ${String(message)}`);
-  }
-}
 
 interface Member {
   readonly id: string;
@@ -333,39 +316,17 @@ suite('cluster: routed calls when the holder is a process that is killed (real r
   });
 
   it('fails calls typed (no owner, or timeout) after SIGKILL of the holder, then reaches the new holder', async () => {
-    const units = [{ name: ECHO }];
     // The test's member is never the owner: with all three, B owns Echo; with B gone, C does.
-    const [A, B, C] = memberIds('r', 3, ([a, b, c]) => ownerOf(ECHO, [a!, b!, c!]) === b && ownerOf(ECHO, [a!, c!]) === c);
-    const env = { REDIS_URL: rig.leases.url, LEDGER_URL: rig.ledgerServer.url, NAMESPACE: 'route-kill', UNITS: JSON.stringify(units), TTL_MS: String(TTL_MS), ROUTE: '1' };
-    const [b, c] = [new Replica(B!, env), new Replica(C!, env)];
-    rig.replicas.push(b, c);
-    const node = new ClusterNode(
-      { redis: rig.leases.url, namespace: 'route-kill', memberId: A!, leaseTtlMs: TTL_MS, renewIntervalMs: 400, safetyMarginMs: 800, commandTimeoutMs: 400, logger: false },
-      units,
-      new NullHost(),
-    );
-    const router = new ClusterRouter(node, async () => ({ member: A }), { logger: false });
+    const { ids, b, node, router } = await callerAndTwoHolders(rig, { namespace: 'route-kill', prefix: 'r', unit: ECHO, ttlMs: TTL_MS });
+    const [, B, C] = ids;
     caller = { node, router };
-    await node.start();
-    await router.start();
-    await Promise.all([b.ready(), c.ready()]);
     const unit: UnitRef = { id: ECHO, name: ECHO };
     const call = (timeoutMs = 1_000) => router.call(unit, 'ping', { timeoutMs });
     await waitFor(() => call().then((r) => (r as { member: string }).member === B, () => false), 'B answers for Echo', 20_000);
 
     await b.kill();
     const killedAt = Date.now();
-    const failures: unknown[] = [];
-    let answer: { member: string } | undefined;
-    while (!answer) {
-      if (Date.now() - killedAt > TTL_MS + 10_000) throw new Error(`no answer from the new holder; failures: ${failures.map(String).join('; ')}`);
-      try {
-        answer = (await call(500)) as { member: string };
-      } catch (error) {
-        failures.push(error);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const { answer, failures } = await firstAnswer(() => call(500) as Promise<{ member: string }>, TTL_MS + 10_000);
     expect(answer.member).toBe(C);
     expect(failures.length).toBeGreaterThan(0);
     for (const error of failures) {

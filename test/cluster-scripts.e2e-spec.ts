@@ -97,14 +97,16 @@ suite('lease scripts (real redis-server)', () => {
     await redis.pexpire(k.lease, 60_000);
     await redis.zadd(k.keys.members, 1, 'long-gone');
     await redis.hset(k.keys.memberInfo, 'long-gone', '{}');
-    const [now, members, renewed] = (await run(TICK, [k.keys.members, k.keys.memberInfo, k.lease, k.lease], ['a', '{"port":1}', 5_000, t1, t1 + 1])) as [number, string[], number[]];
+    const [now, members, renewed] = (await run(TICK, [k.keys.members, k.keys.memberInfo, k.lease, k.lease], ['a', '{"port":1}', 5_000, '', t1, t1 + 1])) as [number, string[], number[]];
     expect(now).toBeGreaterThan(0);
     expect(members).toEqual(['a']);
     expect(renewed).toEqual([1, 0]);
     expect(await redis.pttl(k.lease)).toBeLessThanOrEqual(5_000);
     expect(await redis.hkeys(k.keys.memberInfo)).toEqual(['a']);
     expect(JSON.parse((await redis.hget(k.keys.memberInfo, 'a'))!)).toEqual({ seen: now, info: { port: 1 } });
-    const [, , other] = (await run(TICK, [k.keys.members, k.keys.memberInfo, k.lease], ['b', '{}', 5_000, t1])) as [number, string[], number[]];
+    const [then, , other] = (await run(TICK, [k.keys.members, k.keys.memberInfo, k.lease], ['b', '{}', 5_000, '{"host":"10.0.0.7","port":4100}', t1])) as [number, string[], number[]];
     expect(other).toEqual([0]);
+    // A member with a direct call channel publishes its address in the same record.
+    expect(JSON.parse((await redis.hget(k.keys.memberInfo, 'b'))!)).toEqual({ seen: then, info: {}, calls: { host: '10.0.0.7', port: 4100 } });
   });
 });

@@ -2,10 +2,11 @@
 // one process on one Redis (for a figure in bench/figures/cluster-*.ts, and runnable on its own:
 // `node dist/bench/lib/routed-call.js redis://127.0.0.1:PORT`). Two members in this process, each
 // with its own connections: a call from A to B's singleton is PUBLISH A→Redis→B, B's dispatch,
-// PUBLISH B→Redis→A, so it crosses Redis twice; the floor crosses it once.
+// PUBLISH B→Redis→A, so it crosses Redis twice; the floor crosses it once. With `calls` direct
+// (`node dist/bench/lib/routed-call.js URL N direct`), the call goes on A's TCP connection to B instead.
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
-import { ClusterNode, ClusterRouter, ownerOf, type UnitHost, type UnitRef } from '../../libs/supertrees/src/cluster/index.js';
+import { ClusterNode, ClusterRouter, ownerOf, type ClusterOptions, type UnitHost, type UnitRef } from '../../libs/supertrees/src/cluster/index.js';
 import type { Summary } from './results.js';
 import { sleep, summarize } from './stats.js';
 
@@ -22,14 +23,14 @@ const UNIT: UnitRef = { id: 'bench/Echo', name: 'bench/Echo' };
 const host: UnitHost = { start: async () => undefined, stop: async () => undefined };
 
 /** Two members on `redisUrl` (namespace `bench-route-<pid>`), `rounds` interleaved PING / routed-call pairs after `warmup` of each. */
-export async function measureRoutedCall(redisUrl: string, rounds = 2_000, warmup = 200): Promise<RoutedCallFigure> {
-  const namespace = `bench-route-${process.pid}`;
+export async function measureRoutedCall(redisUrl: string, rounds = 2_000, warmup = 200, calls?: ClusterOptions['calls']): Promise<RoutedCallFigure> {
+  const namespace = `bench-route-${process.pid}-${calls?.transport ?? 'redis'}`;
   // Member ids picked so that B owns the unit: A's calls cross Redis.
   let salt = 0;
   while (ownerOf(UNIT.id, [`a-${salt}`, `b-${salt}`]) !== `b-${salt}`) salt += 1;
   const members = [`a-${salt}`, `b-${salt}`].map((memberId) => {
     const node = new ClusterNode(
-      { redis: redisUrl, namespace, memberId, leaseTtlMs: 3_000, renewIntervalMs: 400, safetyMarginMs: 800, commandTimeoutMs: 400, logger: false },
+      { redis: redisUrl, namespace, memberId, leaseTtlMs: 3_000, renewIntervalMs: 400, safetyMarginMs: 800, commandTimeoutMs: 400, logger: false, ...(calls ? { calls } : {}) },
       [{ name: UNIT.id }],
       host,
     );
@@ -38,6 +39,7 @@ export async function measureRoutedCall(redisUrl: string, rounds = 2_000, warmup
   const ping = new Redis(redisUrl);
   try {
     for (const m of members) {
+      await m.router.listen();
       await m.node.start();
       await m.router.start();
     }
@@ -62,6 +64,7 @@ export async function measureRoutedCall(redisUrl: string, rounds = 2_000, warmup
         routed.push(r * 1_000);
       }
     }
+    if (calls?.transport === 'direct' && a.router.stats.direct < rounds) throw new Error(`only ${a.router.stats.direct} of the calls went on the direct channel`);
     const routedUs = summarize(routed, 1);
     const pingUs = summarize(pings, 1);
     return { routedUs, pingUs, ratio: Math.round((routedUs.median / pingUs.median) * 100) / 100 };
@@ -73,5 +76,6 @@ export async function measureRoutedCall(redisUrl: string, rounds = 2_000, warmup
 }
 
 if (process.argv[1]?.endsWith('routed-call.js') && process.argv[2]) {
-  console.log(JSON.stringify(await measureRoutedCall(process.argv[2], Number(process.argv[3] ?? 2_000))));
+  const calls = process.argv[4] === 'direct' ? ({ transport: 'direct', listen: { host: '127.0.0.1' } } as const) : undefined;
+  console.log(JSON.stringify(await measureRoutedCall(process.argv[2], Number(process.argv[3] ?? 2_000), 200, calls)));
 }

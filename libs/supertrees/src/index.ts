@@ -90,6 +90,6 @@ export { EXIT_ESCALATED, EXIT_LEASE_LOST, EXIT_NOT_BOOTSTRAPPED, EXIT_ORPHANED, 
 // Cluster mode (forRoot({ cluster })): what the tree's API throws and returns; the rest is in nestjs-supertrees/cluster.
 export { ClusterConfigError, ClusterDataError, ClusterNoOwnerError, ClusterRedisError, ClusterRoutingError } from './cluster/cluster.errors.js';
 export type { ClusterApi } from './supervision.cluster.js';
-export type { ClusterOptions, LeaseHandle, LocalUnitState, RedisClient } from './interfaces/cluster.interface.js';
+export type { ClusterCallsOptions, ClusterOptions, LeaseHandle, LocalUnitState, RedisClient } from './interfaces/cluster.interface.js';
 export type { ClusterView } from './cluster/cluster.replies.js';
 export { PROTOCOL_VERSION } from './process/ipc.protocol.js';

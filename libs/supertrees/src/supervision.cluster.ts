@@ -124,14 +124,17 @@ export class SupervisionCluster implements UnitHost {
     });
     // The cluster view shows every member's tree: read right after each renewal, written when it changed.
     node.publishTree(() => this.store.snapshot());
+    const router = new ClusterRouter(node, (unit, kind, message, timeoutMs) => this.serve(unit, kind, message, timeoutMs));
     try {
+      // A direct call channel listens first, so that the first heartbeat publishes its address.
+      await router.listen();
       await node.start();
-      const router = new ClusterRouter(node, (unit, kind, message, timeoutMs) => this.serve(unit, kind, message, timeoutMs));
       await router.start();
       this.router = router;
     } catch (error) {
       this.node = undefined;
       this.subscription.unsubscribe();
+      await router.stop().catch(() => undefined);
       await node.stop().catch(() => undefined);
       throw error;
     }

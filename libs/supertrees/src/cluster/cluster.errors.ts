@@ -34,8 +34,10 @@ export class ClusterDataError extends Error {
 
 /**
  * Why a routed call or cast found nobody to take it: `no-holder` (nobody holds the unit's lease now),
- * `holder-gone` (the holder in Redis has no live router: PUBLISH reached no one, twice), `not-owner`
- * (the member asked answered that it does not hold the unit, twice). Nothing was delivered.
+ * `holder-gone` (the holder in Redis has no live router: PUBLISH reached no one, twice; or, on a
+ * direct channel, the connection broke while the request waited for its answer), `not-owner` (the
+ * member asked answered that it does not hold the unit, twice). Nothing was delivered, unless
+ * `maybeDelivered` says the request went before its connection broke: then it may have run.
  */
 export class ClusterNoOwnerError extends CallError {
   constructor(
@@ -44,8 +46,10 @@ export class ClusterNoOwnerError extends CallError {
     /** The partition, for a partitioned unit. */
     readonly partition: number | undefined,
     readonly why: 'no-holder' | 'holder-gone' | 'not-owner',
+    /** True when the request reached the holder's connection before it broke (direct channel): it may have run, and it was not sent again. */
+    readonly maybeDelivered = false,
   ) {
-    super(CLUSTER_MESSAGES.noOwner(unit, why), unit.replace(/#\d+$/, ''));
+    super(CLUSTER_MESSAGES.noOwner(unit, why, maybeDelivered), unit.replace(/#\d+$/, ''));
     this.name = 'ClusterNoOwnerError';
   }
 }

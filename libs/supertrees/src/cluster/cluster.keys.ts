@@ -22,6 +22,8 @@ export interface ClusterKeys {
   fence(unit: UnitRef): string;
   /** Pub/sub channel: the requests and replies a member's router receives. */
   inbox(member: string): string;
+  /** String, no TTL: the secret direct call channels authenticate with (`cluster.calls`), when the option gives none. */
+  readonly callsSecret: string;
   /** String { v, at, tree | truncated } with a TTL of leaseTtlMs: a member's tree snapshot, as it last published it. */
   tree(member: string): string;
   /** Stream, capped near `CLUSTER_VIEW_LIMITS.events` entries: every member's cluster events, field `e` = the event as JSON. */
@@ -35,6 +37,7 @@ export function clusterKeys(namespace: string): ClusterKeys {
     lease: (unit) => `{${namespace}/${unit.id}}:lease`,
     fence: (unit) => `{${namespace}/${unit.id}}:fence`,
     inbox: (member) => `{${namespace}}:inbox:${member}`,
+    callsSecret: `{${namespace}}:calls:secret`,
     tree: (member) => `{${namespace}}:tree:${member}`,
     events: `{${namespace}}:events`,
   };

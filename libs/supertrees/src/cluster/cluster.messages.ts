@@ -22,8 +22,10 @@ export const CLUSTER_MESSAGES = {
   stopFailed: (unit: string) => `unit ${unit} failed while stopping; its lease is released anyway`,
   notStarted: () => 'the cluster node is not started (call start() first)',
   startedTwice: () => 'start() was already called on this cluster node; a node starts once',
-  noOwner: (unit: string, why: 'no-holder' | 'holder-gone' | 'not-owner') =>
-    why === 'no-holder'
+  noOwner: (unit: string, why: 'no-holder' | 'holder-gone' | 'not-owner', maybeDelivered = false) =>
+    maybeDelivered
+      ? `the connection to the replica holding ${unit} broke before it answered (it died or the network failed); the request went and may have run`
+      : why === 'no-holder'
       ? `no replica holds ${unit} now (its lease is free: being handed over, or no live member can run it); not delivered`
       : why === 'holder-gone'
         ? `the replica holding ${unit} does not answer on its inbox (it died or lost Redis); not delivered`

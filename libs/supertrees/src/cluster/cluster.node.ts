@@ -48,6 +48,8 @@ export class ClusterNode {
   private readonly slots = new Map<string, Slot>();
   private readonly logger?: LoggerService;
   private readonly infoJson: string;
+  /** Where this member's direct call channel listens, as the heartbeat publishes it ('' for none). */
+  private callsJson = '';
   private readonly publisher: ViewPublisher;
   private link?: RedisLink;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -86,6 +88,11 @@ export class ClusterNode {
    */
   publishTree(source: TreeSource | undefined): void {
     this.publisher.setSource(source);
+  }
+
+  /** Publishes where this member's direct call channel listens, from the next heartbeat on (before `start()`: from the first). */
+  advertiseCalls(address: { host: string; port: number } | undefined): void {
+    this.callsJson = address ? JSON.stringify({ host: address.host, port: address.port }) : '';
   }
 
   /** True while this member holds `unitId`'s lease by its own deadline (a unit starting or running). */
@@ -207,7 +214,7 @@ export class ClusterNode {
         const raw = await this.link.run(
           TICK,
           [this.keys.members, this.keys.memberInfo, ...held.map((s) => this.keys.lease(s.ref))],
-          [this.memberId, this.infoJson, this.options.leaseTtlMs, ...tokens],
+          [this.memberId, this.infoJson, this.options.leaseTtlMs, this.callsJson, ...tokens],
         );
         reply = parseTick(raw, held.length);
       } catch (error) {

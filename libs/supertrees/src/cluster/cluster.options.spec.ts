@@ -103,4 +103,41 @@ describe('cluster units', () => {
   it('rejects a unit declared twice', () => {
     expect(problem(() => validateUnits([{ name: 'A' }, { name: 'A', partitions: 2 }])).message).toBe(CLUSTER_MESSAGES.duplicateUnit('A'));
   });
+
+  describe('calls', () => {
+    it("defaults to the 'redis' transport, with nothing to open", () => {
+      expect(resolve({}).calls).toEqual({ transport: 'redis' });
+      expect(resolve({ calls: {} }).calls).toEqual({ transport: 'redis' });
+    });
+
+    it("takes 'direct' with its listener, advertised host and secret, and resolves to the same again", () => {
+      const calls = resolve({ calls: { transport: 'direct', listen: { host: '127.0.0.1', port: 4100 }, secret: 's'.repeat(32) } }).calls;
+      expect(calls).toEqual({ transport: 'direct', listen: { host: '127.0.0.1', port: 4100 }, advertise: '127.0.0.1', secret: 's'.repeat(32) });
+      expect(resolve({ calls }).calls).toEqual(calls);
+    });
+
+    it('listens on every interface on a port the OS picks by default, and advertises an address others can reach', () => {
+      const calls = resolve({ calls: { transport: 'direct' } }).calls;
+      expect(calls).toMatchObject({ transport: 'direct', listen: { host: '0.0.0.0', port: 0 } });
+      expect((calls as { advertise: string }).advertise).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect((calls as { advertise: string }).advertise).not.toBe('0.0.0.0');
+    });
+
+    it.each([
+      [{ transport: 'tcp' }, 'calls.transport'],
+      [{ transport: 'redis', listen: { port: 1 } }, 'calls.listen'],
+      [{ transport: 'redis', secret: 's'.repeat(40) }, 'calls.secret'],
+      [{ transport: 'direct', listen: { host: 'a b' } }, 'calls.listen.host'],
+      [{ transport: 'direct', listen: { port: 70_000 } }, 'calls.listen.port'],
+      [{ transport: 'direct', listen: { port: 1.5 } }, 'calls.listen.port'],
+      [{ transport: 'direct', advertise: '0.0.0.0' }, 'calls.advertise'],
+      [{ transport: 'direct', advertise: 'host:with/slash' }, 'calls.advertise'],
+      [{ transport: 'direct', secret: 'short' }, 'calls.secret'],
+      ['direct', 'calls'],
+    ])('refuses calls %j, naming %s', (calls, option) => {
+      const error = problem(() => resolve({ calls: calls as ClusterOptions['calls'] }));
+      expect(error.option).toBe(option);
+      expect(error.message).toContain(`option "${option}"`);
+    });
+  });
 });

@@ -1,12 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { ClusterOptions, MemberInfo } from '../interfaces/cluster.interface.js';
+import type { ClusterCallsOptions, ClusterOptions, MemberInfo } from '../interfaces/cluster.interface.js';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { ClusterConfigError } from './cluster.errors.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 
-export type { ClusterOptions, MemberInfo } from '../interfaces/cluster.interface.js';
+export type { ClusterCallsOptions, ClusterOptions, MemberInfo } from '../interfaces/cluster.interface.js';
 
 /** A singleton (no `partitions`) or a unit partitioned into `partitions` leases. */
 export interface ClusterUnitSpec {
@@ -32,11 +32,22 @@ export const CLUSTER_DEFAULTS = {
   maxPartitions: 1024,
   maxMemberInfoBytes: 1024,
   maxMemberInfoFields: 32,
+  calls: { transport: 'redis', host: '0.0.0.0', port: 0, minSecretLength: 32, maxSecretLength: 1024 },
 } as const;
 
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 export const MEMBER_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const UNIT_NAME_PATTERN = /^[A-Za-z0-9_.:/-]{1,200}$/;
+/** A host name or an IPv4/IPv6 address as text (no brackets, no port). Also what an address read from Redis must be. */
+export const HOST_PATTERN = /^[A-Za-z0-9_.:-]{1,253}$/;
+
+/**
+ * `cluster.calls` with its defaults applied (the same shape as the option, so resolving twice changes
+ * nothing): nothing to open for `'redis'`; where to listen and what to publish for `'direct'`.
+ */
+export type ResolvedCallsOptions =
+  | { readonly transport: 'redis' }
+  | { readonly transport: 'direct'; readonly listen: { readonly host: string; readonly port: number }; readonly advertise: string; readonly secret?: string };
 
 /** The options with every default applied and every rule checked: what the node runs on. */
 export interface ResolvedClusterOptions {
@@ -50,6 +61,7 @@ export interface ResolvedClusterOptions {
   readonly commandTimeoutMs: number;
   readonly requireRedisAtStart: boolean;
   readonly logger: LoggerService | false | undefined;
+  readonly calls: ResolvedCallsOptions;
 }
 
 const fail = (option: string, problem: string): never => {
@@ -115,8 +127,48 @@ export function resolveClusterOptions(options: ClusterOptions | undefined): Reso
   if (logger !== undefined && logger !== false && (typeof logger !== 'object' || typeof logger.log !== 'function')) {
     fail('logger', 'must be a LoggerService or false');
   }
+  const calls = resolveCalls(options.calls);
   // Checked above to be a URL or an ioredis client (`RedisClient` is its structural public type).
-  return { redis: redis as string | Redis, namespace, memberId, memberInfo, leaseTtlMs, renewIntervalMs, safetyMarginMs, commandTimeoutMs, requireRedisAtStart, logger };
+  return { redis: redis as string | Redis, namespace, memberId, memberInfo, leaseTtlMs, renewIntervalMs, safetyMarginMs, commandTimeoutMs, requireRedisAtStart, logger, calls };
+}
+
+function resolveCalls(calls: ClusterCallsOptions | undefined): ResolvedCallsOptions {
+  const d = CLUSTER_DEFAULTS.calls;
+  if (calls === undefined) return { transport: 'redis' };
+  if (typeof calls !== 'object' || calls === null || Array.isArray(calls)) fail('calls', 'must be an object { transport, listen?, advertise?, secret? }');
+  const transport = calls.transport ?? d.transport;
+  if (transport !== 'redis' && transport !== 'direct') fail('calls.transport', `must be 'redis' or 'direct' (got ${JSON.stringify(transport)})`);
+  if (transport === 'redis') {
+    for (const key of ['listen', 'advertise', 'secret'] as const) if (calls[key] !== undefined) fail(`calls.${key}`, "applies only with transport 'direct'");
+    return { transport };
+  }
+  const listen = calls.listen ?? {};
+  if (typeof listen !== 'object' || listen === null || Array.isArray(listen)) fail('calls.listen', 'must be an object { host?, port? }');
+  const host = listen.host ?? d.host;
+  if (typeof host !== 'string' || !HOST_PATTERN.test(host)) fail('calls.listen.host', `must be a host name or an IP address (got ${JSON.stringify(host)})`);
+  const port = integer(listen.port ?? d.port, 'calls.listen.port', 0, 65_535);
+  const advertise = calls.advertise ?? defaultAdvertise(host);
+  if (typeof advertise !== 'string' || !HOST_PATTERN.test(advertise) || isWildcard(advertise)) {
+    fail('calls.advertise', `must be a host name or an IP address other replicas can reach (got ${JSON.stringify(advertise)})`);
+  }
+  const secret = calls.secret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < d.minSecretLength || secret.length > d.maxSecretLength)) {
+    fail('calls.secret', `must be a string of ${d.minSecretLength} to ${d.maxSecretLength} characters`);
+  }
+  const resolved = { transport, listen: { host, port }, advertise: advertise as string };
+  return secret === undefined ? resolved : { ...resolved, secret };
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/** `listen.host` when it names one address; else the first non-internal IPv4 address here, or loopback. */
+function defaultAdvertise(host: unknown): unknown {
+  if (typeof host !== 'string' || !isWildcard(host)) return host;
+  for (const addresses of Object.values(networkInterfaces())) {
+    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (found) return found.address;
+  }
+  return '127.0.0.1';
 }
 
 function checkMemberInfo(info: unknown): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ClusterDataError } from './cluster.errors.js';
-import { parseAcquire, parseMemberInfo, parseTick, parseView } from './cluster.replies.js';
+import { parseAcquire, parseLookup, parseMemberInfo, parseTick, parseView } from './cluster.replies.js';
 
 describe('replies read from Redis', () => {
   it('accepts what the scripts return', () => {
@@ -44,5 +44,27 @@ describe('replies read from Redis', () => {
         { unit: 'B#3', name: 'B', partition: 3, holder: 'r1', token: 42, expiresAt: 2_500, lastToken: 42 },
       ],
     });
+  });
+});
+
+describe('the lookup of a holder and its direct channel address', () => {
+  const record = (calls?: unknown) => JSON.stringify({ seen: 1, info: {}, ...(calls === undefined ? {} : { calls }) });
+
+  it('reads nobody, a holder without a channel, and a holder with one', () => {
+    expect(parseLookup(null, 'u')).toBeUndefined();
+    expect(parseLookup(['m-1', ''], 'u')).toEqual({ owner: 'm-1', address: undefined });
+    expect(parseLookup(['m-1', record()], 'u')).toEqual({ owner: 'm-1', address: undefined });
+    expect(parseLookup(['m-1', record({ host: '10.0.0.7', port: 4100 })], 'u')).toEqual({ owner: 'm-1', address: { host: '10.0.0.7', port: 4100 } });
+  });
+
+  it.each([
+    ['an owner that is not a member id', ['a b', '']],
+    ['a record that is not JSON', ['m-1', '{']],
+    ['a host with a path in it', ['m-1', record({ host: 'evil/x', port: 1 })]],
+    ['port 0', ['m-1', record({ host: 'h', port: 0 })]],
+    ['a port past 65535', ['m-1', record({ host: 'h', port: 70_000 })]],
+    ['an address that is text', ['m-1', record('h:1')]],
+  ])('refuses %s as ClusterDataError', (_what, reply) => {
+    expect(() => parseLookup(reply, 'u')).toThrow(ClusterDataError);
   });
 });

@@ -1,7 +1,7 @@
 import { ClusterDataError } from './cluster.errors.js';
 import type { ClusterEvent } from './cluster.events.js';
 import type { MemberInfo } from '../interfaces/cluster.interface.js';
-import { MEMBER_ID_PATTERN } from './cluster.options.js';
+import { HOST_PATTERN, MEMBER_ID_PATTERN } from './cluster.options.js';
 import type { MemberTree } from './view.data.js';
 
 /**
@@ -136,6 +136,29 @@ export function parseMemberInfo(json: unknown, member: string): { seen: number; 
     if (!['string', 'number', 'boolean'].includes(typeof field)) bad(`${what}.${key}`, describe(field));
   }
   return { seen, info: value.info as MemberInfo };
+}
+
+/** Where a member's direct call channel listens, as its heartbeat record carries it. */
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The lookup script's reply: nobody (undefined), or the holder and where its direct channel listens (if it has one). */
+export function parseLookup(reply: unknown, unit: string): { owner: string; address: PeerAddress | undefined } | undefined {
+  if (reply === null) return undefined;
+  const [owner, record] = array(reply, `lookup of ${unit}`, 2);
+  const member = memberId(owner, `the lease of ${unit}: owner`);
+  if (record === '') return { owner: member, address: undefined };
+  // Parsed as the view parses it (the same checks), then the address field.
+  parseMemberInfo(record, member);
+  const calls = (JSON.parse(record as string) as { calls?: unknown }).calls;
+  if (calls === undefined) return { owner: member, address: undefined };
+  const what = `member ${member} calls address`;
+  if (!isRecord(calls) || typeof calls.host !== 'string' || !HOST_PATTERN.test(calls.host)) return bad(what, describe(calls));
+  const port = int(calls.port, `${what}: port`, 1);
+  if (port > 65_535) bad(`${what}: port`, describe(port));
+  return { owner: member, address: { host: calls.host, port } };
 }
 
 export function parseView(reply: unknown, units: readonly { id: string; name: string; partition?: number }[]): LeaseTable {

@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import { CallTimeoutError, InvalidMessageError } from '../errors/call.errors.js';
@@ -8,6 +8,9 @@ import { decodeError, encodeError, type WireError } from '../errors/wire-error.j
 import { checkData } from '../shared/message.data.js';
 import { DEFAULTS } from '../shared/supervision.defaults.js';
 import { ClusterDataError, ClusterNoOwnerError, ClusterRedisError } from './cluster.errors.js';
+import { parseLookup, type PeerAddress } from './cluster.replies.js';
+import { DirectChannel } from './direct.channel.js';
+import { CALLS_SECRET, LOOKUP } from './lease.scripts.js';
 import type { ClusterKeys } from './cluster.keys.js';
 import { clusterKeys, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
@@ -44,11 +47,14 @@ export interface ClusterRouterStats {
   lateReplies: number;
   /** Owner lookups in Redis (a cached owner costs none). */
   lookups: number;
+  /** Requests among `sent` that went on a direct channel (`cluster.calls.transport: 'direct'`) rather than pub/sub. */
+  direct: number;
+  /** Direct connections that broke with requests waiting on them (each such call rejected, maybe delivered). */
+  lostConnections: number;
 }
 
-interface Pending {
-  readonly resolve: (reply: RouteReply) => void;
-}
+/** How a sent request ended: its reply; nobody took it (nothing delivered); or its connection broke after it went (maybe delivered). */
+type Attempt = { kind: 'reply'; reply: RouteReply } | { kind: 'gone' } | { kind: 'lost' };
 
 /** One routed call in flight: settles once, by its outcome or its timer. */
 interface Flight {
@@ -57,8 +63,6 @@ interface Flight {
   id?: string;
   delivered: boolean;
 }
-
-type Attempt = { kind: 'reply'; reply: RouteReply } | { kind: 'gone' };
 
 const now = () => performance.now();
 /** Malformed inbox messages are logged at most this often (each is counted). */
@@ -79,13 +83,18 @@ const GARBAGE_LOG_EVERY_MS = 10_000;
  * `ClusterNoOwnerError`. A unit held here is dispatched locally, with no Redis hop.
  */
 export class ClusterRouter {
-  readonly stats: ClusterRouterStats = { sent: 0, served: 0, refused: 0, garbage: 0, lateReplies: 0, lookups: 0 };
+  readonly stats: ClusterRouterStats = { sent: 0, served: 0, refused: 0, garbage: 0, lateReplies: 0, lookups: 0, direct: 0, lostConnections: 0 };
   private readonly keys: ClusterKeys;
   private readonly maxBytes: number;
   private readonly logger?: LoggerService;
   private readonly nonce = randomBytes(4).toString('hex');
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, (attempt: Attempt) => void>();
   private readonly owners = new Map<string, string>();
+  /** With a direct channel: where each member listens, as last looked up (`undefined`: it has no channel), and when. */
+  private readonly addresses = new Map<string, { address: PeerAddress | undefined; at: number }>();
+  private readonly channel?: DirectChannel;
+  private listening?: Promise<void>;
+  private secretLoading?: Promise<void>;
   private readonly flights = new Set<{ flight: Flight; fail: (error: Error) => void }>();
   private seq = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -103,6 +112,22 @@ export class ClusterRouter {
     this.maxBytes = options.maxMessageBytes ?? DEFAULTS.mailbox.maxMessageBytes;
     const logger = options.logger ?? node.options.logger;
     this.logger = logger === false ? undefined : (logger ?? new Logger(ClusterRouter.name));
+    const calls = node.options.calls;
+    if (calls.transport === 'direct') {
+      this.channel = new DirectChannel({
+        memberId: node.memberId,
+        namespace: node.options.namespace,
+        listen: calls.listen,
+        handshakeMs: Math.max(node.options.commandTimeoutMs, 1_000),
+        // parseFrame bounds characters; a character is at most 3 bytes of UTF-8.
+        maxFrameBytes: 3 * (this.maxBytes + FRAME_OVERHEAD_BYTES),
+        parse: (text) => parseFrame(text, this.maxBytes),
+        serve: (request) => this.answer(request),
+        reply: (frame) => this.replied(frame),
+        lost: (ids) => this.lost(ids),
+        garbage: (error) => this.garbage(error),
+      });
+    }
   }
 
   get memberId(): string {
@@ -115,11 +140,26 @@ export class ClusterRouter {
   }
 
   /**
-   * Subscribes to this member's inbox on a connection of its own (a duplicate of the node's client).
-   * Call after `node.start()`. With Redis unreachable it resolves anyway and subscribes once Redis answers.
+   * With `cluster.calls.transport: 'direct'`: opens the listener and has the node publish its address
+   * with its heartbeats. Called before `node.start()`, the first heartbeat already carries it; `start()`
+   * calls it otherwise. Rejects when the port cannot be bound. Without a direct channel it does nothing.
+   */
+  listen(): Promise<void> {
+    const channel = this.channel;
+    const calls = this.node.options.calls;
+    if (!channel || calls.transport !== 'direct') return Promise.resolve();
+    this.listening ??= channel.listen().then((port) => this.node.advertiseCalls({ host: calls.advertise, port }));
+    return this.listening;
+  }
+
+  /**
+   * Subscribes to this member's inbox on a connection of its own (a duplicate of the node's client),
+   * and opens the direct channel if there is one. Call after `node.start()`. With Redis unreachable
+   * it resolves anyway and subscribes once Redis answers.
    */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ClusterRedisError(CLUSTER_MESSAGES.startedTwice());
+    await this.listen();
     const link = this.node.redisLink();
     if (!link) throw new ClusterRedisError(CLUSTER_MESSAGES.notStarted());
     this.link = link;
@@ -136,6 +176,8 @@ export class ClusterRouter {
     this.membership = this.node.events$.subscribe((event) => {
       if (event.type !== 'member-left') return;
       for (const [unit, owner] of this.owners) if (owner === event.member) this.owners.delete(unit);
+      this.addresses.delete(event.member);
+      this.channel?.drop(event.member);
     });
     try {
       await inbox.connect();
@@ -143,6 +185,31 @@ export class ClusterRouter {
     } catch {
       // Redis is away: the node reports the outage; the inbox subscribes when it connects.
     }
+    await this.loadSecret();
+  }
+
+  /**
+   * The direct channel's secret: the option's, or the namespace's in Redis (created by the first
+   * member that asks). Until it is known the channel serves nothing and calls go through pub/sub;
+   * a failed read is tried again on the next call.
+   */
+  private loadSecret(): Promise<void> {
+    const channel = this.channel;
+    const calls = this.node.options.calls;
+    if (!channel || channel.authenticating || calls.transport !== 'direct' || this.state !== 'running') return Promise.resolve();
+    this.secretLoading ??= (async () => {
+      try {
+        if (calls.secret !== undefined) return channel.useSecret(createHash('sha256').update(calls.secret).digest());
+        const reply = await this.link!.run(CALLS_SECRET, [this.keys.callsSecret], [randomBytes(32).toString('hex')]);
+        if (typeof reply !== 'string' || !/^[0-9a-f]{64}$/.test(reply)) throw new ClusterDataError('the direct channel secret', 'not 64 hex digits');
+        channel.useSecret(Buffer.from(reply, 'hex'));
+      } catch (error) {
+        if (error instanceof ClusterDataError) this.logger?.error(error.message, ClusterRouter.name);
+      } finally {
+        this.secretLoading = undefined;
+      }
+    })();
+    return this.secretLoading;
   }
 
   /** Rejects every call in flight, unsubscribes and closes the inbox connection. Idempotent. */
@@ -152,6 +219,7 @@ export class ClusterRouter {
     this.membership?.unsubscribe();
     for (const entry of this.flights) entry.fail(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
     this.pending.clear();
+    await this.channel?.close();
     const inbox = this.inbox;
     if (!inbox) return;
     // QUIT lets Redis close the connection at once; a plain disconnect waits on the socket's end.
@@ -182,6 +250,7 @@ export class ClusterRouter {
     const problem = checkData(message, this.maxBytes, 'message');
     if (problem) return Promise.reject(new InvalidMessageError(path, problem.field, problem.problem));
     if (this.node.holds(unit.id)) return this.local(unit, kind, message, timeoutMs);
+    if (this.channel && !this.channel.authenticating) void this.loadSecret();
     return new Promise<unknown>((resolve, reject) => {
       const flight: Flight = { settled: false, delivered: false };
       const entry = {
@@ -235,6 +304,8 @@ export class ClusterRouter {
         why = 'holder-gone';
       }
       this.owners.delete(unit.id);
+      // It went, and its connection broke before the answer: it may have run, so it is never sent again.
+      if (outcome.kind === 'lost') throw new ClusterNoOwnerError(unit.id, unit.partition, 'holder-gone', true);
     }
     throw new ClusterNoOwnerError(unit.id, unit.partition, why);
   }
@@ -250,9 +321,17 @@ export class ClusterRouter {
 
   private async ownerOf(unit: UnitRef, fresh: boolean): Promise<string | undefined> {
     const cached = fresh ? undefined : this.owners.get(unit.id);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && (!this.channel || this.addressOf(cached) !== null)) return cached;
     const link = this.ready(unit);
     this.stats.lookups += 1;
+    if (this.channel) {
+      // The holder and where it listens, in one round trip.
+      const found = parseLookup(await link.run(LOOKUP, [this.keys.lease(unit), this.keys.memberInfo], []), unit.id);
+      if (!found) return undefined;
+      this.owners.set(unit.id, found.owner);
+      this.addresses.set(found.owner, { address: found.address, at: now() });
+      return found.owner;
+    }
     const reply = await link.command('hget', [this.keys.lease(unit), 'owner']);
     if (reply === null) return undefined;
     if (typeof reply !== 'string' || !MEMBER_ID_PATTERN.test(reply)) throw new ClusterDataError(`the lease of ${unit.id}`, `owner ${JSON.stringify(reply)}`);
@@ -260,16 +339,38 @@ export class ClusterRouter {
     return reply;
   }
 
+  /**
+   * Where `member`'s direct channel listens as last looked up; undefined when it has none; null when
+   * that is unknown or stale (a member without one is asked again after a renewal interval: it may
+   * have published one since).
+   */
+  private addressOf(member: string): PeerAddress | undefined | null {
+    const known = this.addresses.get(member);
+    if (!known) return null;
+    if (known.address === undefined && now() - known.at > this.node.options.renewIntervalMs) return null;
+    return known.address;
+  }
+
   private async send(owner: string, unit: UnitRef, kind: 'call' | 'cast', message: unknown, deadline: number, flight: Flight): Promise<Attempt> {
-    const link = this.ready(unit);
     const id = `${this.nonce}.${++this.seq}`;
     const request: RouteRequest = { v: WIRE_VERSION, t: 'req', id, from: this.memberId, unit: unit.id, kind, timeoutMs: Math.max(1, Math.ceil(deadline - now())), message };
-    const replied = new Promise<RouteReply>((resolve) => this.pending.set(id, { resolve }));
+    const answered = new Promise<Attempt>((resolve) => this.pending.set(id, resolve));
     flight.id = id;
     this.stats.sent += 1;
+    const address = this.channel ? this.addressOf(owner) : undefined;
+    if (address) {
+      if (await this.channel!.send(owner, address, request, () => !flight.settled)) {
+        this.stats.direct += 1;
+        flight.delivered = true;
+        return answered;
+      }
+      // Nothing went: no connection to it now. Pub/sub says whether its router lives at all.
+      this.addresses.delete(owner);
+      if (flight.settled) return { kind: 'gone' };
+    }
     let receivers: unknown;
     try {
-      receivers = await link.command('publish', [this.keys.inbox(owner), JSON.stringify(request)]);
+      receivers = await this.ready(unit).command('publish', [this.keys.inbox(owner), JSON.stringify(request)]);
     } catch (error) {
       this.pending.delete(id);
       throw new ClusterRedisError(CLUSTER_MESSAGES.redisDown(unit.id, error instanceof Error ? error.message : String(error)), { cause: error });
@@ -279,7 +380,7 @@ export class ClusterRouter {
       return { kind: 'gone' };
     }
     flight.delivered = true;
-    return { kind: 'reply', reply: await replied };
+    return answered;
   }
 
   private ready(unit: UnitRef): RedisLink {
@@ -296,21 +397,42 @@ export class ClusterRouter {
       this.garbage(error);
       return;
     }
-    if (frame.t === 'rep') {
-      const waiting = this.pending.get(frame.id);
-      if (!waiting) {
-        this.stats.lateReplies += 1;
-        return;
-      }
-      this.pending.delete(frame.id);
-      waiting.resolve(frame);
-      return;
-    }
+    if (frame.t === 'rep') return this.replied(frame);
     void this.serve(frame);
   }
 
-  /** A request from another member: dispatched only while this member holds the unit. */
+  private replied(frame: RouteReply): void {
+    const waiting = this.pending.get(frame.id);
+    if (!waiting) {
+      this.stats.lateReplies += 1;
+      return;
+    }
+    this.pending.delete(frame.id);
+    waiting({ kind: 'reply', reply: frame });
+  }
+
+  /** A direct connection broke with these requests waiting on it. */
+  private lost(ids: readonly string[]): void {
+    let any = false;
+    for (const id of ids) {
+      const waiting = this.pending.get(id);
+      if (!waiting) continue;
+      any = true;
+      this.pending.delete(id);
+      waiting({ kind: 'lost' });
+    }
+    if (any) this.stats.lostConnections += 1;
+  }
+
+  /** A request from another member through pub/sub: answered on the caller's inbox. */
   private async serve(request: RouteRequest): Promise<void> {
+    const reply = await this.answer(request);
+    // A reply that cannot go (Redis away) leaves the caller to its timeout.
+    if (this.link?.ready) await this.link.command('publish', [this.keys.inbox(request.from), JSON.stringify(reply)]).catch(() => undefined);
+  }
+
+  /** The answer to a request from another member: dispatched only while this member holds the unit. Never rejects. */
+  private async answer(request: RouteRequest): Promise<RouteReply> {
     const unit = parseUnitId(request.unit)!;
     const base = { v: WIRE_VERSION, t: 'rep', id: request.id } as const;
     let reply: RouteReply;
@@ -328,8 +450,7 @@ export class ClusterRouter {
         reply = { ...base, r: 'error', error: boundedError(error) };
       }
     }
-    // A reply that cannot go (Redis away) leaves the caller to its timeout.
-    if (this.link?.ready) await this.link.command('publish', [this.keys.inbox(request.from), JSON.stringify(reply)]).catch(() => undefined);
+    return reply;
   }
 
   private garbage(error: unknown): void {

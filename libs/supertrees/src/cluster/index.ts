@@ -5,6 +5,7 @@ export {
   CLUSTER_DEFAULTS,
   resolveClusterOptions,
   validateUnits,
+  type ClusterCallsOptions,
   type ClusterOptions,
   type ClusterUnitSpec,
   type MemberInfo,

@@ -21,8 +21,9 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * The one command a replica sends per renewal interval, however many leases it holds.
  * KEYS: members, memberInfo, then the lease key of every unit it holds.
- * ARGV: memberId, memberInfo JSON, ttlMs, then the token it holds each of those leases with.
- * Heartbeat (member expiry = now + ttl; info stored as {"seen": now, "info": ...}), prune expired members, renew each lease that is still
+ * ARGV: memberId, memberInfo JSON, ttlMs, the address its direct call channel listens on as JSON
+ * `{"host","port"}` ('' without one), then the token it holds each of those leases with.
+ * Heartbeat (member expiry = now + ttl; info stored as {"seen": now, "info": ..., "calls"?: address}), prune expired members, renew each lease that is still
  * this member's with that token (PEXPIRE ttl), and return { now, live member ids, 1/0 per lease }.
  */
 export const TICK = script(
@@ -30,14 +31,16 @@ export const TICK = script(
   `${NOW}
 local ttl = tonumber(ARGV[3])
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], '{"seen":' .. now .. ',"info":' .. ARGV[2] .. '}')
+local calls = ''
+if ARGV[4] ~= '' then calls = ',"calls":' .. ARGV[4] end
+redis.call('HSET', KEYS[2], ARGV[1], '{"seen":' .. now .. ',"info":' .. ARGV[2] .. calls .. '}')
 local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 for _, m in ipairs(gone) do redis.call('HDEL', KEYS[2], m) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local renewed = {}
 for i = 3, #KEYS do
   local held = redis.call('HMGET', KEYS[i], 'owner', 'token')
-  if held[1] == ARGV[1] and tonumber(held[2]) == tonumber(ARGV[i + 1]) then
+  if held[1] == ARGV[1] and tonumber(held[2]) == tonumber(ARGV[i + 2]) then
     redis.call('PEXPIRE', KEYS[i], ttl)
     renewed[#renewed + 1] = 1
   else
@@ -118,4 +121,26 @@ for i = 3, #KEYS, 2 do
   leases[#leases + 1] = { held[1] or '', held[2] or '', redis.call('PTTL', KEYS[i]), redis.call('HGET', KEYS[i + 1], 'token') or '' }
 end
 return { now, out, leases }`,
+);
+
+/**
+ * A routed call's lookup, in one round trip: the unit's holder and that member's heartbeat record
+ * (where its direct call channel listens). KEYS: lease, memberInfo. Returns false (nobody holds it)
+ * or { owner, record | '' }. The caller validates both; an address is data, never run.
+ */
+export const LOOKUP = script(
+  'lookup',
+  `local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner then return false end
+return { owner, redis.call('HGET', KEYS[2], owner) or '' }`,
+);
+
+/**
+ * The namespace's secret for direct call channels: created by the first replica that asks (SET NX),
+ * read by every other. KEYS: the secret key. ARGV: a fresh random secret. Returns the one in force.
+ */
+export const CALLS_SECRET = script(
+  'calls-secret',
+  `redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])`,
 );

@@ -51,6 +51,33 @@ export interface ClusterOptions {
   requireRedisAtStart?: boolean;
   /** Where it logs (Nest's `Logger` by default, context `ClusterNode`); `false` for nothing. */
   logger?: LoggerService | false;
+  /** How routed calls and casts travel between replicas. Default `{ transport: 'redis' }`. */
+  calls?: ClusterCallsOptions;
+}
+
+/**
+ * How a routed call reaches the replica holding its unit (`cluster.calls`). `'redis'`: through Redis
+ * pub/sub, nothing else to open. `'direct'`: each replica also listens on a TCP port and publishes its
+ * address with its heartbeat; a caller keeps one authenticated connection per peer replica and sends
+ * requests on it (pub/sub stays as the fallback while a peer has no address or cannot be reached).
+ */
+export interface ClusterCallsOptions {
+  /** `'redis'` or `'direct'`. Default `'redis'` (binding a port on every replica is a deployment decision). */
+  transport?: 'redis' | 'direct';
+  /** With `'direct'`: where this replica listens. Default `{ host: '0.0.0.0', port: 0 }` (every IPv4 interface, a port the OS picks). */
+  listen?: { host?: string; port?: number };
+  /**
+   * With `'direct'`: the host other replicas connect to, published with the heartbeat. Default
+   * `listen.host` when that is one address, else this machine's first non-internal IPv4 address
+   * (`127.0.0.1` when it has none).
+   */
+  advertise?: string;
+  /**
+   * With `'direct'`: the secret a connection proves it knows (HMAC over a challenge; never sent),
+   * 32..1024 characters, the same on every replica. Default: one created for the namespace in Redis
+   * (`SET NX`) and read by every replica, so that knowing Redis is what lets a peer in.
+   */
+  secret?: string;
 }
 
 /** One lease: a singleton, or partition `partition` of a partitioned unit. */
