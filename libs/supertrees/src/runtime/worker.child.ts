@@ -68,10 +68,11 @@ class StopSwitch {
 
 /**
  * What `init()` and `run()` get. `signal` and `logger` are own enumerable getters, so that
- * `{ ...ctx }` and destructuring still carry them, made lazily (most starts never read them). They
- * are defined from one shared pair of descriptors, so every context has the same hidden class with
- * fast properties: an object literal with `get` accessors gets new getter closures each time, which
- * sends every context into dictionary mode (measured: a third of the CPU of a restart that returns at once).
+ * `{ ...ctx }` and destructuring still carry them; what they return is made on first read (most
+ * starts never read them). They are defined from one shared pair of descriptors, so every context
+ * has the same hidden class with fast properties. (An object literal with `get` accessors gets new
+ * getter closures each time, which puts every context in dictionary mode: about half the CPU of a
+ * restart that returns at once, see docs/BENCHMARKS.md.)
  */
 class RunContext implements WorkerContext {
   static readonly #signal: PropertyDescriptor = {
