@@ -132,6 +132,32 @@ describe('EventOutbox', () => {
       expect(channel.events()).toEqual(pushed);
     });
 
+    it('sends a full batch in the turn its 256th event is pushed, and the rest on the next turn', async () => {
+      const { channel, outbox } = setup();
+      const pushed = events(300);
+      pushed.slice(0, 255).forEach((e) => outbox.push(e));
+      expect(channel.sent).toEqual([]);
+      pushed.slice(255).forEach((e) => outbox.push(e));
+      // Not waiting for the turn to end: the queue a young-generation collection copies stays small.
+      expect(channel.batchSizes()).toEqual([256]);
+      await outbox.flush();
+      expect(channel.batchSizes()).toEqual([256, 44]);
+      expect(channel.events()).toEqual(pushed);
+    });
+
+    it('does not send a full batch at once while the pipe is full', async () => {
+      const { channel, outbox } = setup();
+      channel.mode = 'full';
+      outbox.push(event());
+      await turn();
+      expect(channel.batchSizes()).toEqual([1]);
+      events(300).forEach((e) => outbox.push(e));
+      expect(channel.batchSizes()).toEqual([1]);
+      channel.release();
+      await outbox.flush();
+      expect(channel.batchSizes()).toEqual([1, 256, 44]);
+    });
+
     it('sends events pushed in a later turn in a later message', async () => {
       const { channel, outbox } = setup();
       outbox.push(event());

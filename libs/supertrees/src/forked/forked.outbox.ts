@@ -58,7 +58,10 @@ export class EventOutbox {
       this.taken += 1;
       this.dropped.set(lost.pid, (this.dropped.get(lost.pid) ?? 0) + 1);
     }
-    this.schedule();
+    // A full batch goes now rather than at the next turn: queued events are what a young-generation
+    // collection has to copy (and promote), and a burst of restarts queues thousands per turn.
+    if (this.queue.length >= BATCH && !this.blocked) this.drain();
+    else this.schedule();
   }
 
   /**
