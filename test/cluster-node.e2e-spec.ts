@@ -30,29 +30,14 @@ const MARGIN_MS = 1_000;
 /** A UnitHost that keeps what it runs, as the supervision runtime will. */
 class RecordingHost implements UnitHost {
   readonly running = new Map<string, UnitStart>();
-  readonly log: {
-    at: number;
-    what: 'start' | 'stop';
-    unit: string;
-    detail: string | number;
-  }[] = [];
+  readonly log: { at: number; what: 'start' | 'stop'; unit: string; detail: string | number }[] = [];
   async start(unit: UnitRef, start: UnitStart): Promise<void> {
     this.running.set(unit.id, start);
-    this.log.push({
-      at: Date.now(),
-      what: 'start',
-      unit: unit.id,
-      detail: start.fencingToken,
-    });
+    this.log.push({ at: Date.now(), what: 'start', unit: unit.id, detail: start.fencingToken });
   }
   async stop(unit: UnitRef, reason: string): Promise<void> {
     this.running.delete(unit.id);
-    this.log.push({
-      at: Date.now(),
-      what: 'stop',
-      unit: unit.id,
-      detail: reason,
-    });
+    this.log.push({ at: Date.now(), what: 'stop', unit: unit.id, detail: reason });
   }
 }
 
@@ -76,25 +61,12 @@ suite('ClusterNode in this process (real redis-server)', () => {
     await redis?.close();
   });
 
-  const node = (
-    units: ClusterUnitSpec[],
-    extra: Partial<ClusterOptions> = {},
-  ) => {
+  const node = (units: ClusterUnitSpec[], extra: Partial<ClusterOptions> = {}) => {
     run += 1;
     const host = new RecordingHost();
     const logger = new LineLogger();
     const n = new ClusterNode(
-      {
-        redis: redis.url,
-        namespace: `node${run}`,
-        memberId: `m${run}`,
-        leaseTtlMs: TTL_MS,
-        renewIntervalMs: RENEW_MS,
-        safetyMarginMs: MARGIN_MS,
-        commandTimeoutMs: RENEW_MS,
-        logger,
-        ...extra,
-      },
+      { redis: redis.url, namespace: `node${run}`, memberId: `m${run}`, leaseTtlMs: TTL_MS, renewIntervalMs: RENEW_MS, safetyMarginMs: MARGIN_MS, commandTimeoutMs: RENEW_MS, logger, ...extra },
       units,
       host,
     );
@@ -107,23 +79,9 @@ suite('ClusterNode in this process (real redis-server)', () => {
   it('stopped while Redis is gone (its clients reconnecting), node and router leave no handle or timer behind', async () => {
     const before = resourceCounts();
     const own = await RedisServer.start();
-    const n = new ClusterNode(
-      {
-        redis: own.url,
-        namespace: 'gone',
-        memberId: 'g1',
-        leaseTtlMs: TTL_MS,
-        renewIntervalMs: RENEW_MS,
-        safetyMarginMs: MARGIN_MS,
-        commandTimeoutMs: RENEW_MS,
-        logger: new LineLogger(),
-      },
-      [{ name: 'Solo' }],
-      new RecordingHost(),
-    );
-    const router = new ClusterRouter(n, async () => undefined, {
-      logger: false,
-    });
+    const options = { redis: own.url, namespace: 'gone', memberId: 'g1', leaseTtlMs: TTL_MS, renewIntervalMs: RENEW_MS, safetyMarginMs: MARGIN_MS, commandTimeoutMs: RENEW_MS, logger: new LineLogger() };
+    const n = new ClusterNode(options, [{ name: 'Solo' }], new RecordingHost());
+    const router = new ClusterRouter(n, async () => undefined, { logger: false });
     try {
       await n.start();
       await router.start();
@@ -142,18 +100,13 @@ suite('ClusterNode in this process (real redis-server)', () => {
   it('renews all its leases in one command per interval, however many it holds', async () => {
     const { n, host } = node([{ name: 'Consumer', partitions: 200 }]);
     await n.start();
-    await waitFor(
-      () => host.running.size === 200,
-      'all 200 partitions running',
-      20_000,
-    );
+    await waitFor(() => host.running.size === 200, 'all 200 partitions running', 20_000);
     await admin.config('RESETSTAT');
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 2_000));
     const stats = await admin.info('commandstats');
     const elapsed = Date.now() - from;
-    const calls = (name: string) =>
-      Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
     const scripts = calls('evalsha') + calls('eval');
     expect(scripts).toBeGreaterThanOrEqual(1);
     // One per renewal interval (plus one for a tick straddling the window); 200 leases would be 200 a tick otherwise.
@@ -173,57 +126,31 @@ suite('ClusterNode in this process (real redis-server)', () => {
     expect(lease.remainingMs()).toBeLessThanOrEqual(TTL_MS - MARGIN_MS);
     const pausedAt = Date.now();
     redis.pause();
-    await waitFor(
-      () => !lease.stillHolds(),
-      'stillHolds() turns false',
-      10_000,
-    );
+    await waitFor(() => !lease.stillHolds(), 'stillHolds() turns false', 10_000);
     const falseAt = Date.now();
     await waitFor(() => host.running.size === 0, 'the unit is stopped', 10_000);
     // The last renewal was sent before the pause: its deadline is at most TTL - margin after it.
     expect(falseAt - pausedAt).toBeLessThan(TTL_MS - MARGIN_MS + 500);
     expect(lease.signal.aborted).toBe(true);
-    expect(host.log.at(-1)).toEqual(
-      expect.objectContaining({ what: 'stop', detail: 'lease-lost' }),
-    );
-    expect(events.find((e) => e.type === 'lease-lost')).toEqual(
-      expect.objectContaining({ unit: 'Reconciler', cause: 'expired' }),
-    );
-    expect(
-      logger.lines.filter((l) => l.includes('Redis unreachable')),
-    ).toHaveLength(1);
+    expect(host.log.at(-1)).toEqual(expect.objectContaining({ what: 'stop', detail: 'lease-lost' }));
+    expect(events.find((e) => e.type === 'lease-lost')).toEqual(expect.objectContaining({ unit: 'Reconciler', cause: 'expired' }));
+    expect(logger.lines.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1);
     redis.resume();
-    await waitFor(
-      () => host.running.size === 1,
-      'the singleton runs again',
-      15_000,
-    );
-    expect(host.running.get('Reconciler')!.fencingToken).toBeGreaterThan(
-      lease.fencingToken,
-    );
-    expect(
-      logger.lines.filter((l) => l.includes('Redis reachable again')),
-    ).toHaveLength(1);
+    await waitFor(() => host.running.size === 1, 'the singleton runs again', 15_000);
+    expect(host.running.get('Reconciler')!.fencingToken).toBeGreaterThan(lease.fencingToken);
+    expect(logger.lines.filter((l) => l.includes('Redis reachable again'))).toHaveLength(1);
   });
 
   it('starts without Redis by default, logs it once, and acquires once Redis answers', async () => {
     const port = await freePort();
-    const { n, host, logger } = node([{ name: 'Reconciler' }], {
-      redis: `redis://127.0.0.1:${port}`,
-    });
+    const { n, host, logger } = node([{ name: 'Reconciler' }], { redis: `redis://127.0.0.1:${port}` });
     await n.start();
     await new Promise((r) => setTimeout(r, 4 * RENEW_MS));
     expect(host.running.size).toBe(0);
-    expect(
-      logger.lines.filter((l) => l.startsWith('warn Redis unreachable')),
-    ).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.startsWith('warn Redis unreachable'))).toHaveLength(1);
     const late = await RedisServer.start(port);
     try {
-      await waitFor(
-        () => host.running.size === 1,
-        'the singleton runs once Redis is there',
-        20_000,
-      );
+      await waitFor(() => host.running.size === 1, 'the singleton runs once Redis is there', 20_000);
     } finally {
       await n.stop();
       await late.close();
@@ -232,15 +159,10 @@ suite('ClusterNode in this process (real redis-server)', () => {
 
   it('with requireRedisAtStart, start() rejects with a ClusterRedisError when Redis cannot be reached', async () => {
     const port = await freePort();
-    const { n, events } = node([{ name: 'Reconciler' }], {
-      redis: `redis://127.0.0.1:${port}`,
-      requireRedisAtStart: true,
-    });
+    const { n, events } = node([{ name: 'Reconciler' }], { redis: `redis://127.0.0.1:${port}`, requireRedisAtStart: true });
     const error = await n.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterRedisError);
-    expect((error as Error).message).toContain(
-      'Redis is unreachable at start (requireRedisAtStart: true)',
-    );
+    expect((error as Error).message).toContain('Redis is unreachable at start (requireRedisAtStart: true)');
     expect(events).toEqual([]);
   });
 
@@ -258,30 +180,18 @@ suite('ClusterNode in this process (real redis-server)', () => {
     const { n, host, logger } = node([{ name: 'Reconciler' }]);
     await n.start();
     await waitFor(() => host.running.size === 1, 'the singleton runs', 10_000);
-    await admin.hset(
-      `{node${run}}:members:info`,
-      'intruder',
-      'function() { return 1 }',
-    );
+    await admin.hset(`{node${run}}:members:info`, 'intruder', 'function() { return 1 }');
     await admin.zadd(`{node${run}}:members`, Date.now() + 60_000, 'intruder');
     const error = await n.view().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterDataError);
-    expect((error as Error).message).toBe(
-      CLUSTER_MESSAGES.garbage(
-        'member intruder info',
-        'not JSON: "function() { return 1 }"',
-      ),
-    );
+    expect((error as Error).message).toBe(CLUSTER_MESSAGES.garbage('member intruder info', 'not JSON: "function() { return 1 }"'));
     await admin.zrem(`{node${run}}:members`, 'intruder');
     await waitFor(() => host.running.size === 1, 'the singleton runs', 15_000);
     expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([]);
   });
 
   it('on stop(), stops its units, releases their leases, leaves the membership and completes events$', async () => {
-    const { n, host, events, logger } = node([
-      { name: 'Reconciler' },
-      { name: 'Consumer', partitions: 3 },
-    ]);
+    const { n, host, events, logger } = node([{ name: 'Reconciler' }, { name: 'Consumer', partitions: 3 }]);
     await n.start();
     await waitFor(() => host.running.size === 4, 'all 4 units run', 10_000);
     const token = host.running.get('Reconciler')!.fencingToken;
@@ -289,34 +199,16 @@ suite('ClusterNode in this process (real redis-server)', () => {
     n.events$.subscribe({ complete: () => (completed = true) });
     await n.stop();
     expect(host.running.size).toBe(0);
-    expect(
-      host.log.filter((l) => l.what === 'stop').map((l) => l.detail),
-    ).toEqual(['shutdown', 'shutdown', 'shutdown', 'shutdown']);
+    expect(host.log.filter((l) => l.what === 'stop').map((l) => l.detail)).toEqual(['shutdown', 'shutdown', 'shutdown', 'shutdown']);
     expect(completed).toBe(true);
     // Closing its own connection is not an outage.
     expect(logger.lines.filter((l) => !l.startsWith('log'))).toEqual([]);
-    expect(events.map((e) => e.type)).toEqual([
-      'member-joined',
-      ...Array(4).fill('lease-acquired'),
-      ...Array(4).fill('lease-released'),
-    ]);
-    expect(
-      events.find(
-        (e) => e.type === 'lease-released' && e.unit === 'Reconciler',
-      ),
-    ).toEqual(expect.objectContaining({ token, reason: 'shutdown' }));
+    expect(events.map((e) => e.type)).toEqual(['member-joined', ...Array(4).fill('lease-acquired'), ...Array(4).fill('lease-released')]);
+    expect(events.find((e) => e.type === 'lease-released' && e.unit === 'Reconciler')).toEqual(expect.objectContaining({ token, reason: 'shutdown' }));
     // Read from outside: no member, no holder, and the token history kept.
-    const view = await readClusterView(
-      admin,
-      [{ name: 'Reconciler' }, { name: 'Consumer', partitions: 3 }],
-      { namespace: `node${run}` },
-    );
+    const view = await readClusterView(admin, [{ name: 'Reconciler' }, { name: 'Consumer', partitions: 3 }], { namespace: `node${run}` });
     expect(view.members).toEqual([]);
-    expect(
-      view.leases.every((l) => l.holder === null && l.token === null),
-    ).toBe(true);
-    expect(view.leases.find((l) => l.unit === 'Reconciler')).toEqual(
-      expect.objectContaining({ lastToken: token }),
-    );
+    expect(view.leases.every((l) => l.holder === null && l.token === null)).toBe(true);
+    expect(view.leases.find((l) => l.unit === 'Reconciler')).toEqual(expect.objectContaining({ lastToken: token }));
   });
 });

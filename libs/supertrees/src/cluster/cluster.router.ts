@@ -3,22 +3,11 @@ import type { Redis } from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
-import {
-  CallTimeoutError,
-  InvalidMessageError,
-} from '../errors/call.errors.js';
-import {
-  decodeError,
-  encodeError,
-  type WireError,
-} from '../errors/wire-error.js';
+import { CallTimeoutError, InvalidMessageError } from '../errors/call.errors.js';
+import { decodeError, encodeError, type WireError } from '../errors/wire-error.js';
 import { checkData } from '../shared/message.data.js';
 import { DEFAULTS } from '../shared/supervision.defaults.js';
-import {
-  ClusterDataError,
-  ClusterNoOwnerError,
-  ClusterRedisError,
-} from './cluster.errors.js';
+import { ClusterDataError, ClusterNoOwnerError, ClusterRedisError } from './cluster.errors.js';
 import { parseLookup, type PeerAddress } from './cluster.replies.js';
 import { DirectChannel } from './direct.channel.js';
 import { CALLS_SECRET, LOOKUP } from './lease.scripts.js';
@@ -27,32 +16,15 @@ import { clusterKeys, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import type { ClusterNode } from './cluster.node.js';
 import { MEMBER_ID_PATTERN } from './cluster.options.js';
-import {
-  FRAME_OVERHEAD_BYTES,
-  parseFrame,
-  parseUnitId,
-  WIRE_ERRORS,
-  WIRE_VERSION,
-  type RouteReply,
-  type RouteRequest,
-} from './cluster.wire.js';
-import {
-  closeClient,
-  DISCONNECT_TIMEOUT_MS,
-  type RedisLink,
-} from './redis.link.js';
+import { FRAME_OVERHEAD_BYTES, parseFrame, parseUnitId, WIRE_ERRORS, WIRE_VERSION, type RouteReply, type RouteRequest } from './cluster.wire.js';
+import { closeClient, DISCONNECT_TIMEOUT_MS, type RedisLink } from './redis.link.js';
 
 /**
  * Runs a call or cast on a unit this member holds, as a local call would (the supervision runtime's
  * mailbox): resolves with the reply (a cast: once the mailbox took it), rejects with the typed error
  * a local call rejects with. Settles within `timeoutMs`.
  */
-export type LocalDispatch = (
-  unit: UnitRef,
-  kind: 'call' | 'cast',
-  message: unknown,
-  timeoutMs: number,
-) => Promise<unknown>;
+export type LocalDispatch = (unit: UnitRef, kind: 'call' | 'cast', message: unknown, timeoutMs: number) => Promise<unknown>;
 
 export interface ClusterRouterOptions {
   /** The largest message and reply, as local calls count it (JSON size). Default `DEFAULTS.mailbox.maxMessageBytes` (1 MiB). */
@@ -82,8 +54,7 @@ export interface ClusterRouterStats {
 }
 
 /** How a sent request ended: its reply; nobody took it (nothing delivered); or its connection broke after it went (maybe delivered). */
-type Attempt =
-  { kind: 'reply'; reply: RouteReply } | { kind: 'gone' } | { kind: 'lost' };
+type Attempt = { kind: 'reply'; reply: RouteReply } | { kind: 'gone' } | { kind: 'lost' };
 
 /** One routed call in flight: settles once, by its outcome or its timer. */
 interface Flight {
@@ -112,16 +83,7 @@ const GARBAGE_LOG_EVERY_MS = 10_000;
  * `ClusterNoOwnerError`. A unit held here is dispatched locally, with no Redis hop.
  */
 export class ClusterRouter {
-  readonly stats: ClusterRouterStats = {
-    sent: 0,
-    served: 0,
-    refused: 0,
-    garbage: 0,
-    lateReplies: 0,
-    lookups: 0,
-    direct: 0,
-    lostConnections: 0,
-  };
+  readonly stats: ClusterRouterStats = { sent: 0, served: 0, refused: 0, garbage: 0, lateReplies: 0, lookups: 0, direct: 0, lostConnections: 0 };
   private readonly keys: ClusterKeys;
   private readonly maxBytes: number;
   private readonly logger?: LoggerService;
@@ -129,17 +91,11 @@ export class ClusterRouter {
   private readonly pending = new Map<string, (attempt: Attempt) => void>();
   private readonly owners = new Map<string, string>();
   /** With a direct channel: where each member listens, as last looked up (`undefined`: it has no channel), and when. */
-  private readonly addresses = new Map<
-    string,
-    { address: PeerAddress | undefined; at: number }
-  >();
+  private readonly addresses = new Map<string, { address: PeerAddress | undefined; at: number }>();
   private readonly channel?: DirectChannel;
   private listening?: Promise<void>;
   private secretLoading?: Promise<void>;
-  private readonly flights = new Set<{
-    flight: Flight;
-    fail: (error: Error) => void;
-  }>();
+  private readonly flights = new Set<{ flight: Flight; fail: (error: Error) => void }>();
   private seq = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private link?: RedisLink;
@@ -155,8 +111,7 @@ export class ClusterRouter {
     this.keys = clusterKeys(node.options.namespace);
     this.maxBytes = options.maxMessageBytes ?? DEFAULTS.mailbox.maxMessageBytes;
     const logger = options.logger ?? node.options.logger;
-    this.logger =
-      logger === false ? undefined : (logger ?? new Logger(ClusterRouter.name));
+    this.logger = logger === false ? undefined : (logger ?? new Logger(ClusterRouter.name));
     const calls = node.options.calls;
     if (calls.transport === 'direct') {
       this.channel = new DirectChannel({
@@ -193,11 +148,7 @@ export class ClusterRouter {
     const channel = this.channel;
     const calls = this.node.options.calls;
     if (!channel || calls.transport !== 'direct') return Promise.resolve();
-    this.listening ??= channel
-      .listen()
-      .then((port) =>
-        this.node.advertiseCalls({ host: calls.advertise, port }),
-      );
+    this.listening ??= channel.listen().then((port) => this.node.advertiseCalls({ host: calls.advertise, port }));
     return this.listening;
   }
 
@@ -207,8 +158,7 @@ export class ClusterRouter {
    * it resolves anyway and subscribes once Redis answers.
    */
   async start(): Promise<void> {
-    if (this.state !== 'new')
-      throw new ClusterRedisError(CLUSTER_MESSAGES.startedTwice());
+    if (this.state !== 'new') throw new ClusterRedisError(CLUSTER_MESSAGES.startedTwice());
     await this.listen();
     const link = this.node.redisLink();
     if (!link) throw new ClusterRedisError(CLUSTER_MESSAGES.notStarted());
@@ -217,12 +167,7 @@ export class ClusterRouter {
     const channel = this.keys.inbox(this.memberId);
     // Its own connection: a subscribed connection can send nothing else. The offline queue holds only
     // the SUBSCRIBE sent on each (re)connect, never calls.
-    const inbox = link.client.duplicate({
-      lazyConnect: true,
-      enableOfflineQueue: true,
-      connectionName: `supertrees:${this.memberId}:inbox`,
-      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
-    });
+    const inbox = link.client.duplicate({ lazyConnect: true, enableOfflineQueue: true, connectionName: `supertrees:${this.memberId}:inbox`, disconnectTimeout: DISCONNECT_TIMEOUT_MS });
     this.inbox = inbox;
     inbox.on('error', () => undefined);
     inbox.on('message', (_channel: string, text: string) => this.receive(text));
@@ -230,8 +175,7 @@ export class ClusterRouter {
     inbox.on('ready', () => void subscribe());
     this.membership = this.node.events$.subscribe((event) => {
       if (event.type !== 'member-left') return;
-      for (const [unit, owner] of this.owners)
-        if (owner === event.member) this.owners.delete(unit);
+      for (const [unit, owner] of this.owners) if (owner === event.member) this.owners.delete(unit);
       this.addresses.delete(event.member);
       this.channel?.drop(event.member);
     });
@@ -252,33 +196,15 @@ export class ClusterRouter {
   private loadSecret(): Promise<void> {
     const channel = this.channel;
     const calls = this.node.options.calls;
-    if (
-      !channel ||
-      channel.authenticating ||
-      calls.transport !== 'direct' ||
-      this.state !== 'running'
-    )
-      return Promise.resolve();
+    if (!channel || channel.authenticating || calls.transport !== 'direct' || this.state !== 'running') return Promise.resolve();
     this.secretLoading ??= (async () => {
       try {
-        if (calls.secret !== undefined)
-          return channel.useSecret(
-            createHash('sha256').update(calls.secret).digest(),
-          );
-        const reply = await this.link!.run(
-          CALLS_SECRET,
-          [this.keys.callsSecret],
-          [randomBytes(32).toString('hex')],
-        );
-        if (typeof reply !== 'string' || !/^[0-9a-f]{64}$/.test(reply))
-          throw new ClusterDataError(
-            'the direct channel secret',
-            'not 64 hex digits',
-          );
+        if (calls.secret !== undefined) return channel.useSecret(createHash('sha256').update(calls.secret).digest());
+        const reply = await this.link!.run(CALLS_SECRET, [this.keys.callsSecret], [randomBytes(32).toString('hex')]);
+        if (typeof reply !== 'string' || !/^[0-9a-f]{64}$/.test(reply)) throw new ClusterDataError('the direct channel secret', 'not 64 hex digits');
         channel.useSecret(Buffer.from(reply, 'hex'));
       } catch (error) {
-        if (error instanceof ClusterDataError)
-          this.logger?.error(error.message, ClusterRouter.name);
+        if (error instanceof ClusterDataError) this.logger?.error(error.message, ClusterRouter.name);
       } finally {
         this.secretLoading = undefined;
       }
@@ -291,8 +217,7 @@ export class ClusterRouter {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.membership?.unsubscribe();
-    for (const entry of this.flights)
-      entry.fail(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
+    for (const entry of this.flights) entry.fail(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
     this.pending.clear();
     await this.channel?.close();
     const inbox = this.inbox;
@@ -301,68 +226,24 @@ export class ClusterRouter {
   }
 
   /** A call on `unit`, wherever its lease is held. Settles within `timeoutMs`. */
-  call(
-    unit: UnitRef,
-    message: unknown,
-    options: { timeoutMs: number },
-  ): Promise<unknown> {
-    return this.route(
-      unit,
-      'call',
-      message,
-      options.timeoutMs ?? DEFAULTS.callTimeoutMs,
-    );
+  call(unit: UnitRef, message: unknown, options: { timeoutMs: number }): Promise<unknown> {
+    return this.route(unit, 'call', message, options.timeoutMs ?? DEFAULTS.callTimeoutMs);
   }
 
   /** A cast on `unit`: resolves once the holder's mailbox took it (acknowledged), rejects as a call would before that. */
-  async cast(
-    unit: UnitRef,
-    message: unknown,
-    options: { timeoutMs?: number } = {},
-  ): Promise<void> {
-    await this.route(
-      unit,
-      'cast',
-      message,
-      options.timeoutMs ?? DEFAULTS.callTimeoutMs,
-    );
+  async cast(unit: UnitRef, message: unknown, options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.route(unit, 'cast', message, options.timeoutMs ?? DEFAULTS.callTimeoutMs);
   }
 
-  private route(
-    unit: UnitRef,
-    kind: 'call' | 'cast',
-    message: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
+  private route(unit: UnitRef, kind: 'call' | 'cast', message: unknown, timeoutMs: number): Promise<unknown> {
     const path = unit.name;
-    if (this.state !== 'running')
-      return Promise.reject(
-        new ClusterRedisError(
-          this.state === 'new'
-            ? CLUSTER_MESSAGES.notStarted()
-            : CLUSTER_MESSAGES.routerStopped(),
-        ),
-      );
-    if (
-      typeof timeoutMs !== 'number' ||
-      !Number.isFinite(timeoutMs) ||
-      timeoutMs <= 0
-    ) {
-      return Promise.reject(
-        new InvalidMessageError(
-          path,
-          'timeoutMs',
-          `must be a positive finite number of ms (got ${String(timeoutMs)})`,
-        ),
-      );
+    if (this.state !== 'running') return Promise.reject(new ClusterRedisError(this.state === 'new' ? CLUSTER_MESSAGES.notStarted() : CLUSTER_MESSAGES.routerStopped()));
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      return Promise.reject(new InvalidMessageError(path, 'timeoutMs', `must be a positive finite number of ms (got ${String(timeoutMs)})`));
     }
     const problem = checkData(message, this.maxBytes, 'message');
-    if (problem)
-      return Promise.reject(
-        new InvalidMessageError(path, problem.field, problem.problem),
-      );
-    if (this.node.holds(unit.id))
-      return this.local(unit, kind, message, timeoutMs);
+    if (problem) return Promise.reject(new InvalidMessageError(path, problem.field, problem.problem));
+    if (this.node.holds(unit.id)) return this.local(unit, kind, message, timeoutMs);
     if (this.channel && !this.channel.authenticating) void this.loadSecret();
     return new Promise<unknown>((resolve, reject) => {
       const flight: Flight = { settled: false, delivered: false };
@@ -381,59 +262,33 @@ export class ClusterRouter {
       const timer = setTimeout(() => {
         // The holder may be paused or cut off: look it up again next time.
         this.owners.delete(unit.id);
-        settle(() =>
-          reject(
-            new CallTimeoutError(
-              path,
-              timeoutMs,
-              flight.delivered ? 'handling' : 'queued',
-            ),
-          ),
-        );
+        settle(() => reject(new CallTimeoutError(path, timeoutMs, flight.delivered ? 'handling' : 'queued')));
       }, timeoutMs);
       this.flights.add(entry);
       this.remote(unit, kind, message, now() + timeoutMs, flight).then(
         (value) => settle(() => resolve(value)),
-        (error: unknown) =>
-          settle(() =>
-            reject(error instanceof Error ? error : new Error(String(error))),
-          ),
+        (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
       );
     });
   }
 
   /** Looks up the holder (or takes the cached one), sends, and on `not-owner` or no receiver tries once more. */
-  private async remote(
-    unit: UnitRef,
-    kind: 'call' | 'cast',
-    message: unknown,
-    deadline: number,
-    flight: Flight,
-  ): Promise<unknown> {
+  private async remote(unit: UnitRef, kind: 'call' | 'cast', message: unknown, deadline: number, flight: Flight): Promise<unknown> {
     let why: 'holder-gone' | 'not-owner' = 'holder-gone';
     for (let attempt = 0; attempt < 2; attempt++) {
       if (flight.settled) return undefined;
       const owner = await this.ownerOf(unit, attempt > 0);
-      if (owner === undefined)
-        throw new ClusterNoOwnerError(unit.id, unit.partition, 'no-holder');
+      if (owner === undefined) throw new ClusterNoOwnerError(unit.id, unit.partition, 'no-holder');
       if (owner === this.memberId) {
         // Redis says this member, which took the lease a moment ago (or lost track of it).
-        if (this.node.holds(unit.id))
-          return this.local(unit, kind, message, Math.max(1, deadline - now()));
+        if (this.node.holds(unit.id)) return this.local(unit, kind, message, Math.max(1, deadline - now()));
         why = 'not-owner';
         this.owners.delete(unit.id);
         continue;
       }
       // Timed out during the lookup: nothing was sent, and nothing may be now.
       if (flight.settled) return undefined;
-      const outcome = await this.send(
-        owner,
-        unit,
-        kind,
-        message,
-        deadline,
-        flight,
-      );
+      const outcome = await this.send(owner, unit, kind, message, deadline, flight);
       if (outcome.kind === 'reply') {
         const { reply } = outcome;
         if (reply.r === 'ok') return reply.value;
@@ -444,55 +299,28 @@ export class ClusterRouter {
       }
       this.owners.delete(unit.id);
       // It went, and its connection broke before the answer: it may have run, so it is never sent again.
-      if (outcome.kind === 'lost')
-        throw new ClusterNoOwnerError(
-          unit.id,
-          unit.partition,
-          'holder-gone',
-          true,
-        );
+      if (outcome.kind === 'lost') throw new ClusterNoOwnerError(unit.id, unit.partition, 'holder-gone', true);
     }
     throw new ClusterNoOwnerError(unit.id, unit.partition, why);
   }
 
   /** The dispatch, with a synchronous throw turned into a rejection. */
-  private local(
-    unit: UnitRef,
-    kind: 'call' | 'cast',
-    message: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
+  private local(unit: UnitRef, kind: 'call' | 'cast', message: unknown, timeoutMs: number): Promise<unknown> {
     try {
       return this.dispatch(unit, kind, message, timeoutMs);
     } catch (error) {
-      return Promise.reject(
-        error instanceof Error ? error : new Error(String(error)),
-      );
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private async ownerOf(
-    unit: UnitRef,
-    fresh: boolean,
-  ): Promise<string | undefined> {
+  private async ownerOf(unit: UnitRef, fresh: boolean): Promise<string | undefined> {
     const cached = fresh ? undefined : this.owners.get(unit.id);
-    if (
-      cached !== undefined &&
-      (!this.channel || this.addressOf(cached) !== null)
-    )
-      return cached;
+    if (cached !== undefined && (!this.channel || this.addressOf(cached) !== null)) return cached;
     const link = this.ready(unit);
     this.stats.lookups += 1;
     if (this.channel) {
       // The holder and where it listens, in one round trip.
-      const found = parseLookup(
-        await link.run(
-          LOOKUP,
-          [this.keys.lease(unit), this.keys.memberInfo],
-          [],
-        ),
-        unit.id,
-      );
+      const found = parseLookup(await link.run(LOOKUP, [this.keys.lease(unit), this.keys.memberInfo], []), unit.id);
       if (!found) return undefined;
       this.owners.set(unit.id, found.owner);
       this.addresses.set(found.owner, { address: found.address, at: now() });
@@ -500,11 +328,7 @@ export class ClusterRouter {
     }
     const reply = await link.command('hget', [this.keys.lease(unit), 'owner']);
     if (reply === null) return undefined;
-    if (typeof reply !== 'string' || !MEMBER_ID_PATTERN.test(reply))
-      throw new ClusterDataError(
-        `the lease of ${unit.id}`,
-        `owner ${JSON.stringify(reply)}`,
-      );
+    if (typeof reply !== 'string' || !MEMBER_ID_PATTERN.test(reply)) throw new ClusterDataError(`the lease of ${unit.id}`, `owner ${JSON.stringify(reply)}`);
     this.owners.set(unit.id, reply);
     return reply;
   }
@@ -517,43 +341,19 @@ export class ClusterRouter {
   private addressOf(member: string): PeerAddress | undefined | null {
     const known = this.addresses.get(member);
     if (!known) return null;
-    if (
-      known.address === undefined &&
-      now() - known.at > this.node.options.renewIntervalMs
-    )
-      return null;
+    if (known.address === undefined && now() - known.at > this.node.options.renewIntervalMs) return null;
     return known.address;
   }
 
-  private async send(
-    owner: string,
-    unit: UnitRef,
-    kind: 'call' | 'cast',
-    message: unknown,
-    deadline: number,
-    flight: Flight,
-  ): Promise<Attempt> {
+  private async send(owner: string, unit: UnitRef, kind: 'call' | 'cast', message: unknown, deadline: number, flight: Flight): Promise<Attempt> {
     const id = `${this.nonce}.${++this.seq}`;
-    const request: RouteRequest = {
-      v: WIRE_VERSION,
-      t: 'req',
-      id,
-      from: this.memberId,
-      unit: unit.id,
-      kind,
-      timeoutMs: Math.max(1, Math.ceil(deadline - now())),
-      message,
-    };
-    const answered = new Promise<Attempt>((resolve) =>
-      this.pending.set(id, resolve),
-    );
+    const request: RouteRequest = { v: WIRE_VERSION, t: 'req', id, from: this.memberId, unit: unit.id, kind, timeoutMs: Math.max(1, Math.ceil(deadline - now())), message };
+    const answered = new Promise<Attempt>((resolve) => this.pending.set(id, resolve));
     flight.id = id;
     this.stats.sent += 1;
     const address = this.channel ? this.addressOf(owner) : undefined;
     if (address) {
-      if (
-        await this.channel!.send(owner, address, request, () => !flight.settled)
-      ) {
+      if (await this.channel!.send(owner, address, request, () => !flight.settled)) {
         this.stats.direct += 1;
         flight.delivered = true;
         return answered;
@@ -564,19 +364,10 @@ export class ClusterRouter {
     }
     let receivers: unknown;
     try {
-      receivers = await this.ready(unit).command('publish', [
-        this.keys.inbox(owner),
-        JSON.stringify(request),
-      ]);
+      receivers = await this.ready(unit).command('publish', [this.keys.inbox(owner), JSON.stringify(request)]);
     } catch (error) {
       this.pending.delete(id);
-      throw new ClusterRedisError(
-        CLUSTER_MESSAGES.redisDown(
-          unit.id,
-          error instanceof Error ? error.message : String(error),
-        ),
-        { cause: error },
-      );
+      throw new ClusterRedisError(CLUSTER_MESSAGES.redisDown(unit.id, error instanceof Error ? error.message : String(error)), { cause: error });
     }
     if (receivers === 0) {
       this.pending.delete(id);
@@ -588,10 +379,7 @@ export class ClusterRouter {
 
   private ready(unit: UnitRef): RedisLink {
     const link = this.link!;
-    if (!link.ready)
-      throw new ClusterRedisError(
-        CLUSTER_MESSAGES.redisDown(unit.id, `client status "${link.status}"`),
-      );
+    if (!link.ready) throw new ClusterRedisError(CLUSTER_MESSAGES.redisDown(unit.id, `client status "${link.status}"`));
     return link;
   }
 
@@ -634,13 +422,7 @@ export class ClusterRouter {
   private async serve(request: RouteRequest): Promise<void> {
     const reply = await this.answer(request);
     // A reply that cannot go (Redis away) leaves the caller to its timeout.
-    if (this.link?.ready)
-      await this.link
-        .command('publish', [
-          this.keys.inbox(request.from),
-          JSON.stringify(reply),
-        ])
-        .catch(() => undefined);
+    if (this.link?.ready) await this.link.command('publish', [this.keys.inbox(request.from), JSON.stringify(reply)]).catch(() => undefined);
   }
 
   /** The answer to a request from another member: dispatched only while this member holds the unit. Never rejects. */
@@ -654,26 +436,10 @@ export class ClusterRouter {
     } else {
       this.stats.served += 1;
       try {
-        const value = await this.dispatch(
-          unit,
-          request.kind,
-          request.message,
-          request.timeoutMs,
-        );
-        const problem =
-          request.kind === 'cast' || value === undefined
-            ? undefined
-            : checkData(value, this.maxBytes, 'reply');
-        if (problem)
-          throw new InvalidMessageError(
-            unit.name,
-            problem.field,
-            problem.problem,
-          );
-        reply =
-          request.kind === 'cast' || value === undefined
-            ? { ...base, r: 'ok' }
-            : { ...base, r: 'ok', value };
+        const value = await this.dispatch(unit, request.kind, request.message, request.timeoutMs);
+        const problem = request.kind === 'cast' || value === undefined ? undefined : checkData(value, this.maxBytes, 'reply');
+        if (problem) throw new InvalidMessageError(unit.name, problem.field, problem.problem);
+        reply = request.kind === 'cast' || value === undefined ? { ...base, r: 'ok' } : { ...base, r: 'ok', value };
       } catch (error) {
         reply = { ...base, r: 'error', error: boundedError(error) };
       }
@@ -686,13 +452,7 @@ export class ClusterRouter {
     const t = now();
     if (t - this.lastGarbageLog < GARBAGE_LOG_EVERY_MS) return;
     this.lastGarbageLog = t;
-    this.logger?.warn(
-      CLUSTER_MESSAGES.garbageFrames(
-        this.stats.garbage,
-        error instanceof Error ? error.message : String(error),
-      ),
-      ClusterRouter.name,
-    );
+    this.logger?.warn(CLUSTER_MESSAGES.garbageFrames(this.stats.garbage, error instanceof Error ? error.message : String(error)), ClusterRouter.name);
   }
 }
 

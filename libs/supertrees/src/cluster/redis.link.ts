@@ -24,18 +24,12 @@ export class RedisLink {
 
   /** Wraps the user's client, or creates one from the URL (ioredis is loaded only here, only then). */
   static async open(options: ResolvedClusterOptions): Promise<RedisLink> {
-    if (typeof options.redis !== 'string')
-      return new RedisLink(options.redis, false, options.commandTimeoutMs);
+    if (typeof options.redis !== 'string') return new RedisLink(options.redis, false, options.commandTimeoutMs);
     let Ctor: typeof import('ioredis').Redis;
     try {
       Ctor = (await import('ioredis')).Redis;
     } catch (error) {
-      throw new ClusterRedisError(
-        CLUSTER_MESSAGES.noIoredis(
-          error instanceof Error ? error.message : String(error),
-        ),
-        { cause: error },
-      );
+      throw new ClusterRedisError(CLUSTER_MESSAGES.noIoredis(error instanceof Error ? error.message : String(error)), { cause: error });
     }
     const client = new Ctor(options.redis, {
       lazyConnect: true,
@@ -45,8 +39,7 @@ export class RedisLink {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
       // Reconnect forever, at most every renewal interval: units come back when Redis does.
-      retryStrategy: (attempt: number) =>
-        Math.min(50 * attempt, options.renewIntervalMs),
+      retryStrategy: (attempt: number) => Math.min(50 * attempt, options.renewIntervalMs),
       connectionName: `supertrees:${options.memberId}`,
       disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     });
@@ -70,44 +63,24 @@ export class RedisLink {
   }
 
   /** Runs `script`; rejects with `ClusterRedisError` when not connected, on timeout, or on a Redis error. */
-  async run(
-    script: LuaScript,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
-    if (!this.ready)
-      throw new ClusterRedisError(
-        `not connected (client status "${this.client.status}")`,
-      );
+  async run(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.ready) throw new ClusterRedisError(`not connected (client status "${this.client.status}")`);
     const flat = [...keys, ...args.map(String)];
     try {
-      return await this.bounded(
-        this.client.evalsha(script.sha1, keys.length, ...flat),
-        script.name,
-      );
+      return await this.bounded(this.client.evalsha(script.sha1, keys.length, ...flat), script.name);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT'))
-        throw wrap(error, script.name);
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw wrap(error, script.name);
     }
     try {
-      return await this.bounded(
-        this.client.eval(script.source, keys.length, ...flat),
-        script.name,
-      );
+      return await this.bounded(this.client.eval(script.source, keys.length, ...flat), script.name);
     } catch (error) {
       throw wrap(error, script.name);
     }
   }
 
   /** Runs one plain command (`publish`, `hmget`, ...): same bounds and errors as {@link run}. */
-  async command(
-    name: string,
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
-    if (!this.ready)
-      throw new ClusterRedisError(
-        `not connected (client status "${this.client.status}")`,
-      );
+  async command(name: string, args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.ready) throw new ClusterRedisError(`not connected (client status "${this.client.status}")`);
     try {
       return await this.bounded(this.client.call(name, ...args), name);
     } catch (error) {
@@ -116,20 +89,11 @@ export class RedisLink {
   }
 
   /** Sends `commands` in one round trip; resolves with their replies, rejects with the first error. */
-  async pipeline(
-    commands: readonly (readonly [string, ...(string | number)[]])[],
-    what: string,
-  ): Promise<unknown[]> {
-    if (!this.ready)
-      throw new ClusterRedisError(
-        `not connected (client status "${this.client.status}")`,
-      );
+  async pipeline(commands: readonly (readonly [string, ...(string | number)[]])[], what: string): Promise<unknown[]> {
+    if (!this.ready) throw new ClusterRedisError(`not connected (client status "${this.client.status}")`);
     let results: [Error | null, unknown][] | null;
     try {
-      results = await this.bounded(
-        this.client.pipeline(commands.map((c) => [...c])).exec(),
-        what,
-      );
+      results = await this.bounded(this.client.pipeline(commands.map((c) => [...c])).exec(), what);
     } catch (error) {
       throw wrap(error, what);
     }
@@ -148,15 +112,7 @@ export class RedisLink {
   private bounded<T>(promise: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new ClusterRedisError(
-              CLUSTER_MESSAGES.timeout(what, this.timeoutMs),
-            ),
-          ),
-        this.timeoutMs,
-      );
+      timer = setTimeout(() => reject(new ClusterRedisError(CLUSTER_MESSAGES.timeout(what, this.timeoutMs))), this.timeoutMs);
     });
     // A late reply or error of an abandoned command must not surface as an unhandled rejection.
     promise.catch(() => undefined);
@@ -178,28 +134,29 @@ function wrap(error: unknown, what: string): ClusterRedisError {
 export const DISCONNECT_TIMEOUT_MS = 100;
 
 /**
- * Closes a client for good and resolves once it has ended (or after `timeoutMs`). Connected: QUIT,
- * so Redis closes the connection at once, then wait for the end; disconnecting a socket that QUIT
- * already closed would arm ioredis's disconnect timer with nothing to clear it. Not connected
- * (waiting, connecting, reconnecting): a disconnect, which also cancels a pending reconnect.
+ * Closes a client for good. Connected: QUIT, so Redis closes the connection at once, and resolve
+ * once the client has ended or after `timeoutMs` (then the socket is cut); disconnecting a socket
+ * that QUIT already closed would arm ioredis's disconnect timer with nothing to clear it. Not
+ * connected (waiting, connecting, reconnecting): a disconnect, which cancels a pending reconnect,
+ * and resolve at once; ioredis may then hold a socket it gave up on for `DISCONNECT_TIMEOUT_MS`.
  */
-export async function closeClient(
-  client: Redis,
-  timeoutMs: number,
-): Promise<void> {
+export async function closeClient(client: Redis, timeoutMs: number): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect(false);
     return;
   }
   let timer: NodeJS.Timeout | undefined;
+  let onEnd = () => {};
   const ended = new Promise<boolean>((resolve) => {
-    client.once('end', () => resolve(true));
+    onEnd = () => resolve(true);
+    client.once('end', onEnd);
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   client.quit().catch(() => undefined);
   const done = await ended;
   clearTimeout(timer);
+  client.off('end', onEnd);
   // No end within the bound (a QUIT with no answer): cut the socket.
   if (!done && (client.status as string) !== 'end') client.disconnect(false);
 }
