@@ -343,6 +343,20 @@ describe('EventOutbox', () => {
       expect(kinds(channel)).toEqual(['events 4', 'snapshot', 'reply 1']);
     });
 
+    it('keeps a reply behind the snapshot still owed when the pipe filled right after the drop report', async () => {
+      const { channel, outbox } = setup(3);
+      events(5).forEach((e) => outbox.push(e));
+      channel.mode = 'full';
+      await turn();
+      // The drop report and the events kept went out and filled the pipe: the queue is empty, the snapshot is owed.
+      expect(kinds(channel)).toEqual(['events 4']);
+      outbox.sendAfterQueued(reply(1), () => undefined);
+      expect(kinds(channel)).toEqual(['events 4']);
+      channel.release();
+      await outbox.flush();
+      expect(kinds(channel)).toEqual(['events 4', 'snapshot', 'reply 1']);
+    });
+
     it('hands a send() that throws to the reply\'s onError, and goes on', async () => {
       const channel = new FakeChannel();
       const send: SendFn = (message, done) => {

@@ -71,7 +71,8 @@ export class EventOutbox {
    * it would drop the new child's spec). `onError` gets a `send()` that throws (a value JSON cannot carry).
    */
   sendAfterQueued(message: UpMessage, onError: (error: unknown) => void): void {
-    if (this.ordered.length === 0 && this.taken === this.pushed) {
+    // At once only when nothing is owed before it: no event, no drop report, no snapshot.
+    if (this.ordered.length === 0 && this.taken === this.pushed && this.dropped.size === 0 && !this.snapshotDue) {
       try {
         this.write(message);
       } catch (error) {
