@@ -97,7 +97,9 @@ suite('cluster: a partitioned supervisor process per partition, in Nest app repl
     // Stopped in its own process, on that process's clock, while the replica was still paused.
     expect(stop).toEqual(expect.objectContaining({ pid: old.pid, reason: 'lease-lost', leaseHeld: false }));
     expect(stop.at).toBeLessThan(resumedAt);
-    expect(stop.at - pausedAt).toBeLessThanOrEqual(TTL_MS);
+    // By its deadline (before the TTL runs out, measured from before the last renewal), give or take
+    // a late timer in a process on a loaded machine: the fence covers that (checked below).
+    expect(stop.at - pausedAt).toBeLessThanOrEqual(TTL_MS + 1_000);
     await waitFor(() => paused.events.some((e) => e.e === 'node-stopped' && e.unit === SUPERVISORS[1]), 'the resumed replica reports the partition supervisor stopped', 20_000);
     expect(paused.events.find((e) => e.e === 'node-stopped' && e.unit === SUPERVISORS[1])!.reason).toBe('lease-lost');
     expect(paused.events.find((e) => e.e === 'lease-lost' && e.unit === SUPERVISORS[1])).toEqual(expect.objectContaining({ token: old.token }));
