@@ -9,6 +9,8 @@ export interface Expiring {
   expire(): void;
 }
 
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Entries a lane holds, settled ones included, before it is first compacted. */
 const COMPACT_AFTER = 1_024;
 /** Calls added in one turn before they are stamped anyway: a loop of calls that never yields to the event loop holds no more. */
@@ -106,7 +108,8 @@ export class CallDeadlines {
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = at;
     // +1: a timer may fire a fraction of a millisecond early; then nothing would be due yet.
-    this.timer = setTimeout(this.fire, Math.max(0, Math.ceil(at - this.clock.now())) + 1);
+    // Capped at the longest delay a Node timer takes (longer ones fire after 1 ms); a sweep then finds nothing due and re-arms.
+    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - this.clock.now())) + 1));
     this.timer.unref();
   }
 

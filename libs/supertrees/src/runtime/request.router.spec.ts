@@ -96,10 +96,13 @@ describe('RequestRouter: operations that settle in time by themselves', () => {
   it('arms no timer of its own for them: the handler settles the request, even past timeoutMs', async () => {
     const router = new RequestRouter();
     router.register('slow', () => new Promise((resolve) => setTimeout(() => resolve('late but own'), 60)), { settlesInTime: true });
-    router.register('slowTimed', () => new Promise((resolve) => setTimeout(() => resolve('never seen'), 60)));
+    // Answers only once its request was seen to time out: no race between two timers on a loaded machine.
+    let release: (value: string) => void = () => undefined;
+    router.register('slowTimed', () => new Promise((resolve) => (release = resolve)));
     const host = hostWith([], []);
     await expect(router.dispatch(host, { op: 'slow', path: 'root/W', timeoutMs: 10 })).resolves.toBe('late but own');
     await expect(router.dispatch(host, { op: 'slowTimed', path: 'root/W', timeoutMs: 10 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    release('never seen');
   });
 
   it('turns a throw of such a handler into a rejection', async () => {
