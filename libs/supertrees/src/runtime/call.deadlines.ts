@@ -71,6 +71,16 @@ export class CallDeadlines {
     this.fresh.length = 0;
   }
 
+  /**
+   * Clears the timers if every call held has settled (what a tree that stopped cleanly leaves);
+   * otherwise they stay, to time out the rest.
+   */
+  releaseIfIdle(): void {
+    if (this.fresh.some((call) => !call.settled)) return;
+    for (const lane of this.lanes.values()) if (lane.holdsPending()) return;
+    this.dispose();
+  }
+
   /** The end of a turn that added calls: those still pending get their deadline and a place in their lane. */
   private readonly stamp = (): void => {
     this.stamping = undefined;
@@ -141,6 +151,11 @@ class Lane {
   push(call: Expiring): void {
     this.items.push(call);
     if (this.items.length >= this.compactAt) this.compact();
+  }
+
+  holdsPending(): boolean {
+    for (let i = this.head; i < this.items.length; i++) if (!this.items[i]!.settled) return true;
+    return false;
   }
 
   /** Expires what is due; returns the next deadline, or undefined when the lane is empty. */

@@ -85,6 +85,24 @@ describe('RequestRouter', () => {
     release();
   });
 
+  it('waits out a timeout longer than a Node timer can take (2^31 - 1 ms) instead of timing out at once', async () => {
+    const router = new RequestRouter();
+    let release!: (value: string) => void;
+    router.register('long', () => new Promise((resolve) => (release = resolve)));
+    let outcome = 'pending';
+    const request = router.dispatch(hostWith([], []), { op: 'long', path: 'root', timeoutMs: 3_000_000_000 });
+    request.then(
+      () => (outcome = 'resolved'),
+      () => (outcome = 'rejected'),
+    );
+    // Past the end of the turn (the deadline is stamped) and past the 1 ms an overflowing timer fires after.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(outcome).toBe('pending');
+    release('answered');
+    await expect(request).resolves.toBe('answered');
+    router.releaseTimers();
+  });
+
   it('refuses to register an operation twice', () => {
     const router = new RequestRouter();
     router.register('x', () => 1);

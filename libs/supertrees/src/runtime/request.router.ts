@@ -46,6 +46,11 @@ export class RequestRouter {
     if (options.settlesInTime) this.timed.add(op);
   }
 
+  /** The tree stopped: the timer of the time limits is cleared, unless a request still waits (it is still timed out). */
+  releaseTimers(): void {
+    this.deadlines.releaseIfIdle();
+  }
+
   /** Settles within the request's timeout: with the handler's value, or its error, or a RequestTimeoutError. */
   dispatch(host: TreeHost | undefined, request: NodeRequest): Promise<unknown> {
     const { op, path } = request;
