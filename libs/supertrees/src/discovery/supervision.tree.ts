@@ -7,7 +7,7 @@ import { MESSAGES } from '../shared/supervision.messages.js';
 import { SUPERVISION_OPTIONS } from '../shared/supervision.module-definition.js';
 import { validateModuleOptions } from '../tree/options.validator.js';
 import { buildTree } from '../tree/tree.builder.js';
-import type { SupervisorNode } from '../tree/tree.types.js';
+import { walkTree, type SupervisorNode, type TreeNode } from '../tree/tree.types.js';
 import { SupervisionExplorer } from './supervision.explorer.js';
 
 /**
@@ -25,6 +25,11 @@ export class SupervisionTree implements OnModuleInit {
     readonly workers: ReadonlyMap<string, { readonly type: Type<unknown>; readonly options: WorkerOptions }>;
     readonly moduleRefs: ReadonlyMap<Function, ModuleRef>;
   };
+  /**
+   * The static tree's nodes by path, and the first node of each class in tree order, indexed on
+   * first use: `startChild()` and the per-child commands look their supervisor up on every call.
+   */
+  private index?: { readonly byPath: ReadonlyMap<string, TreeNode>; readonly byType: ReadonlyMap<Function, TreeNode> };
 
   /** Per worker class: true when it declares no constructor or property dependency (see {@link createWorker}). */
   private readonly withoutDependencies = new Map<Function, boolean>();
@@ -61,6 +66,29 @@ export class SupervisionTree implements OnModuleInit {
     return this.get().root;
   }
 
+  /** The node of the static tree at `path`, if any (dynamic children are not in it). */
+  nodeAt(path: string): TreeNode | undefined {
+    return this.indexed().byPath.get(path);
+  }
+
+  /** The first node of class `type` in tree order (a pool's member #0), if any. */
+  nodeOfType(type: Function): TreeNode | undefined {
+    return this.indexed().byType.get(type);
+  }
+
+  private indexed(): NonNullable<typeof this.index> {
+    if (!this.index) {
+      const byPath = new Map<string, TreeNode>();
+      const byType = new Map<Function, TreeNode>();
+      for (const node of walkTree(this.root)) {
+        byPath.set(node.path, node);
+        if (node.type && !byType.has(node.type)) byType.set(node.type, node);
+      }
+      this.index = { byPath, byType };
+    }
+    return this.index;
+  }
+
   get options(): ResolvedModuleOptions {
     return this.get().options;
   }
@@ -82,10 +110,12 @@ export class SupervisionTree implements OnModuleInit {
 
   /**
    * A new instance of a worker class, its dependencies injected by the module that provides it. A
-   * class that declares no dependency at all is constructed directly: what Nest's `ModuleRef.create()`
-   * would do for it, without its injector's bookkeeping (most of a dynamic child's start).
+   * class that declares no dependency at all is constructed directly, and returned as is (a throw of
+   * its constructor is thrown): what Nest's `ModuleRef.create()` would do for it, without its
+   * injector's bookkeeping or a promise (most of a dynamic child's start). Any other class: a
+   * promise of its instance, from `ModuleRef.create()`.
    */
-  createWorker(type: Function): Promise<unknown> {
+  createWorker(type: Function): unknown {
     const moduleRef = this.get().moduleRefs.get(type);
     if (!moduleRef) return Promise.reject(new Error(`${type.name} is not a @Worker() provider of any module`));
     let bare = this.withoutDependencies.get(type);
@@ -94,11 +124,7 @@ export class SupervisionTree implements OnModuleInit {
       this.withoutDependencies.set(type, bare);
     }
     if (!bare) return moduleRef.create(type as Type<unknown>);
-    try {
-      return Promise.resolve(new (type as Type<unknown>)());
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return new (type as Type<unknown>)();
   }
 
   private get(): NonNullable<typeof this.built> {

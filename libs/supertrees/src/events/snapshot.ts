@@ -51,6 +51,14 @@ function placementOf(p: NonNullable<TreeNode['placement']>): NonNullable<NodeSna
   return p.kind === 'singleton' ? 'singleton' : { partitions: p.partitions, partition: p.partition };
 }
 
+/**
+ * A record with every field it may get, in one literal: a dynamic supervisor holds one per child
+ * (100 000, say), and fields added later would each move them to a separate, regrown store.
+ */
+function newRecord(added?: NodeRecord['added']): NodeRecord {
+  return { added, state: 'idle', restarts: 0, lastError: undefined, startedAt: undefined, pid: undefined, lease: undefined };
+}
+
 const DOWN: ReadonlySet<NodeState> = new Set(['idle', 'stopped', 'exited', 'failed', 'terminated']);
 
 /**
@@ -183,7 +191,7 @@ export class SnapshotStore {
     }
     for (const child of declared) {
       const record = records.get(child.path);
-      if (!record) records.set(child.path, { state: 'idle', restarts: 0 });
+      if (!record) records.set(child.path, newRecord());
       else if (record.added) {
         // A declared pool member that scale() removed and added again is declared again.
         added.get(path)?.delete(child.path);
@@ -200,7 +208,7 @@ export class SnapshotStore {
       return;
     }
     const name = path.slice(path.lastIndexOf('/') + 1);
-    records.set(path, { added: { name, ...(id !== undefined ? { id } : {}), ...(instance !== undefined ? { instance } : {}) }, state: 'idle', restarts: 0 });
+    records.set(path, newRecord({ name, id, instance }));
     const parent = path.slice(0, path.lastIndexOf('/'));
     let set = added.get(parent);
     if (!set) added.set(parent, (set = new Set()));
@@ -225,7 +233,7 @@ export class SnapshotStore {
     const records = new Map<string, NodeRecord>();
     const supervisors = new Map<string, SupervisorNode>();
     for (const node of walkTree(root)) {
-      records.set(node.path, { state: 'idle', restarts: 0 });
+      records.set(node.path, newRecord());
       if (node.kind === 'supervisor') supervisors.set(node.path, node);
     }
     return { root, records, added: new Map(), supervisors };

@@ -102,6 +102,7 @@ export class ProcessHosting {
   /** Refuses the calls still waiting and ends the spare processes; the next host forks anew. */
   async close(): Promise<void> {
     this.ownMailboxes?.close();
+    this.router.releaseTimers();
     this.host = undefined;
     const pool = this.pool;
     this.pool = undefined;

@@ -9,6 +9,8 @@ export interface Expiring {
   expire(): void;
 }
 
+/** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Entries a lane holds, settled ones included, before it is first compacted. */
 const COMPACT_AFTER = 1_024;
 /** Calls added in one turn before they are stamped anyway: a loop of calls that never yields to the event loop holds no more. */
@@ -69,6 +71,16 @@ export class CallDeadlines {
     this.fresh.length = 0;
   }
 
+  /**
+   * Clears the timers if every call held has settled (what a tree that stopped cleanly leaves);
+   * otherwise they stay, to time out the rest.
+   */
+  releaseIfIdle(): void {
+    if (this.fresh.some((call) => !call.settled)) return;
+    for (const lane of this.lanes.values()) if (lane.holdsPending()) return;
+    this.dispose();
+  }
+
   /** The end of a turn that added calls: those still pending get their deadline and a place in their lane. */
   private readonly stamp = (): void => {
     this.stamping = undefined;
@@ -106,7 +118,8 @@ export class CallDeadlines {
     if (this.timer) clearTimeout(this.timer);
     this.armedFor = at;
     // +1: a timer may fire a fraction of a millisecond early; then nothing would be due yet.
-    this.timer = setTimeout(this.fire, Math.max(0, Math.ceil(at - this.clock.now())) + 1);
+    // Capped at the longest delay a Node timer takes (longer ones fire after 1 ms); a sweep then finds nothing due and re-arms.
+    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - this.clock.now())) + 1));
     this.timer.unref();
   }
 
@@ -138,6 +151,11 @@ class Lane {
   push(call: Expiring): void {
     this.items.push(call);
     if (this.items.length >= this.compactAt) this.compact();
+  }
+
+  holdsPending(): boolean {
+    for (let i = this.head; i < this.items.length; i++) if (!this.items[i]!.settled) return true;
+    return false;
   }
 
   /** Expires what is due; returns the next deadline, or undefined when the lane is empty. */

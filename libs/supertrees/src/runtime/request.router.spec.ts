@@ -85,6 +85,24 @@ describe('RequestRouter', () => {
     release();
   });
 
+  it('waits out a timeout longer than a Node timer can take (2^31 - 1 ms) instead of timing out at once', async () => {
+    const router = new RequestRouter();
+    let release!: (value: string) => void;
+    router.register('long', () => new Promise((resolve) => (release = resolve)));
+    let outcome = 'pending';
+    const request = router.dispatch(hostWith([], []), { op: 'long', path: 'root', timeoutMs: 3_000_000_000 });
+    request.then(
+      () => (outcome = 'resolved'),
+      () => (outcome = 'rejected'),
+    );
+    // Past the end of the turn (the deadline is stamped) and past the 1 ms an overflowing timer fires after.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(outcome).toBe('pending');
+    release('answered');
+    await expect(request).resolves.toBe('answered');
+    router.releaseTimers();
+  });
+
   it('refuses to register an operation twice', () => {
     const router = new RequestRouter();
     router.register('x', () => 1);
@@ -96,10 +114,13 @@ describe('RequestRouter: operations that settle in time by themselves', () => {
   it('arms no timer of its own for them: the handler settles the request, even past timeoutMs', async () => {
     const router = new RequestRouter();
     router.register('slow', () => new Promise((resolve) => setTimeout(() => resolve('late but own'), 60)), { settlesInTime: true });
-    router.register('slowTimed', () => new Promise((resolve) => setTimeout(() => resolve('never seen'), 60)));
+    // Answers only once its request was seen to time out: no race between two timers on a loaded machine.
+    let release: (value: string) => void = () => undefined;
+    router.register('slowTimed', () => new Promise((resolve) => (release = resolve)));
     const host = hostWith([], []);
     await expect(router.dispatch(host, { op: 'slow', path: 'root/W', timeoutMs: 10 })).resolves.toBe('late but own');
     await expect(router.dispatch(host, { op: 'slowTimed', path: 'root/W', timeoutMs: 10 })).rejects.toBeInstanceOf(RequestTimeoutError);
+    release('never seen');
   });
 
   it('turns a throw of such a handler into a rejection', async () => {

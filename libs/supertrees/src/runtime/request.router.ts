@@ -1,4 +1,6 @@
 import { NodeUnavailableError, RequestTimeoutError, UnknownOperationError } from '../errors/supervision-request.error.js';
+import { CallDeadlines, type Expiring } from './call.deadlines.js';
+import { systemClock, type Clock } from './timers.js';
 import type { TreeHost } from './tree.host.js';
 
 /** A request for the node at `path`, named by its operation. */
@@ -27,6 +29,12 @@ export class RequestRouter {
   private readonly handlers = new Map<string, RequestHandler>();
   /** Operations whose handler settles within the request's timeout by itself (calls: their mailbox's deadline). */
   private readonly timed = new Set<string>();
+  /** The time limits of the requests handled here that are not `settlesInTime`: one timer for all. */
+  private readonly deadlines: CallDeadlines;
+
+  constructor(clock: Clock = systemClock) {
+    this.deadlines = new CallDeadlines(clock);
+  }
 
   /**
    * `settlesInTime`: the handler's promise settles within the request's `timeoutMs` by itself, so
@@ -38,38 +46,84 @@ export class RequestRouter {
     if (options.settlesInTime) this.timed.add(op);
   }
 
+  /** The tree stopped: the timer of the time limits is cleared, unless a request still waits (it is still timed out). */
+  releaseTimers(): void {
+    this.deadlines.releaseIfIdle();
+  }
+
   /** Settles within the request's timeout: with the handler's value, or its error, or a RequestTimeoutError. */
   dispatch(host: TreeHost | undefined, request: NodeRequest): Promise<unknown> {
-    const { op, path, payload, timeoutMs } = request;
+    const { op, path } = request;
     if (!host) return Promise.reject(new NodeUnavailableError(op, path, 'stopped', 'the supervision tree is not running'));
     const remote = host.remoteFor(path);
     // The remote side keeps its own timer and rejects on its process's exit.
-    if (remote) return remote.request(op, path, payload, timeoutMs);
+    if (remote) return remote.request(op, path, request.payload, request.timeoutMs);
     const handler = this.handlers.get(op);
     if (!handler) return Promise.reject(new UnknownOperationError(op, path));
-    if (this.timed.has(op)) {
-      try {
-        return Promise.resolve(handler(request, host));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    let result: unknown;
+    try {
+      result = handler(request, host);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return withTimeout(() => handler(request, host), request);
+    if (this.timed.has(op)) return Promise.resolve(result);
+    const promise = new Promise<unknown>(capture);
+    const timed = new TimedRequest(request, capturedResolve!, capturedReject!);
+    this.deadlines.add(timed);
+    Promise.resolve(result).then(timed.done, timed.failed);
+    return promise;
   }
 }
 
-function withTimeout(run: () => unknown, { op, path, timeoutMs }: NodeRequest): Promise<unknown> {
-  return new Promise<unknown>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RequestTimeoutError(op, path, timeoutMs)), timeoutMs);
-    new Promise<unknown>((r) => r(run())).then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** Where {@link capture} leaves the resolving functions of the promise it was the executor of. */
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((error: Error) => void) | undefined;
+/** One executor for every timed request's promise: no closure allocated per request. */
+const capture = (resolve: (value: unknown) => void, reject: (error: Error) => void): void => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
+
+/**
+ * A request whose handler is given its `timeoutMs` on the router's {@link CallDeadlines} (one
+ * timer for all, rather than a timer per request: `startChild()` is one, and a dynamic
+ * supervisor may be asked for 100 000): it settles with the handler's outcome or, at its
+ * deadline, with RequestTimeoutError, whichever comes first.
+ */
+class TimedRequest implements Expiring {
+  settled = false;
+  deadline = Number.NaN;
+  readonly timeoutMs: number;
+
+  constructor(
+    private readonly request: NodeRequest,
+    private resolve: ((value: unknown) => void) | undefined,
+    private reject: ((error: Error) => void) | undefined,
+  ) {
+    this.timeoutMs = request.timeoutMs;
+  }
+
+  readonly done = (value: unknown): void => {
+    if (!this.settled) this.resolve!(value);
+    this.end();
+  };
+
+  readonly failed = (error: unknown): void => {
+    if (!this.settled) this.reject!(error as Error);
+    this.end();
+  };
+
+  expire(): void {
+    if (this.settled) return;
+    const { op, path, timeoutMs } = this.request;
+    this.reject!(new RequestTimeoutError(op, path, timeoutMs));
+    this.end();
+  }
+
+  /** Settled: what it held is let go now, though the deadlines may list it until their next sweep. */
+  private end(): void {
+    this.settled = true;
+    this.resolve = undefined;
+    this.reject = undefined;
+  }
 }

@@ -102,7 +102,8 @@ interface Slot {
   index: number;
   readonly node: TreeNode;
   readonly child: SupervisedChild;
-  readonly backoff: Backoff;
+  /** Made at its first restart: most children of a large dynamic supervisor never need one. */
+  backoff?: Backoff;
   status: NodeState;
   /** Restarts so far; the attempt number of the current start. */
   restarts: number;
@@ -189,7 +190,7 @@ export class SupervisorRuntime {
       index,
       node: child,
       child: this.host.createChild(child),
-      backoff: new Backoff(child.backoff),
+      backoff: undefined,
       status: 'idle',
       restarts: 0,
       generation: 0,
@@ -371,17 +372,12 @@ export class SupervisorRuntime {
 
   /** Runs `op` in the mailbox and settles with its outcome; refused once this supervisor stops. */
   private command<T>(name: string, op: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const next = this.mailbox.then(async () => {
-        if (this.halted) return reject(new NodeUnavailableError(name, this.node.path, 'stopping', 'its supervisor is stopping'));
-        try {
-          resolve(await op());
-        } catch (error) {
-          reject(error);
-        }
-      });
-      this.mailbox = next;
-    });
+    // Two promises per command: its outcome, and the mailbox's next link, which settles with it either way.
+    const outcome = this.mailbox.then(() =>
+      this.halted ? Promise.reject(new NodeUnavailableError(name, this.node.path, 'stopping', 'its supervisor is stopping')) : op(),
+    );
+    this.mailbox = outcome.then(ignore, ignore);
+    return outcome;
   }
 
   private slotAt(path: string): Slot {
@@ -530,7 +526,7 @@ export class SupervisorRuntime {
       await this.giveUp(slot, error);
       return;
     }
-    const delayMs = round(slot.backoff.next(ranForMs));
+    const delayMs = round((slot.backoff ??= new Backoff(slot.node.backoff)).next(ranForMs));
     const siblings =
       this.node.strategy === 'one-for-one'
         ? NO_SLOTS
@@ -639,6 +635,8 @@ export class SupervisorRuntime {
 }
 
 const NO_SLOTS: readonly Slot[] = [];
+/** Settles the mailbox's link after a command, whatever its outcome (the caller has that). */
+const ignore = (): void => undefined;
 
 /** A child that never ran (held back when a sibling failed its first start) starts at attempt 0. */
 function nextAttempt(slot: Slot): number {

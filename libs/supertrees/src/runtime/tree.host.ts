@@ -9,7 +9,7 @@ import type { SupervisedChild } from './supervised-child.js';
 import type { RuntimeHost, SupervisorRuntime, WorkerCatalog } from './supervisor.runtime.js';
 import { RestartScheduler, systemClock, type Clock } from './timers.js';
 import type { LocalLeases } from './unit.leases.js';
-import { WorkerChild } from './worker.child.js';
+import { WorkerChild, type WorkerMaker } from './worker.child.js';
 
 /** Builds the adapter for a supervisor that runs in a forked process (the parent's side lives in process/). */
 export type ForkedChildFactory = (node: SupervisorNode, host: TreeHost) => SupervisedChild & RemoteEndpoint;
@@ -33,7 +33,7 @@ export class TreeHost implements RuntimeHost {
     private readonly forkSupervisor: ForkedChildFactory,
     readonly clock: Clock = systemClock,
     /** The app's worker classes, and how to make a new instance of one with its dependencies (pools, dynamic children). */
-    private readonly catalog?: WorkerCatalog & { create(type: Function): Promise<unknown> },
+    private readonly catalog?: WorkerCatalog & WorkerMaker,
     /** The callable workers' mailboxes: the process's own when given, so calls find them across tree restarts. */
     readonly mailboxes: Mailboxes = new Mailboxes(logger, clock),
     /** Cluster mode: the leases held in this process (the process's own, across tree restarts). */
@@ -52,10 +52,7 @@ export class TreeHost implements RuntimeHost {
       if (!node.callable) this.mailboxes.noteUncallable(node.path);
       const leases = this.leases;
       const leaseOf = leases ? () => leases.forPath(node.path) : undefined;
-      if (node.ownInstance && this.catalog) {
-        const catalog = this.catalog;
-        return new WorkerChild(node, undefined, this.logger, mailbox, () => catalog.create(node.type) as Promise<SupervisedWorker>, leaseOf);
-      }
+      if (node.ownInstance && this.catalog) return new WorkerChild(node, undefined, this.logger, mailbox, this.catalog, leaseOf);
       return new WorkerChild(node, this.instances.get(node.type) as SupervisedWorker, this.logger, mailbox, undefined, leaseOf);
     }
     if (node.isolation === 'none') return new InProcessSupervisorChild(node, this);

@@ -9,6 +9,7 @@ import type { ChildExit, SupervisedChild } from './supervised-child.js';
 import { schedule, settlesWithin } from './timers.js';
 import { WorkerInitTimeoutError } from '../errors/supervision-runtime.error.js';
 import type { HeldLease } from './unit.leases.js';
+import type { LeaseHandle } from '../interfaces/cluster.interface.js';
 
 /** The reason a worker's signal is aborted with when its supervisor stops it. */
 export class WorkerStopRequest extends Error {
@@ -67,30 +68,18 @@ class StopSwitch {
 }
 
 /**
- * What `init()` and `run()` get. `signal` and `logger` are own enumerable getters, so that
- * `{ ...ctx }` and destructuring still carry them; what they return is made on first read (most
- * starts never read them). They are defined from one shared pair of descriptors, so every context
- * has the same hidden class with fast properties. (An object literal with `get` accessors gets new
- * getter closures each time, which puts every context in dictionary mode: about half the CPU of a
- * restart that returns at once, see docs/BENCHMARKS.md.)
+ * The `ctx` of one start. `signal` and `logger` are own enumerable getters, so that `{ ...ctx }` and
+ * destructuring carry them, made lazily (an AbortController, a Nest Logger) on first read. They are
+ * defined with getter functions shared by every context: an object literal with getters would
+ * make two closures, a hidden class of its own and a dictionary of properties per start (about
+ * 1 KiB and most of the time of starting an idle dynamic child). What they read is kept in
+ * `#` fields, which neither a spread nor `Object.keys` sees.
  */
 class RunContext implements WorkerContext {
-  static readonly #signal: PropertyDescriptor = {
-    get(this: RunContext): AbortSignal {
-      return this.#stop.signal;
-    },
-    enumerable: true,
-  };
-  static readonly #logger: PropertyDescriptor = {
-    get(this: RunContext): LoggerService {
-      return this.#owner.ownLogger;
-    },
-    enumerable: true,
-  };
-  readonly #stop: StopSwitch;
-  readonly #owner: { readonly ownLogger: LoggerService };
   declare readonly signal: AbortSignal;
   declare readonly logger: LoggerService;
+  readonly #stop: StopSwitch;
+  readonly #child: WorkerChild;
   readonly attempt: number;
   readonly path: string;
   readonly id?: string;
@@ -98,14 +87,27 @@ class RunContext implements WorkerContext {
   readonly instance?: number;
   readonly fencingToken?: number;
   readonly partition?: number;
-  readonly lease?: HeldLease['handle'];
+  readonly lease?: LeaseHandle;
 
-  constructor(stop: StopSwitch, owner: { readonly ownLogger: LoggerService }, attempt: number, node: WorkerNode, held: HeldLease | undefined) {
+  // One `defineProperty` each: `defineProperties` allocates its keys and descriptors anew per call.
+  private static readonly SIGNAL: PropertyDescriptor = {
+    get(this: RunContext) {
+      return this.#stop.signal;
+    },
+    enumerable: true,
+  };
+  private static readonly LOGGER: PropertyDescriptor = {
+    get(this: RunContext) {
+      return this.#child.ownLogger;
+    },
+    enumerable: true,
+  };
+
+  constructor(stop: StopSwitch, child: WorkerChild, attempt: number, node: WorkerNode, held: HeldLease | undefined) {
     this.#stop = stop;
-    this.#owner = owner;
-    // Two calls rather than one defineProperties(): half the cost (a restart makes one context).
-    Object.defineProperty(this, 'signal', RunContext.#signal);
-    Object.defineProperty(this, 'logger', RunContext.#logger);
+    this.#child = child;
+    Object.defineProperty(this, 'signal', RunContext.SIGNAL);
+    Object.defineProperty(this, 'logger', RunContext.LOGGER);
     this.attempt = attempt;
     this.path = node.path;
     this.id = node.id;
@@ -116,6 +118,11 @@ class RunContext implements WorkerContext {
     this.partition = held?.partition;
     this.lease = held?.handle;
   }
+}
+
+/** How a host makes a new instance of a worker class, with its dependencies injected: the instance, or a promise of it. */
+export interface WorkerMaker {
+  create(type: Function): unknown;
 }
 
 /** A `@Worker()` instance run as an async task in this process. */
@@ -129,17 +136,18 @@ export class WorkerChild implements SupervisedChild {
 
   constructor(
     private readonly node: WorkerNode,
-    /** The singleton; undefined for a child with its own instance, made by `create` at its first start. */
+    /** The singleton; undefined for a child with its own instance, made by `maker` at its first start. */
     private instance: SupervisedWorker | undefined,
     private readonly logger: LoggerService | undefined,
     /** Set when the class has `handle()`: calls wait here while the worker is not running. */
     private readonly mailbox?: Mailbox,
-    private readonly create?: () => Promise<SupervisedWorker>,
+    /** Makes a child's own instance (with its dependencies): shared by the children of a host, not a closure per child. */
+    private readonly maker?: WorkerMaker,
     /** Cluster mode: the lease this worker runs under now (its own or its placed ancestor's), if any. */
     private readonly leaseOf?: () => HeldLease | undefined,
   ) {}
 
-  /** The worker's own logger, made when its context's `logger` is first read. */
+  /** The worker's Nest logger, made on first use: most workers of a large dynamic supervisor never log. */
   get ownLogger(): LoggerService {
     this.workerLogger ??= new Logger(this.node.name);
     return this.workerLogger;
@@ -153,10 +161,12 @@ export class WorkerChild implements SupervisedChild {
     mailbox?.hold();
     const node = this.node;
     if (!this.instance) {
-      const made = this.create!();
-      this.current = made;
-      this.instance = await made;
-      if (stop.reason) throw stop.reason;
+      const made = this.maker!.create(node.type);
+      if (made instanceof Promise) {
+        this.current = made;
+        this.instance = (await made) as SupervisedWorker;
+        if (stop.reason) throw stop.reason;
+      } else this.instance = made as SupervisedWorker;
     }
     const worker = this.instance;
     const ctx = new RunContext(stop, this, attempt, node, this.leaseOf?.());
@@ -188,30 +198,27 @@ export class WorkerChild implements SupervisedChild {
 
     const run = Promise.resolve().then(() => (stop.reason ? undefined : worker.run(ctx)));
     this.current = run;
+    this.mailbox?.open(worker, ctx);
+    this.watch(run, stop, attempt, onExit);
+  }
+
+  /**
+   * The run's end, whatever it is, reaches the supervisor once. A method of its own, so that what
+   * its callbacks keep alive for the life of the run is these few values, not the frame of `start()`.
+   */
+  private watch(run: Promise<unknown>, stop: StopSwitch, attempt: number, onExit: (exit: ChildExit) => void): void {
     // Whatever the ended run left tied to its signal is told to stop too. One shared reason:
     // a new Error per restart costs a stack capture on the hottest path.
-    if (mailbox) {
-      mailbox.open(worker, ctx);
-      run.then(
-        () => {
-          if (!stop.abort(RUN_ENDED)) return;
-          mailbox.crashed('exited', undefined, shouldRestart(this.node.restart, 'normal', attempt));
-          onExit({ kind: 'normal' });
-        },
-        (error: unknown) => {
-          if (!stop.abort(RUN_ENDED)) return;
-          mailbox.crashed('failed', error, shouldRestart(this.node.restart, 'failed', attempt));
-          onExit({ kind: 'failed', error, phase: 'run' });
-        },
-      );
-      return;
-    }
     run.then(
       () => {
-        if (stop.abort(RUN_ENDED)) onExit({ kind: 'normal' });
+        if (!stop.abort(RUN_ENDED)) return;
+        this.mailbox?.crashed('exited', undefined, shouldRestart(this.node.restart, 'normal', attempt));
+        onExit({ kind: 'normal' });
       },
       (error: unknown) => {
-        if (stop.abort(RUN_ENDED)) onExit({ kind: 'failed', error, phase: 'run' });
+        if (!stop.abort(RUN_ENDED)) return;
+        this.mailbox?.crashed('failed', error, shouldRestart(this.node.restart, 'failed', attempt));
+        onExit({ kind: 'failed', error, phase: 'run' });
       },
     );
   }
