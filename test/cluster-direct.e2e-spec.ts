@@ -9,6 +9,7 @@ import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, 
 import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
 import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { resourceCounts, resourcesSettled } from './helpers/run-probes.js';
 import { redisDescribe } from './helpers/redis-suite.js';
 import { holderKilled, LineLogger, NullHost } from './helpers/cluster-members.js';
 import { memberIds } from './helpers/cluster-replicas.js';
@@ -88,7 +89,15 @@ suite('cluster: routed calls on the direct channel between members in this proce
   };
   const byId = (id: string) => members.find((m) => m.id === id)!;
   const allPlaced = () => UNIT_IDS.every((u) => byId(ownerOf(u, [A!, B!, C!])!).node.holds(u));
-  const portOf = async (id: string) => (JSON.parse((await admin.hget(clusterKeys(namespace).memberInfo, id))!) as { calls: { port: number } }).calls.port;
+  /** Where `id` listens as its record says; none until it knows the secret (the heartbeat after its start). */
+  const callsOf = async (id: string) => {
+    const record = await admin.hget(clusterKeys(namespace).memberInfo, id);
+    return record === null ? undefined : (JSON.parse(record) as { calls?: { port: number } }).calls;
+  };
+  const portOf = async (id: string) => {
+    await waitFor(async () => (await callsOf(id)) !== undefined, `${id}'s address published`, 20_000);
+    return (await callsOf(id))!.port;
+  };
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -194,7 +203,8 @@ suite('cluster: routed calls on the direct channel between members in this proce
     await waitFor(allPlaced, 'every unit held by its owner again', 20_000);
   }, 30_000);
 
-  it('leaves no connection or listener open after stop', async () => {
+  it('leaves no connection, listener, timer or other handle open after stop', async () => {
+    const before = resourceCounts();
     const extra = await member(`${C!}-x`, []);
     const port = await portOf(extra.id);
     // A connection to it now and one through its router, both open when it stops.
@@ -208,7 +218,47 @@ suite('cluster: routed calls on the direct channel between members in this proce
     // Nothing listens there any more: a new connection is refused (and closes).
     await rawConnection(port).closed;
     await waitFor(allPlaced, 'the units back with A and B', 20_000);
+    expect(await resourcesSettled(before, 10_000)).toEqual({});
   }, 30_000);
+
+  it('keeps direct calls going across a Redis restart (empty), also from and to a member started while Redis was down', async () => {
+    const c = byId(C!);
+    const echo: UnitRef = { id: ECHO, name: ECHO };
+    await c.router.call(echo, 'before', { timeoutMs: 2_000 });
+    // D holds some units once it is in, and not Echo (B keeps it).
+    let d = '';
+    for (let i = 0; ; i++) {
+      d = `${C!}-r${i}`;
+      const ids = [A!, B!, C!, d];
+      if (ownerOf(ECHO, ids) === B && UNIT_IDS.some((u) => ownerOf(u, ids) === d)) break;
+    }
+    const all = () => [A!, B!, C!, d];
+    const mine = UNIT_IDS.find((u) => ownerOf(u, all()) === d)!;
+    const garbage = members.map((m) => m.router.stats.garbage);
+    await redis.kill();
+    // Started with Redis down: no secret, so no published address and no direct calls, until it is back.
+    const late = await member(d, UNITS);
+    await redis.launch();
+    await waitFor(() => UNIT_IDS.every((u) => byId(ownerOf(u, all())!).node.holds(u)), 'every unit held by its owner among A, B, C and D', 30_000);
+    // Whoever reconnected first wrote its secret back (or, D first, a new one everybody took on reconnecting).
+    await portOf(d);
+    const unit: UnitRef = { id: mine, name: SHARD, partition: Number(mine.split('#')[1]) };
+    await waitFor(() => c.router.call(unit, 'to D', { timeoutMs: 2_000 }).then((r) => (r as { member: string }).member === d, () => false), 'C reaches D', 20_000);
+    await waitFor(() => late.router.call(echo, 'from D', { timeoutMs: 2_000 }).then((r) => (r as { member: string }).member === B, () => false), 'D reaches B', 20_000);
+    // C to D (a holder that had no secret), D to B (a caller that had none), C to B: all on the direct channel.
+    const before = { c: { ...c.router.stats }, late: { ...late.router.stats } };
+    for (let i = 0; i < 3; i++) {
+      await expect(c.router.call(unit, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: d });
+      await expect(late.router.call(echo, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: B });
+      await expect(c.router.call(echo, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: B });
+    }
+    expect(c.router.stats.direct - before.c.direct).toBe(6);
+    expect(late.router.stats.direct - before.late.direct).toBe(3);
+    expect(late.router.stats.served - before.late.served).toBe(3);
+    // No handshake failed across the restart: everybody took the same secret.
+    expect(members.slice(0, garbage.length).map((m) => m.router.stats.garbage)).toEqual(garbage);
+    expect(late.router.stats.garbage).toBe(0);
+  }, 90_000);
 });
 
 suite('cluster: direct calls when the holder is a process that is killed mid-call (real redis-server, real processes)', () => {
