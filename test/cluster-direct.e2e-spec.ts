@@ -4,9 +4,9 @@
 // calling each other through SupervisionService.call.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { connect, type Socket } from 'node:net';
 import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, type ClusterUnitSpec, type LocalDispatch, type UnitRef } from '#supertrees/cluster';
-import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
+import { encodeFrame, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
+import { rawConnection } from './helpers/direct-raw.js';
 import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { resourceCounts, resourcesSettled } from './helpers/run-probes.js';
@@ -40,28 +40,6 @@ const echo =
     seen.push({ unit: unit.id, kind, message });
     return { member: id, unit: unit.id, message };
   };
-
-/** The first frame a listener sends, and a way to read what it sends next; resolves `closed` when it hangs up. */
-function rawConnection(port: number): { socket: Socket; next: () => Promise<string>; closed: Promise<void> } {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  const reader = new FrameReader(1 << 20);
-  const texts: string[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    texts.push(...reader.push(chunk));
-    wake?.();
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const next = async (): Promise<string> => {
-    while (texts.length === 0) {
-      if (socket.destroyed) throw new Error('closed before the next frame');
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
-    }
-    return texts.shift()!;
-  };
-  return { socket, next, closed };
-}
 
 suite('cluster: routed calls on the direct channel between members in this process (real redis-server, real TCP)', () => {
   let redis: RedisServer;

@@ -2,11 +2,12 @@
 // cap on connections authenticating, close() during listen(), a serve() that rejects.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { rawConnection } from '../../../../test/helpers/direct-raw.js';
 import { ClusterRedisError } from './cluster.errors.js';
 import { parseFrame } from './cluster.wire.js';
 import { DirectChannel, type DirectChannelOptions } from './direct.channel.js';
-import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from './direct.frames.js';
+import { encodeFrame, handshakeMac, newNonce, parseHandshake } from './direct.frames.js';
 
 const SECRET = randomBytes(32);
 
@@ -39,28 +40,6 @@ function channel(options: Partial<DirectChannelOptions> = {}): { channel: Direct
   return { channel: made, seen };
 }
 
-/** A raw client: the frames it reads, and `closed` once the listener hung up. */
-function raw(port: number): { socket: Socket; next: () => Promise<string>; closed: Promise<void> } {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  const reader = new FrameReader(1 << 20);
-  const texts: string[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    texts.push(...reader.push(chunk));
-    wake?.();
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const next = async (): Promise<string> => {
-    while (texts.length === 0) {
-      if (socket.destroyed) throw new Error('closed before the next frame');
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
-    }
-    return texts.shift()!;
-  };
-  return { socket, next, closed };
-}
-
 const servers = () => process.getActiveResourcesInfo().filter((name) => name === 'TCPServerWrap').length;
 
 describe('DirectChannel (real TCP)', () => {
@@ -68,7 +47,7 @@ describe('DirectChannel (real TCP)', () => {
   const sockets: Socket[] = [];
   const started = (made: ReturnType<typeof channel>) => (channels.push(made.channel), made);
   const client = (port: number) => {
-    const made = raw(port);
+    const made = rawConnection(port);
     sockets.push(made.socket);
     return made;
   };
