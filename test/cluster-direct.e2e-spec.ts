@@ -4,14 +4,14 @@
 // calling each other through SupervisionService.call.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { connect, type Socket } from 'node:net';
 import { ClusterNoOwnerError, ClusterNode, ClusterRouter, clusterKeys, ownerOf, type ClusterUnitSpec, type LocalDispatch, type UnitRef } from '#supertrees/cluster';
-import { CallTimeoutError } from '#supertrees';
-import { encodeFrame, FrameReader, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
+import { encodeFrame, handshakeMac, newNonce, parseHandshake } from '../libs/supertrees/src/cluster/direct.frames.js';
+import { rawConnection } from './helpers/direct-raw.js';
 import { CLUSTER_APP, Replica, useClusterRig, waitFor } from './helpers/cluster-replicas.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { resourceCounts, resourcesSettled } from './helpers/run-probes.js';
 import { redisDescribe } from './helpers/redis-suite.js';
-import { callerAndTwoHolders, firstAnswer, LineLogger, NullHost } from './helpers/cluster-members.js';
+import { holderKilled, LineLogger, NullHost } from './helpers/cluster-members.js';
 import { memberIds } from './helpers/cluster-replicas.js';
 
 const suite = redisDescribe();
@@ -41,28 +41,6 @@ const echo =
     return { member: id, unit: unit.id, message };
   };
 
-/** The first frame a listener sends, and a way to read what it sends next; resolves `closed` when it hangs up. */
-function rawConnection(port: number): { socket: Socket; next: () => Promise<string>; closed: Promise<void> } {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  const reader = new FrameReader(1 << 20);
-  const texts: string[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    texts.push(...reader.push(chunk));
-    wake?.();
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const next = async (): Promise<string> => {
-    while (texts.length === 0) {
-      if (socket.destroyed) throw new Error('closed before the next frame');
-      await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
-    }
-    return texts.shift()!;
-  };
-  return { socket, next, closed };
-}
-
 suite('cluster: routed calls on the direct channel between members in this process (real redis-server, real TCP)', () => {
   let redis: RedisServer;
   let admin: Redis;
@@ -89,7 +67,15 @@ suite('cluster: routed calls on the direct channel between members in this proce
   };
   const byId = (id: string) => members.find((m) => m.id === id)!;
   const allPlaced = () => UNIT_IDS.every((u) => byId(ownerOf(u, [A!, B!, C!])!).node.holds(u));
-  const portOf = async (id: string) => (JSON.parse((await admin.hget(clusterKeys(namespace).memberInfo, id))!) as { calls: { port: number } }).calls.port;
+  /** Where `id` listens as its record says; none until it knows the secret (the heartbeat after its start). */
+  const callsOf = async (id: string) => {
+    const record = await admin.hget(clusterKeys(namespace).memberInfo, id);
+    return record === null ? undefined : (JSON.parse(record) as { calls?: { port: number } }).calls;
+  };
+  const portOf = async (id: string) => {
+    await waitFor(async () => (await callsOf(id)) !== undefined, `${id}'s address published`, 20_000);
+    return (await callsOf(id))!.port;
+  };
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -195,7 +181,8 @@ suite('cluster: routed calls on the direct channel between members in this proce
     await waitFor(allPlaced, 'every unit held by its owner again', 20_000);
   }, 30_000);
 
-  it('leaves no connection or listener open after stop', async () => {
+  it('leaves no connection, listener, timer or other handle open after stop', async () => {
+    const before = resourceCounts();
     const extra = await member(`${C!}-x`, []);
     const port = await portOf(extra.id);
     // A connection to it now and one through its router, both open when it stops.
@@ -209,7 +196,47 @@ suite('cluster: routed calls on the direct channel between members in this proce
     // Nothing listens there any more: a new connection is refused (and closes).
     await rawConnection(port).closed;
     await waitFor(allPlaced, 'the units back with A and B', 20_000);
+    expect(await resourcesSettled(before, 10_000)).toEqual({});
   }, 30_000);
+
+  it('keeps direct calls going across a Redis restart (empty), also from and to a member started while Redis was down', async () => {
+    const c = byId(C!);
+    const echo: UnitRef = { id: ECHO, name: ECHO };
+    await c.router.call(echo, 'before', { timeoutMs: 2_000 });
+    // D holds some units once it is in, and not Echo (B keeps it).
+    let d = '';
+    for (let i = 0; ; i++) {
+      d = `${C!}-r${i}`;
+      const ids = [A!, B!, C!, d];
+      if (ownerOf(ECHO, ids) === B && UNIT_IDS.some((u) => ownerOf(u, ids) === d)) break;
+    }
+    const all = () => [A!, B!, C!, d];
+    const mine = UNIT_IDS.find((u) => ownerOf(u, all()) === d)!;
+    const garbage = members.map((m) => m.router.stats.garbage);
+    await redis.kill();
+    // Started with Redis down: no secret, so no published address and no direct calls, until it is back.
+    const late = await member(d, UNITS);
+    await redis.launch();
+    await waitFor(() => UNIT_IDS.every((u) => byId(ownerOf(u, all())!).node.holds(u)), 'every unit held by its owner among A, B, C and D', 30_000);
+    // Whoever reconnected first wrote its secret back (or, D first, a new one everybody took on reconnecting).
+    await portOf(d);
+    const unit: UnitRef = { id: mine, name: SHARD, partition: Number(mine.split('#')[1]) };
+    await waitFor(() => c.router.call(unit, 'to D', { timeoutMs: 2_000 }).then((r) => (r as { member: string }).member === d, () => false), 'C reaches D', 20_000);
+    await waitFor(() => late.router.call(echo, 'from D', { timeoutMs: 2_000 }).then((r) => (r as { member: string }).member === B, () => false), 'D reaches B', 20_000);
+    // C to D (a holder that had no secret), D to B (a caller that had none), C to B: all on the direct channel.
+    const before = { c: { ...c.router.stats }, late: { ...late.router.stats } };
+    for (let i = 0; i < 3; i++) {
+      await expect(c.router.call(unit, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: d });
+      await expect(late.router.call(echo, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: B });
+      await expect(c.router.call(echo, i, { timeoutMs: 2_000 })).resolves.toMatchObject({ member: B });
+    }
+    expect(c.router.stats.direct - before.c.direct).toBe(6);
+    expect(late.router.stats.direct - before.late.direct).toBe(3);
+    expect(late.router.stats.served - before.late.served).toBe(3);
+    // No handshake failed across the restart: everybody took the same secret.
+    expect(members.slice(0, garbage.length).map((m) => m.router.stats.garbage)).toEqual(garbage);
+    expect(late.router.stats.garbage).toBe(0);
+  }, 90_000);
 });
 
 suite('cluster: direct calls when the holder is a process that is killed mid-call (real redis-server, real processes)', () => {
@@ -222,30 +249,21 @@ suite('cluster: direct calls when the holder is a process that is killed mid-cal
   });
 
   it('rejects the call in flight typed (maybe delivered) when the connection breaks, then reaches the new holder', async () => {
-    const { ids, b, node, router } = await callerAndTwoHolders(rig, { namespace: 'direct-kill', prefix: 'k', unit: ECHO, ttlMs: TTL_MS, calls: DIRECT });
-    const [, B, C] = ids;
-    caller = { node, router };
-    const unit: UnitRef = { id: ECHO, name: ECHO };
-    const call = (message: unknown, timeoutMs = 1_000) => router.call(unit, message, { timeoutMs });
-    await waitFor(() => call('ping').then((r) => (r as { member: string }).member === B, () => false), 'B answers for Echo', 20_000);
-    expect(router.stats.direct).toBeGreaterThan(0);
-
-    // A call B is handling when it dies: its timeout is far off, so only the broken connection can end it.
-    const inFlight = call({ sleepMs: 60_000 }, 30_000).catch((e: unknown) => e);
-    await waitFor(() => b.events.some((e) => e.e === 'dispatch'), 'B handling the call', 10_000);
-    await b.kill();
-    const error = await inFlight;
-    expect(error).toBeInstanceOf(ClusterNoOwnerError);
-    expect(error).toMatchObject({ unit: ECHO, why: 'holder-gone', maybeDelivered: true });
-    expect(router.stats.lostConnections).toBe(1);
-
-    const { answer, failures } = await firstAnswer(() => call('ping', 500) as Promise<{ member: string }>, TTL_MS + 10_000);
-    expect(answer.member).toBe(C);
-    for (const failure of failures) expect(failure instanceof ClusterNoOwnerError || failure instanceof CallTimeoutError).toBe(true);
+    const { router, failures } = await holderKilled(rig, { namespace: 'direct-kill', prefix: 'k', unit: ECHO, ttlMs: TTL_MS, calls: DIRECT }, (c) => (caller = c), async (b, call) => {
+      expect(caller!.router.stats.direct).toBeGreaterThan(0);
+      // A call B is handling when it dies: its timeout is far off, so only the broken connection can end it.
+      const inFlight = call({ sleepMs: 60_000 }, 30_000).catch((e: unknown) => e);
+      await waitFor(() => b.events.some((e) => e.e === 'dispatch'), 'B handling the call', 10_000);
+      await b.kill();
+      const error = await inFlight;
+      expect(error).toBeInstanceOf(ClusterNoOwnerError);
+      expect(error).toMatchObject({ unit: ECHO, why: 'holder-gone', maybeDelivered: true });
+      expect(caller!.router.stats.lostConnections).toBe(1);
+    });
     // The dead holder's refused connection fell back to pub/sub, which found nobody: nothing was delivered twice.
     expect(failures.filter((f) => f instanceof ClusterNoOwnerError).every((f) => !(f as ClusterNoOwnerError).maybeDelivered)).toBe(true);
     const direct = router.stats.direct;
-    await call('again');
+    await router.call({ id: ECHO, name: ECHO }, 'again', { timeoutMs: 1_000 });
     expect(router.stats.direct).toBe(direct + 1);
     expect(router.inFlight).toBe(0);
   }, 60_000);

@@ -1,9 +1,11 @@
 // Small pieces the in-process cluster tests share: a unit host that runs nothing, a logger that keeps
 // its lines, member ids chosen for a wanted placement (rendezvous hashing is deterministic), and the
-// caller-and-two-holders setup of the tests that SIGKILL a holder.
+// caller-and-two-holders setup of the tests that SIGKILL a holder, and that test's common course.
+import { expect } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
-import { ClusterNode, ClusterRouter, ownerOf, type ClusterOptions, type UnitHost } from '#supertrees/cluster';
-import { memberIds, Replica, type ClusterRig } from './cluster-replicas.js';
+import { ClusterNoOwnerError, ClusterNode, ClusterRouter, ownerOf, type ClusterOptions, type UnitHost } from '#supertrees/cluster';
+import { CallTimeoutError } from '#supertrees';
+import { memberIds, Replica, waitFor, type ClusterRig } from './cluster-replicas.js';
 
 export class NullHost implements UnitHost {
   async start(): Promise<void> {}
@@ -70,4 +72,30 @@ export async function firstAnswer<T>(call: () => Promise<T>, limitMs: number): P
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/**
+ * The kill-the-holder course, on `options.calls` (pub/sub or direct): {@link callerAndTwoHolders},
+ * calls until B answers, `kill` (which SIGKILLs B, and may start calls first), then calls every 100 ms
+ * until C answers, checking each failure meanwhile is typed (no owner, or a timeout). `started` gets the
+ * caller at once, for the test to stop whatever happens. Resolves with what the test checks further.
+ */
+export async function holderKilled(
+  rig: ClusterRig,
+  options: Parameters<typeof callerAndTwoHolders>[1],
+  started: (caller: { node: ClusterNode; router: ClusterRouter }) => void,
+  kill: (b: Replica, call: (message: unknown, timeoutMs?: number) => Promise<unknown>) => Promise<void>,
+): Promise<{ router: ClusterRouter; failures: unknown[]; killedAt: number }> {
+  const { ids, b, node, router } = await callerAndTwoHolders(rig, options);
+  const [, B, C] = ids;
+  started({ node, router });
+  const unit = { id: options.unit, name: options.unit };
+  const call = (message: unknown, timeoutMs = 1_000) => router.call(unit, message, { timeoutMs });
+  await waitFor(() => call('ping').then((r) => (r as { member: string }).member === B, () => false), 'B answers', 20_000);
+  await kill(b, call);
+  const killedAt = Date.now();
+  const { answer, failures } = await firstAnswer(() => call('ping', 500) as Promise<{ member: string }>, options.ttlMs + 10_000);
+  expect(answer.member).toBe(C);
+  for (const failure of failures) expect(failure instanceof ClusterNoOwnerError || failure instanceof CallTimeoutError).toBe(true);
+  return { router, failures, killedAt };
 }

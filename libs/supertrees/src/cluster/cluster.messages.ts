@@ -38,6 +38,7 @@ export const CLUSTER_MESSAGES = {
         : `call to ${path}: key must be a string or a finite number`,
   redisDown: (unit: string, cause: string) => `cannot route to ${unit}: Redis unreachable (${cause})`,
   routerStopped: () => 'the cluster router is stopped',
+  callsSecretChanged: () => "the namespace's direct channel secret in Redis is not the one this member held (Redis lost it, and another member wrote a new one first): using the new one",
   garbageFrames: (count: number, detail: string) => `rejected ${count} malformed message(s) on this member's inbox so far; latest: ${detail}`,
   treeUnavailable: (cause: string) => `the tree snapshot could not be taken for the cluster view: ${cause}`,
 } as const;

@@ -32,7 +32,7 @@ export const CLUSTER_DEFAULTS = {
   maxPartitions: 1024,
   maxMemberInfoBytes: 1024,
   maxMemberInfoFields: 32,
-  calls: { transport: 'redis', host: '0.0.0.0', port: 0, minSecretLength: 32, maxSecretLength: 1024 },
+  calls: { transport: 'redis', host: '0.0.0.0', port: 0, minSecretLength: 32, maxSecretLength: 1024, handshakeMs: 3_000, maxPendingHandshakes: 64, keepAliveMs: 10_000 },
 } as const;
 
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;

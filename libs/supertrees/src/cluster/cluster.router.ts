@@ -15,7 +15,7 @@ import type { ClusterKeys } from './cluster.keys.js';
 import { clusterKeys, type UnitRef } from './cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import type { ClusterNode } from './cluster.node.js';
-import { MEMBER_ID_PATTERN } from './cluster.options.js';
+import { CLUSTER_DEFAULTS, MEMBER_ID_PATTERN } from './cluster.options.js';
 import { FRAME_OVERHEAD_BYTES, parseFrame, parseUnitId, WIRE_ERRORS, WIRE_VERSION, type RouteReply, type RouteRequest } from './cluster.wire.js';
 import { closeClient, DISCONNECT_TIMEOUT_MS, type RedisLink } from './redis.link.js';
 
@@ -51,6 +51,8 @@ export interface ClusterRouterStats {
   direct: number;
   /** Direct connections that broke with requests waiting on them (each such call rejected, maybe delivered). */
   lostConnections: number;
+  /** Inbound direct connections closed unread because too many were already authenticating. */
+  refusedConnections: number;
 }
 
 /** How a sent request ended: its reply; nobody took it (nothing delivered); or its connection broke after it went (maybe delivered). */
@@ -61,6 +63,8 @@ interface Flight {
   settled: boolean;
   /** The request id waiting for its reply now, and whether it reached a live router. */
   id?: string;
+  /** The member whose direct connection carries `id`, if it went that way. */
+  via?: string;
   delivered: boolean;
 }
 
@@ -83,7 +87,7 @@ const GARBAGE_LOG_EVERY_MS = 10_000;
  * `ClusterNoOwnerError`. A unit held here is dispatched locally, with no Redis hop.
  */
 export class ClusterRouter {
-  readonly stats: ClusterRouterStats = { sent: 0, served: 0, refused: 0, garbage: 0, lateReplies: 0, lookups: 0, direct: 0, lostConnections: 0 };
+  readonly stats: ClusterRouterStats = { sent: 0, served: 0, refused: 0, garbage: 0, lateReplies: 0, lookups: 0, direct: 0, lostConnections: 0, refusedConnections: 0 };
   private readonly keys: ClusterKeys;
   private readonly maxBytes: number;
   private readonly logger?: LoggerService;
@@ -94,7 +98,14 @@ export class ClusterRouter {
   private readonly addresses = new Map<string, { address: PeerAddress | undefined; at: number }>();
   private readonly channel?: DirectChannel;
   private listening?: Promise<void>;
+  /** The port the direct channel listens on, once it does: advertised once the secret is known. */
+  private port?: number;
   private secretLoading?: Promise<void>;
+  private secretRetry?: ReturnType<typeof setTimeout>;
+  private lastSecretCheck = Number.NEGATIVE_INFINITY;
+  /** Until when (performance.now()) calls to a member go through pub/sub: its direct channel just failed. */
+  private readonly directFailed = new Map<string, number>();
+  private readonly onLinkReady = () => void this.loadSecret(true);
   private readonly flights = new Set<{ flight: Flight; fail: (error: Error) => void }>();
   private seq = 0;
   private state: 'new' | 'running' | 'stopped' = 'new';
@@ -118,7 +129,9 @@ export class ClusterRouter {
         memberId: node.memberId,
         namespace: node.options.namespace,
         listen: calls.listen,
-        handshakeMs: Math.max(node.options.commandTimeoutMs, 1_000),
+        handshakeMs: CLUSTER_DEFAULTS.calls.handshakeMs,
+        maxPendingHandshakes: CLUSTER_DEFAULTS.calls.maxPendingHandshakes,
+        keepAliveMs: CLUSTER_DEFAULTS.calls.keepAliveMs,
         // parseFrame bounds characters; a character is at most 3 bytes of UTF-8.
         maxFrameBytes: 3 * (this.maxBytes + FRAME_OVERHEAD_BYTES),
         parse: (text) => parseFrame(text, this.maxBytes),
@@ -126,7 +139,10 @@ export class ClusterRouter {
         reply: (frame) => this.replied(frame),
         lost: (ids) => this.lost(ids),
         garbage: (error) => this.garbage(error),
+        mismatch: () => this.secretMismatch(),
+        refused: () => (this.stats.refusedConnections += 1),
       });
+      if (calls.secret !== undefined) this.channel.useSecret(createHash('sha256').update(calls.secret).digest());
     }
   }
 
@@ -141,15 +157,26 @@ export class ClusterRouter {
 
   /**
    * With `cluster.calls.transport: 'direct'`: opens the listener and has the node publish its address
-   * with its heartbeats. Called before `node.start()`, the first heartbeat already carries it; `start()`
-   * calls it otherwise. Rejects when the port cannot be bound. Without a direct channel it does nothing.
+   * with its heartbeats once the channel's secret is known (with `calls.secret`, from the first
+   * heartbeat if called before `node.start()`; `start()` calls it otherwise). Rejects when the port
+   * cannot be bound, or after `stop()`. Without a direct channel it does nothing.
    */
   listen(): Promise<void> {
     const channel = this.channel;
-    const calls = this.node.options.calls;
-    if (!channel || calls.transport !== 'direct') return Promise.resolve();
-    this.listening ??= channel.listen().then((port) => this.node.advertiseCalls({ host: calls.advertise, port }));
+    if (!channel) return Promise.resolve();
+    if (this.state === 'stopped') return Promise.reject(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
+    this.listening ??= channel.listen().then((port) => {
+      this.port = port;
+      this.advertise();
+    });
     return this.listening;
+  }
+
+  /** Publishes the channel's address once it listens and knows the secret, and never after stop. */
+  private advertise(): void {
+    const calls = this.node.options.calls;
+    if (calls.transport !== 'direct' || this.port === undefined || this.state === 'stopped' || !this.channel?.authenticating) return;
+    this.node.advertiseCalls({ host: calls.advertise, port: this.port });
   }
 
   /**
@@ -177,8 +204,12 @@ export class ClusterRouter {
       if (event.type !== 'member-left') return;
       for (const [unit, owner] of this.owners) if (owner === event.member) this.owners.delete(unit);
       this.addresses.delete(event.member);
+      this.directFailed.delete(event.member);
       this.channel?.drop(event.member);
     });
+    // Each (re)connect of the node's connection: load the secret if it is missing, or restore it if
+    // Redis came back empty (the script's SET NX writes the one held here back).
+    if (this.channel) link.client.on('ready', this.onLinkReady);
     try {
       await inbox.connect();
       await subscribe();
@@ -189,22 +220,34 @@ export class ClusterRouter {
   }
 
   /**
-   * The direct channel's secret: the option's, or the namespace's in Redis (created by the first
-   * member that asks). Until it is known the channel serves nothing and calls go through pub/sub;
-   * a failed read is tried again on the next call.
+   * The direct channel's secret: the option's (set in the constructor), or the namespace's in Redis,
+   * created by the first member that asks. Until it is known the channel serves nothing, its address
+   * is not published, and calls go through pub/sub; a failed read is tried again every renewal
+   * interval, on each reconnect and on the next call. `refresh` reads it again although it is known
+   * (a reconnect, a failed handshake), passing the one held: Redis restarted empty gets it back.
    */
-  private loadSecret(): Promise<void> {
+  private loadSecret(refresh = false): Promise<void> {
     const channel = this.channel;
     const calls = this.node.options.calls;
-    if (!channel || channel.authenticating || calls.transport !== 'direct' || this.state !== 'running') return Promise.resolve();
+    if (!channel || calls.transport !== 'direct' || calls.secret !== undefined || this.state !== 'running') return Promise.resolve();
+    if (channel.authenticating && !refresh) return Promise.resolve();
     this.secretLoading ??= (async () => {
+      clearTimeout(this.secretRetry);
       try {
-        if (calls.secret !== undefined) return channel.useSecret(createHash('sha256').update(calls.secret).digest());
-        const reply = await this.link!.run(CALLS_SECRET, [this.keys.callsSecret], [randomBytes(32).toString('hex')]);
+        const held = channel.currentSecret;
+        const reply = await this.link!.run(CALLS_SECRET, [this.keys.callsSecret], [(held ?? randomBytes(32)).toString('hex')]);
         if (typeof reply !== 'string' || !/^[0-9a-f]{64}$/.test(reply)) throw new ClusterDataError('the direct channel secret', 'not 64 hex digits');
-        channel.useSecret(Buffer.from(reply, 'hex'));
+        const secret = Buffer.from(reply, 'hex');
+        if (held && !held.equals(secret)) this.logger?.warn(CLUSTER_MESSAGES.callsSecretChanged(), ClusterRouter.name);
+        if (this.state !== 'running') return;
+        channel.useSecret(secret);
+        this.advertise();
       } catch (error) {
         if (error instanceof ClusterDataError) this.logger?.error(error.message, ClusterRouter.name);
+        if (!channel.authenticating && this.state === 'running') {
+          this.secretRetry = setTimeout(() => void this.loadSecret(), this.node.options.renewIntervalMs);
+          this.secretRetry.unref();
+        }
       } finally {
         this.secretLoading = undefined;
       }
@@ -212,11 +255,22 @@ export class ClusterRouter {
     return this.secretLoading;
   }
 
+  /** A handshake failed its MAC check: reads the secret again, at most once a renewal interval. */
+  private secretMismatch(): void {
+    const t = now();
+    if (t - this.lastSecretCheck < this.node.options.renewIntervalMs) return;
+    this.lastSecretCheck = t;
+    void this.loadSecret(true);
+  }
+
   /** Rejects every call in flight, unsubscribes and closes the inbox connection. Idempotent. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     this.membership?.unsubscribe();
+    clearTimeout(this.secretRetry);
+    this.link?.client.off('ready', this.onLinkReady);
+    if (this.channel) this.node.advertiseCalls(undefined);
     for (const entry of this.flights) entry.fail(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped()));
     this.pending.clear();
     await this.channel?.close();
@@ -257,6 +311,7 @@ export class ClusterRouter {
         clearTimeout(timer);
         this.flights.delete(entry);
         if (flight.id !== undefined) this.pending.delete(flight.id);
+        if (flight.via !== undefined && flight.id !== undefined) this.channel?.forget(flight.via, flight.id);
         done();
       };
       const timer = setTimeout(() => {
@@ -350,16 +405,26 @@ export class ClusterRouter {
     const request: RouteRequest = { v: WIRE_VERSION, t: 'req', id, from: this.memberId, unit: unit.id, kind, timeoutMs: Math.max(1, Math.ceil(deadline - now())), message };
     const answered = new Promise<Attempt>((resolve) => this.pending.set(id, resolve));
     flight.id = id;
+    flight.via = undefined;
     this.stats.sent += 1;
-    const address = this.channel ? this.addressOf(owner) : undefined;
+    // Direct when it has an address, this member knows the secret (without it no handshake can
+    // succeed: not the peer's fault), and its channel did not fail a moment ago.
+    const channel = this.channel?.authenticating ? this.channel : undefined;
+    const address = channel && (this.directFailed.get(owner) ?? 0) <= now() ? this.addressOf(owner) : undefined;
     if (address) {
-      if (await this.channel!.send(owner, address, request, () => !flight.settled)) {
+      if (await channel!.send(owner, address, request, () => !flight.settled)) {
+        this.directFailed.delete(owner);
         this.stats.direct += 1;
         flight.delivered = true;
+        flight.via = owner;
         return answered;
       }
-      // Nothing went: no connection to it now. Pub/sub says whether its router lives at all.
-      this.addresses.delete(owner);
+      // Nothing went: no connection to it now (unreachable, or it restarted elsewhere). Pub/sub for a
+      // renewal interval (says whether its router lives at all); the next lookup refreshes its address.
+      if (channel!.authenticating) {
+        this.directFailed.set(owner, now() + this.node.options.renewIntervalMs);
+        this.addresses.delete(owner);
+      }
       if (flight.settled) return { kind: 'gone' };
     }
     let receivers: unknown;

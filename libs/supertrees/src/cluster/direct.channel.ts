@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { ClusterDataError } from './cluster.errors.js';
+import { ClusterDataError, ClusterRedisError } from './cluster.errors.js';
+import { CLUSTER_MESSAGES } from './cluster.messages.js';
 import type { PeerAddress } from './cluster.replies.js';
 import type { RouteFrame, RouteReply, RouteRequest } from './cluster.wire.js';
 import { encodeFrame, FrameReader, HANDSHAKE_MAX_BYTES, handshakeMac, macEquals, newNonce, parseHandshake } from './direct.frames.js';
@@ -8,8 +9,12 @@ export interface DirectChannelOptions {
   readonly memberId: string;
   readonly namespace: string;
   readonly listen: { readonly host: string; readonly port: number };
-  /** Longest time a connection may take to connect and authenticate, either side, ms. */
+  /** Longest time a connection may take to connect and authenticate, either side, ms: fixed, not the command timeout. */
   readonly handshakeMs: number;
+  /** Most inbound connections authenticating at once; one more is closed at once and reported to `refused`. */
+  readonly maxPendingHandshakes: number;
+  /** TCP keep-alive on every connection, ms: a peer that vanished without a FIN is noticed. */
+  readonly keepAliveMs: number;
   /** Largest frame accepted from an authenticated peer, bytes. */
   readonly maxFrameBytes: number;
   /** Reads an authenticated frame (`parseFrame` with the router's limits); throws `ClusterDataError`. */
@@ -22,6 +27,10 @@ export interface DirectChannelOptions {
   readonly lost: (ids: readonly string[]) => void;
   /** A frame or handshake refused: counted and logged by the router; the connection is closed. */
   readonly garbage: (error: unknown) => void;
+  /** A handshake failed its MAC check: the secret may have changed in Redis (restarted empty); the router reloads it. */
+  readonly mismatch: () => void;
+  /** An inbound connection closed unread: `maxPendingHandshakes` were already authenticating. */
+  readonly refused: () => void;
 }
 
 /** One connection to a peer member, ours: requests go out on it, replies come back. */
@@ -47,29 +56,41 @@ export class DirectChannel {
   private secret?: Buffer;
   private readonly peers = new Map<string, Peer>();
   private readonly inbound = new Set<Socket>();
+  /** Inbound connections that have not authenticated yet. */
+  private pending = 0;
+  private listening?: Promise<void>;
   private closed = false;
 
   constructor(private readonly options: DirectChannelOptions) {}
 
-  /** Opens the listener; resolves with the port it listens on. */
+  /** Opens the listener; resolves with the port it listens on. Rejects once closed, even while it was opening. */
   async listen(): Promise<number> {
+    if (this.closed) throw new ClusterRedisError(CLUSTER_MESSAGES.routerStopped());
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
+    this.listening = new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.listen.port, this.options.listen.host, () => {
         server.off('error', reject);
-        resolve();
+        // close() came while it was opening: it closes here, and close() waits for this.
+        if (this.closed) server.close(() => reject(new ClusterRedisError(CLUSTER_MESSAGES.routerStopped())));
+        else resolve();
       });
     });
+    await this.listening;
     // A listener error later (none is expected once it listens) must not crash the process.
     server.on('error', (error) => this.options.garbage(error));
     return (server.address() as { port: number }).port;
   }
 
-  /** The namespace's secret: until it is known, nothing is served and nothing is sent here. */
+  /** The namespace's secret: until it is known, nothing is served and nothing is sent here. New handshakes use the latest. */
   useSecret(secret: Buffer): void {
     this.secret = secret;
+  }
+
+  /** The secret in use, if any. */
+  get currentSecret(): Buffer | undefined {
+    return this.secret;
   }
 
   get authenticating(): boolean {
@@ -103,6 +124,11 @@ export class DirectChannel {
     return true;
   }
 
+  /** The call of request `id` sent to `member` settled (timed out): its reply, if one comes, is late. */
+  forget(member: string, id: string): void {
+    this.peers.get(member)?.waiting.delete(id);
+  }
+
   /** Closes the connection to `member` (it left, or its address changed); its waiting requests are lost. */
   drop(member: string): void {
     const peer = this.peers.get(member);
@@ -118,6 +144,8 @@ export class DirectChannel {
     // Deleting the entry being visited is safe in a Map iteration.
     for (const member of this.peers.keys()) this.drop(member);
     for (const socket of this.inbound) socket.destroy();
+    // A listen() still opening closes its server itself once it listens (see listen()).
+    await this.listening?.catch(() => undefined);
     const server = this.server;
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -162,7 +190,10 @@ export class DirectChannel {
         expected = handshakeMac(secret, 's', this.options.namespace, hello, auth);
         stage = 'ok';
       } else {
-        if (!macEquals(parseHandshake(text, 'ok').mac, expected)) throw new ClusterDataError('a direct channel frame', `${member} did not prove it knows the namespace's secret`);
+        if (!macEquals(parseHandshake(text, 'ok').mac, expected)) {
+          this.options.mismatch();
+          throw new ClusterDataError('a direct channel frame', `${member} did not prove it knows the namespace's secret`);
+        }
         stage = 'open';
         reader.maxBytes = this.options.maxFrameBytes;
         clearTimeout(timer);
@@ -186,6 +217,18 @@ export class DirectChannel {
       socket.destroy();
       return;
     }
+    if (this.pending >= this.options.maxPendingHandshakes) {
+      socket.destroy();
+      this.options.refused();
+      return;
+    }
+    this.pending += 1;
+    let authenticating = true;
+    const authenticated = () => {
+      if (!authenticating) return;
+      authenticating = false;
+      this.pending -= 1;
+    };
     this.inbound.add(socket);
     const reader = new FrameReader(HANDSHAKE_MAX_BYTES);
     const hello = { member: this.options.memberId, nonce: newNonce() };
@@ -196,11 +239,13 @@ export class DirectChannel {
         const auth = parseHandshake(text, 'auth');
         const secret = this.secret!;
         if (!macEquals(auth.mac, handshakeMac(secret, 'c', this.options.namespace, hello, auth))) {
+          this.options.mismatch();
           throw new ClusterDataError('a direct channel frame', `a connection from ${socket.remoteAddress ?? '?'} failed to prove it knows the namespace's secret`);
         }
         peer = auth.member;
         reader.maxBytes = this.options.maxFrameBytes;
         clearTimeout(timer);
+        authenticated();
         socket.write(
           encodeFrame({
             v: 1,
@@ -216,12 +261,20 @@ export class DirectChannel {
           'a direct channel frame',
           frame.t !== 'req' ? 'a reply on a connection that carries requests' : `a request from ${frame.from} on ${peer}'s connection`,
         );
-      void this.options.serve(frame).then((reply) => {
-        if (!socket.destroyed) socket.write(encodeFrame(reply));
-      });
+      // serve() never rejects; a throw here (encoding the reply) is garbage, not an unhandled rejection.
+      this.options
+        .serve(frame)
+        .then((reply) => {
+          if (!socket.destroyed) socket.write(encodeFrame(reply));
+        })
+        .catch((error: unknown) => {
+          this.options.garbage(error);
+          socket.destroy();
+        });
     };
     this.frames(socket, reader, onText, () => {
       clearTimeout(timer);
+      authenticated();
       this.inbound.delete(socket);
     });
     socket.write(encodeFrame({ v: 1, t: 'hello', ...hello }));
@@ -230,6 +283,7 @@ export class DirectChannel {
   /** Hands each frame's text to `onText`; anything it throws is garbage: reported, and the connection closed. */
   private frames(socket: Socket, reader: FrameReader, onText: (text: string) => void, onClose: () => void): void {
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.options.keepAliveMs);
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const text of reader.push(chunk)) onText(text);
