@@ -2,11 +2,20 @@ import type { Clock } from './timers.js';
 
 /** Something that gives up `timeoutMs` after it was added, unless it `settled` before. */
 export interface Expiring {
-  /** The clock time it gives up at: set by {@link CallDeadlines} when it stamps the call, NaN until then. */
+  /** The clock time it gives up at: set by {@link CallDeadlines} when it stamps the call, not read before (NaN or undefined until then). */
   deadline: number;
   readonly timeoutMs: number;
   readonly settled: boolean;
   expire(): void;
+}
+
+/**
+ * Something that keeps its pending calls itself (a mailbox, in its queue and its handling places)
+ * and hands over those of the current turn when it ends, instead of adding each ({@link CallDeadlines.addHolder}).
+ */
+export interface CallHolder {
+  /** Pushes onto `into` every call it holds that has no deadline yet; it is then no longer added for this turn. */
+  collectFresh(into: Expiring[]): void;
 }
 
 /** The longest delay `setTimeout` honours (2^31 - 1 ms, about 24.8 days). */
@@ -36,6 +45,8 @@ export class CallDeadlines {
   private readonly lanes = new Map<number, Lane>();
   /** Calls added in this turn of the event loop, not stamped yet. */
   private fresh: Expiring[] = [];
+  /** Holders with calls made in this turn: their calls are collected when it ends. */
+  private readonly holders: CallHolder[] = [];
   private spare: Expiring[] = [];
   private stamping?: NodeJS.Immediate;
   private timer?: NodeJS.Timeout;
@@ -46,14 +57,26 @@ export class CallDeadlines {
   add(call: Expiring): void {
     const fresh = this.fresh;
     fresh.push(call);
-    if (fresh.length === 1 && !this.stamping) {
-      this.stamping = setImmediate(this.stamp);
-      this.stamping.unref();
-    }
-    else if (fresh.length >= STAMP_AFTER) this.stampFresh();
+    if (fresh.length >= STAMP_AFTER) this.stampFresh();
+    else if (!this.stamping) this.stampAtEndOfTurn();
   }
 
-  /** Calls held, settled ones not yet swept included (for tests and leaks). */
+  /**
+   * `holder` made calls in this turn: they get their deadlines at its end, as those of {@link add}
+   * do, collected from the holder then. Once per turn per holder; nothing is kept per call, so a call
+   * settled within its turn (most in-process calls) costs the deadlines nothing at all.
+   */
+  addHolder(holder: CallHolder): void {
+    this.holders.push(holder);
+    if (!this.stamping) this.stampAtEndOfTurn();
+  }
+
+  private stampAtEndOfTurn(): void {
+    this.stamping = setImmediate(this.stamp);
+    this.stamping.unref();
+  }
+
+  /** Calls held, settled ones not yet swept included (for tests and leaks); a holder's calls count once stamped. */
   get size(): number {
     let size = this.fresh.length;
     for (const lane of this.lanes.values()) size += lane.length;
@@ -68,6 +91,8 @@ export class CallDeadlines {
     this.stamping = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     this.lanes.clear();
+    // Collected only so that each holder knows it is no longer added.
+    this.collectHolders();
     this.fresh.length = 0;
   }
 
@@ -76,7 +101,7 @@ export class CallDeadlines {
    * otherwise they stay, to time out the rest.
    */
   releaseIfIdle(): void {
-    if (this.fresh.some((call) => !call.settled)) return;
+    if (this.holders.length > 0 || this.fresh.some((call) => !call.settled)) return;
     for (const lane of this.lanes.values()) if (lane.holdsPending()) return;
     this.dispose();
   }
@@ -87,7 +112,14 @@ export class CallDeadlines {
     this.stampFresh();
   };
 
+  private collectHolders(): void {
+    const holders = this.holders;
+    for (let i = 0; i < holders.length; i++) holders[i]!.collectFresh(this.fresh);
+    holders.length = 0;
+  }
+
   private stampFresh(): void {
+    if (this.holders.length > 0) this.collectHolders();
     const fresh = this.fresh;
     // Two arrays taking turns: no allocation per turn.
     this.fresh = this.spare;

@@ -80,8 +80,27 @@ describe('Mailbox: the fast path (an idle running worker, nothing queued)', () =
       await mailbox.call({ i }, 1_000);
       most = Math.max(most, deadlines.size);
     }
-    // Stamped in bulk every 1 024 calls, and lanes compacted: a few thousand at most, not 10 000.
+    // A call settled within its turn is never held by the deadlines (they collect the mailbox's pending calls at the turn's end).
     expect(most).toBeLessThan(3_000);
+  });
+
+  it('gives a deadline to calls posted in later turns behind calls already stamped, queued or handling', async () => {
+    const never = () => new Promise(() => undefined);
+    const state = (call: Promise<unknown>) => call.then(() => 'resolved', (error: unknown) => (error instanceof CallTimeoutError ? error.state : error));
+    // One at a time: the later calls wait in the queue behind a stamped one.
+    const serial = running(never).mailbox;
+    const first = state(serial.call({}, 30));
+    await turn();
+    const second = state(serial.call({}, 30));
+    await turn();
+    const third = state(serial.call({}, 30));
+    expect(await Promise.all([first, second, third])).toEqual(['handling', 'queued', 'queued']);
+    // Two at a time: the later call is handled at once, behind a stamped one being handled.
+    const concurrent = running(never, { ...OPTIONS, concurrency: 2 }).mailbox;
+    const early = state(concurrent.call({}, 30));
+    await turn();
+    const late = state(concurrent.call({}, 30));
+    expect(await Promise.all([early, late])).toEqual(['handling', 'handling']);
   });
 
   it('still refuses at once past its capacity, counting calls on the fast path', async () => {
