@@ -239,16 +239,69 @@ export type EventInput = DistributiveOmit<SupervisionEvent, 'seq' | 'processSeq'
 export type ProcessEvent = DistributiveOmit<SupervisionEvent, 'seq'>;
 
 /**
- * The error of an event, as plain data: the stack is formatted now. (A lazy getter would save V8's
- * stack formatting when nobody reads it, but it keeps the thrown error and every frame V8 captured
- * with it, receivers and closures, alive until read, prints as `[Getter]`, and saves nothing under
- * the default `logging: true`, whose log line formats the stack anyway.)
+ * The error of an event, as data: `name`, `message`, and `stack` as an own enumerable property, so a
+ * spread, `JSON.stringify`, `structuredClone` and the IPC wire all carry it. For a thrown `Error` the
+ * stack is read from the error on first access, not now: V8 formats a stack only when `.stack` is
+ * first read, and that formatting was most of what a restart cost beyond the throw itself (figure 1),
+ * paid for every failure whether or not anything ever looks at the stack.
  */
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
-  }
+  if (error instanceof Error) return new ThrownErrorInfo(error);
   return { name: 'NonError', message: typeof error === 'string' ? error : safeString(error) };
+}
+
+/**
+ * An `ErrorInfo` whose `stack` is read from its error on first access: the same string an eager read
+ * would have given, since V8 formats a stack once and caches it on the error, unless the error's own
+ * `stack` is replaced (or `Error.prepareStackTrace` changed) between the failure and that first read.
+ * Until then it keeps the error, and the frames V8 captured with it, alive; after, only the string.
+ * The events that keep their errors are bounded: each node's `lastError` in the snapshot, and the
+ * event buffers a user sets up (the dashboard's event log). `stack` is an accessor, so a debugger or
+ * `getOwnPropertyDescriptor` sees a getter; `util.inspect` (console.log) prints it as plain data.
+ */
+class ThrownErrorInfo implements ErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  declare readonly stack?: string;
+  /** The error until `stack` is first read. */
+  #error: Error | undefined;
+  #stack: string | undefined;
+
+  // One shared descriptor with one getter and setter: an accessor made per object (an object literal
+  // with `get stack()`) would put every such object in dictionary mode, as `RunContext` once was.
+  private static readonly STACK: PropertyDescriptor = {
+    get(this: ThrownErrorInfo): string | undefined {
+      const error = this.#error;
+      if (error !== undefined) {
+        this.#error = undefined;
+        try {
+          this.#stack = error.stack;
+        } catch {
+          // An `Error.prepareStackTrace` that throws: no stack, rather than a throw from whatever reads the event.
+        }
+      }
+      return this.#stack;
+    },
+    // Writable, as the plain property it stands for was.
+    set(this: ThrownErrorInfo, stack: string | undefined) {
+      this.#error = undefined;
+      this.#stack = stack;
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  constructor(error: Error) {
+    this.name = error.name;
+    this.message = error.message;
+    this.#error = error;
+    Object.defineProperty(this, 'stack', ThrownErrorInfo.STACK);
+  }
+
+  /** What `console.log` and `util.inspect` show: the plain data, stack included (and so read). */
+  [Symbol.for('nodejs.util.inspect.custom')](): ErrorInfo {
+    return { name: this.name, message: this.message, stack: this.stack };
+  }
 }
 
 function safeString(value: unknown): string {
