@@ -1,5 +1,7 @@
 // For callgrind: N restarts (crash: the Crasher tree in process; floor: the bare throw/catch loop), then exit.
 // Instructions per restart = (I(N2) - I(N1)) / (N2 - N1). Usage: node restarts-callgrind.mjs <checkout root> crash|floor <N>
+// FROZEN_CLOCK=1 stops performance.now, so a burst of zero-delay restarts ends by count (1,000), not after a
+// wall-clock millisecond that valgrind stretches: the work per restart no longer depends on how slow the run is.
 import { pathToFileURL } from 'node:url';
 const [root, mode, nStr] = process.argv.slice(2);
 const N = Number(nStr);
@@ -8,6 +10,7 @@ if (mode === 'floor') {
   for (let i = 0; i < N; i++) { try { await crash(); } catch {} }
   process.exit(0);
 }
+if (process.env.FROZEN_CLOCK === '1') performance.now = () => 1000;
 const { NestFactory } = await import(pathToFileURL(root + '/node_modules/@nestjs/core/index.js').href);
 const lib = await import(pathToFileURL(root + '/dist/libs/supertrees/src/index.js').href);
 const trees = await import(pathToFileURL(root + '/dist/bench/fixtures/trees.js').href);
