@@ -257,7 +257,8 @@ export function toErrorInfo(error: unknown): ErrorInfo {
  * Until then it keeps the error, and the frames V8 captured with it, alive; after, only the string.
  * The events that keep their errors are bounded: each node's `lastError` in the snapshot, and the
  * event buffers a user sets up (the dashboard's event log). `stack` is an accessor, so a debugger or
- * `getOwnPropertyDescriptor` sees a getter; `util.inspect` (console.log) prints it as plain data.
+ * `getOwnPropertyDescriptor` sees a getter; `util.inspect` (console.log) prints it as plain data. Its
+ * prototype is this class's, not `Object.prototype` (Jest's `toStrictEqual` tells it from a literal).
  */
 class ThrownErrorInfo implements ErrorInfo {
   readonly name: string;
