@@ -23,6 +23,9 @@ export class Mailboxes {
   /** Workers of this process without `handle()` that are not in the static tree (dynamic children, added pool members). */
   private readonly uncallable = new Set<string>();
   private readonly deadlines: CallDeadlines;
+  /** The path looked up last and its mailbox: a worker called again and again is found without a hash lookup. */
+  private lastPath?: string = undefined;
+  private lastMailbox?: Mailbox = undefined;
 
   constructor(
     private readonly logger: LoggerService | undefined,
@@ -59,7 +62,13 @@ export class Mailboxes {
   }
 
   get(path: string): Mailbox | undefined {
-    return this.byPath.get(path);
+    if (path === this.lastPath) return this.lastMailbox;
+    const mailbox = this.byPath.get(path);
+    if (mailbox) {
+      this.lastPath = path;
+      this.lastMailbox = mailbox;
+    }
+    return mailbox;
   }
 
   /**
@@ -82,6 +91,7 @@ export class Mailboxes {
     if (!mailbox) return;
     mailbox.close();
     this.byPath.delete(path);
+    if (path === this.lastPath) this.lastPath = this.lastMailbox = undefined;
     for (const [poolPath, pool] of this.pools) {
       const at = pool.members.indexOf(mailbox);
       if (at < 0) continue;

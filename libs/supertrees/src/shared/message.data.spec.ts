@@ -26,6 +26,21 @@ describe('checkData', () => {
     expect(checkData(value, MiB, 'message')).toEqual({ field, problem });
   });
 
+  it('decides by the real prototype when an own "__proto__" property could pass for it', () => {
+    class Point {
+      x = 1;
+    }
+    // Reads as a plain object through `__proto__`, which the fast check looks at first.
+    const disguised = new Point();
+    Object.defineProperty(disguised, '__proto__', { value: Object.prototype, enumerable: true });
+    expect(checkData(disguised, MiB, 'message')).toEqual({ field: 'message', problem: 'a Point is not data; send a plain object, array, string, number, boolean or null' });
+    expect(checkData({ inner: disguised }, MiB, 'message')?.field).toBe('message.inner');
+    // Data with a key named "__proto__" (JSON.parse makes it an own property) is still data.
+    expect(checkData(JSON.parse('{"__proto__": {"a": 1}, "b": 2}'), MiB, 'message')).toBeUndefined();
+    // An object whose prototype is a plain object is not plain: JSON would drop what it inherits.
+    expect(checkData(Object.create({ a: 1 }) as object, MiB, 'message')?.problem).toMatch(/is not data/);
+  });
+
   it('finds a cycle, and accepts the same object twice side by side', () => {
     const shared = { k: 1 };
     expect(checkData({ a: shared, b: shared }, MiB, 'message')).toBeUndefined();
