@@ -9,4 +9,6 @@ export default function globalSetup() {
     cwd: root,
     stdio: 'inherit',
   });
+  // As `npm run build` does: the forked processes load the library as the package ships it.
+  execFileSync(process.execPath, ['scripts/bundle-lib.mjs', 'dist/libs/supertrees/src'], { cwd: root, stdio: 'inherit' });
 }

@@ -188,10 +188,17 @@ describe('the npm package nestjs-supertrees', () => {
     );
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /spec|\.map$|^(src|test)\//.test(f))).toEqual([]);
-    // Every module of the source tree is there, compiled, with its declarations.
-    expect(files.filter((f) => f.endsWith('.js')).length).toBe(files.filter((f) => f.endsWith('.d.ts')).length);
-
     const manifest = JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    // The JavaScript is bundled (scripts/bundle-lib.mjs): one file per entry point of `exports`, plus
+    // the chunks they share; every module of the source tree keeps its declarations.
+    const entries = Object.values(manifest.exports as Record<string, string | Record<string, string>>)
+      .filter((target): target is Record<string, string> => typeof target === 'object')
+      .map((target) => posix.normalize(target.default ?? target.import!))
+      .sort();
+    expect(files.filter((f) => f.endsWith('.js') && !f.startsWith('dist/chunks/'))).toEqual(entries);
+    expect(files.filter((f) => f.startsWith('dist/chunks/')).length).toBeGreaterThan(0);
+    expect(files.filter((f) => f.endsWith('.d.ts')).length).toBeGreaterThan(entries.length);
+
     expect(manifest.dependencies).toBeUndefined();
     expect((manifest.scripts as Record<string, string>).prepack).toBeDefined();
     expect(Object.keys(manifest.peerDependencies as Record<string, string>).sort()).toEqual([...PEERS, ...OPTIONAL_PEERS].sort());

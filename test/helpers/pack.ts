@@ -9,6 +9,8 @@ export const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const libDir = join(repo, 'libs', 'supertrees');
 /** The repository's own TypeScript, for a scratch app that has none. */
 export const repoTsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The step after tsc in the package's build: bundles the entry points (see scripts/bundle-lib.mjs). */
+export const bundleLib = join(repo, 'scripts', 'bundle-lib.mjs');
 
 export interface RunResult {
   code: number | null;
@@ -99,7 +101,8 @@ interface PackReport {
 
 /**
  * Builds and packs the library into `temp/pack/`. The package is staged in `temp/stage`
- * (libs/supertrees minus src/ and dist/, plus a fresh build) rather than built into
+ * (libs/supertrees minus src/ and dist/, plus a fresh build: tsc, then the bundle step of its
+ * `build` script) rather than built into
  * libs/supertrees/dist, so that concurrent runs of the suite in one checkout cannot delete each
  * other's build mid-pack. What ends up in the tarball is still decided by the package's own
  * package.json ("files"), as in `npm publish`.
@@ -111,9 +114,10 @@ export async function packLibrary(temp: string): Promise<PackedLibrary> {
     await run(process.execPath, [repoTsc, '-p', join(libDir, 'tsconfig.lib.json'), '--outDir', join(stage, 'dist')], repo, 90_000),
     'tsc -p libs/supertrees/tsconfig.lib.json',
   );
+  const bundled = ok(await run(process.execPath, [bundleLib, join(stage, 'dist'), '--prune'], repo, 60_000), 'node scripts/bundle-lib.mjs --prune');
   mkdirSync(join(temp, 'pack'));
   // --ignore-scripts: prepack would build again, into libs/supertrees/dist.
   const packed = ok(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', join(temp, 'pack')], stage, 60_000), 'npm pack');
   const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackReport[];
-  return { tarball: join(temp, 'pack', report!.filename), integrity: report!.integrity, ms: built.ms + packed.ms };
+  return { tarball: join(temp, 'pack', report!.filename), integrity: report!.integrity, ms: built.ms + bundled.ms + packed.ms };
 }

@@ -177,6 +177,9 @@ export interface ProcessOptions {
    * otherwise grows while a process loads the app and stays grown. A supervisor process is idle most
    * of its life; the cap saves about a quarter of its private memory (see docs/BENCHMARKS.md,
    * figure 5). 0 leaves V8's default. A `--max-semi-space-size` in `execArgv` or `NODE_OPTIONS` wins.
+   * With the cap, the process also gets an `--import` of a `data:` module that sets the flag back to
+   * V8's default once the heap is sized: the cap stays, and V8 accepts the code cache of Node's own
+   * modules again, which it refuses while any flag differs from its default (a slower start).
    * Default 2.
    */
   maxSemiSpaceMiB?: number;

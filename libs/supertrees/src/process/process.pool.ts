@@ -141,11 +141,21 @@ function compileCacheEnv(): Record<string, string> {
 const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
 
 /**
- * The flags of a supervisor process: `execArgv`, plus the semi-space cap unless `execArgv` or
- * the process's `NODE_OPTIONS` set their own.
+ * Run first in a process given the semi-space cap: sets V8's flag back to its default once the heap
+ * is sized (V8 reads it only then, so the cap stays). V8 accepts a code cache only if the flags that
+ * differ from their defaults are the same as when it was made; while this one differs, each of
+ * Node's own modules loaded after start-up (the ESM loader, child_process, net, crypto...) is
+ * compiled from source instead of from the cache built into node (measured in docs/BENCHMARKS.md,
+ * "Cold start of a supervisor process: the profile round").
+ */
+export const SEMI_SPACE_FLAG_RESET = "--import=data:text/javascript,import{setFlagsFromString}from'node:v8';setFlagsFromString('--max-semi-space-size=0')";
+
+/**
+ * The flags of a supervisor process: `execArgv`, plus the semi-space cap (and its
+ * {@link SEMI_SPACE_FLAG_RESET}) unless `execArgv` or the process's `NODE_OPTIONS` set their own.
  */
 export function childExecArgv(execArgv: readonly string[], maxSemiSpaceMiB: number, nodeOptions = ''): string[] {
   const given = [...execArgv, ...nodeOptions.split(/\s+/)];
   if (maxSemiSpaceMiB === 0 || given.some((flag) => SEMI_SPACE_FLAG.test(flag))) return [...execArgv];
-  return [...execArgv, `--max-semi-space-size=${maxSemiSpaceMiB}`];
+  return [...execArgv, `--max-semi-space-size=${maxSemiSpaceMiB}`, SEMI_SPACE_FLAG_RESET];
 }
