@@ -10,7 +10,7 @@
 // <dir> is tsc's output for libs/supertrees/src. The .d.ts files are left as they are. --prune
 // (the package build) deletes the per-module .js files the bundle replaced, so the package ships
 // each module once; the monorepo keeps them for the tests and benchmarks that import one directly.
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { rolldown } from 'rolldown';
 
@@ -32,7 +32,6 @@ if (!dirArg) {
   process.exit(2);
 }
 const dir = resolve(dirArg);
-rmSync(join(dir, CHUNKS), { recursive: true, force: true });
 
 const bundle = await rolldown({
   input: Object.fromEntries(ENTRIES.map((name) => [name, join(dir, `${name}.js`)])),
@@ -54,11 +53,19 @@ const { output } = await bundle.write({
 });
 await bundle.close();
 
+// Chunks of an earlier build that this one did not write. Removed only now, after the write: a process
+// started from this checkout meanwhile (a test run, the demo) never finds the chunks missing.
+const written = new Set(output.map((file) => resolve(dir, file.fileName)));
+for (const entry of existsSync(join(dir, CHUNKS)) ? readdirSync(join(dir, CHUNKS)) : []) {
+  const path = join(dir, CHUNKS, entry);
+  if (!written.has(path)) rmSync(path, { force: true });
+}
+
 // An entry's own source map (tsc's) no longer matches it.
 for (const name of ENTRIES) rmSync(join(dir, `${name}.js.map`), { force: true });
 
 if (flags.includes('--prune')) {
-  const kept = new Set(output.map((file) => resolve(dir, file.fileName)));
+  const kept = written;
   const prune = (at) => {
     for (const entry of readdirSync(at)) {
       const path = join(at, entry);

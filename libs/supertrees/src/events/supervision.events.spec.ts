@@ -14,6 +14,17 @@ describe('toErrorInfo', () => {
     expect(info.stack).toBe(error.stack);
   });
 
+  it('reads as no stack, not a TypeError, through a wrapper whose `this` is not the instance', () => {
+    const info = toErrorInfo(new Error('wrapped'));
+    const proxied = new Proxy(info, {});
+    expect(proxied.message).toBe('wrapped');
+    expect(proxied.stack).toBeUndefined();
+    expect(() => ((proxied as { stack?: string }).stack = 'set')).not.toThrow();
+    expect((Object.create(info) as typeof info).stack).toBeUndefined();
+    // The instance itself is untouched by the wrapper's reads and writes.
+    expect(info.stack).toMatch(/^Error: wrapped/);
+  });
+
   it('reads the stack from the error only when the stack is first read', () => {
     const error = new Error('crash');
     let reads = 0;

@@ -272,6 +272,9 @@ class ThrownErrorInfo implements ErrorInfo {
   // with `get stack()`) would put every such object in dictionary mode, as `RunContext` once was.
   private static readonly STACK: PropertyDescriptor = {
     get(this: ThrownErrorInfo): string | undefined {
+      // Read through a wrapper (a Proxy, a reactive store, an object made with Object.create) `this`
+      // is not the instance: no private field to read, so no stack rather than a TypeError.
+      if (!(#stack in this)) return undefined;
       const error = this.#error;
       if (error !== undefined) {
         this.#error = undefined;
@@ -285,6 +288,7 @@ class ThrownErrorInfo implements ErrorInfo {
     },
     // Writable, as the plain property it stands for was.
     set(this: ThrownErrorInfo, stack: string | undefined) {
+      if (!(#stack in this)) return;
       this.#error = undefined;
       this.#stack = stack;
     },

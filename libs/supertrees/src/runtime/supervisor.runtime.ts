@@ -25,7 +25,7 @@ import {
   stoppingEvent,
 } from '../events/event.literals.js';
 import type { NodeState } from '../events/snapshot.js';
-import { toErrorInfo, type ChildRemovedReason, type StopReason } from '../events/supervision.events.js';
+import { toErrorInfo, type ChildRemovedReason, type ErrorInfo, type StopReason } from '../events/supervision.events.js';
 import type { WorkerOptions } from '../interfaces/options.interface.js';
 import { ROOT_NAME } from '../shared/supervision.constants.js';
 import { poolMember } from '../tree/tree.builder.js';
@@ -475,8 +475,9 @@ export class SupervisorRuntime {
       slot.status = 'failed';
       slot.endedAt = this.clock.now();
       const phase = slot.node.kind === 'worker' ? 'init' : 'process';
-      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(error), phase, 0));
-      this.logFailure(slot, error);
+      const info = toErrorInfo(error);
+      this.sink.emit(failedEvent(slot.node, attempt, info, phase, 0));
+      this.logFailure(slot, error, info);
       return { ok: false, error };
     }
     if (generation !== slot.generation) return ABORTED;
@@ -506,8 +507,9 @@ export class SupervisorRuntime {
       this.sink.emit(exitedEvent(slot.node, attempt, ranForMs));
     } else {
       slot.status = 'failed';
-      this.sink.emit(failedEvent(slot.node, attempt, toErrorInfo(exit.error), exit.phase, ranForMs));
-      this.logFailure(slot, exit.error);
+      const info = toErrorInfo(exit.error);
+      this.sink.emit(failedEvent(slot.node, attempt, info, exit.phase, ranForMs));
+      this.logFailure(slot, exit.error, info);
     }
     await this.childDown(slot, exit.kind, ranForMs, exit.kind === 'failed' ? exit.error : undefined);
   }
@@ -626,12 +628,17 @@ export class SupervisorRuntime {
     if (pending.members.size === 0) pending.cancel();
   }
 
-  private logFailure(slot: Slot, error: unknown): void {
+  /**
+   * Logs a failure with its stack, read through the event's `info`: the stack is formatted once, and
+   * the event no longer keeps the error (and the frames V8 captured with it) once it is logged.
+   */
+  private logFailure(slot: Slot, error: unknown, info: ErrorInfo): void {
     const logger = this.host.logger;
     if (!logger) return;
-    const stack = error instanceof Error ? error.stack : String(error);
+    const stack = error instanceof Error ? info.stack : String(error);
     logger.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
   }
+
 }
 
 const NO_SLOTS: readonly Slot[] = [];

@@ -35,8 +35,21 @@ describe('checkData', () => {
     Object.defineProperty(disguised, '__proto__', { value: Object.prototype, enumerable: true });
     expect(checkData(disguised, MiB, 'message')).toEqual({ field: 'message', problem: 'a Point is not data; send a plain object, array, string, number, boolean or null' });
     expect(checkData({ inner: disguised }, MiB, 'message')?.field).toBe('message.inner');
+    // Not enumerable, or a getter on the class's prototype: its constructor still gives it away.
+    const hidden = new Point();
+    Object.defineProperty(hidden, '__proto__', { value: Object.prototype });
+    expect(checkData(hidden, MiB, 'message')?.problem).toMatch(/a Point is not data/);
+    class Liar {
+      x = 1;
+      get __proto__(): object {
+        return Object.prototype;
+      }
+    }
+    expect(checkData(new Liar(), MiB, 'message')?.problem).toMatch(/a Liar is not data/);
     // Data with a key named "__proto__" (JSON.parse makes it an own property) is still data.
     expect(checkData(JSON.parse('{"__proto__": {"a": 1}, "b": 2}'), MiB, 'message')).toBeUndefined();
+    // So is data with a key named "constructor".
+    expect(checkData({ constructor: 'x', n: 1 }, MiB, 'message')).toBeUndefined();
     // An object whose prototype is a plain object is not plain: JSON would drop what it inherits.
     expect(checkData(Object.create({ a: 1 }) as object, MiB, 'message')?.problem).toMatch(/is not data/);
   });

@@ -39,10 +39,14 @@ function sizeOf(value: unknown, depth: number): number {
   if (depth >= MAX_DATA_DEPTH) return -1;
   // A plain object, most messages: its prototype read through the `__proto__` accessor, which V8
   // inlines, where `Object.getPrototypeOf` stays a call of its own (about 120 instructions of a
-  // 300-instruction check of a three-field message, by callgrind). An own enumerable property named
-  // "__proto__" could answer in its place: objectSize refuses that key, and the walk that names the
-  // problem decides with `Object.getPrototypeOf`.
-  if ((value as { __proto__?: unknown }).__proto__ === OBJECT_PROTOTYPE) return objectSize(value, depth);
+  // 300-instruction check of a three-field message, by callgrind). A property named "__proto__" (own,
+  // or a getter on a class's prototype) could answer in the accessor's place: `constructor` must be
+  // `Object` too (a class instance's is its class), an own enumerable "__proto__" key is refused by
+  // objectSize, and the walk that names the problem decides with `Object.getPrototypeOf`. Only an
+  // object built to lie on both counts (a "__proto__" and a "constructor" of its own that are not
+  // enumerable) passes for plain here.
+  const plain = value as { __proto__?: unknown; constructor?: unknown };
+  if (plain.__proto__ === OBJECT_PROTOTYPE && plain.constructor === Object) return objectSize(value, depth);
   if (Array.isArray(value)) {
     let size = 2;
     for (let i = 0; i < value.length; i++) {
