@@ -254,8 +254,9 @@ export function toErrorInfo(error: unknown): ErrorInfo {
  * An `ErrorInfo` whose `stack` is read from its error on first access: the same string an eager read
  * would have given, since V8 formats a stack once and caches it on the error, unless the error's own
  * `stack` is replaced (or `Error.prepareStackTrace` changed) between the failure and that first read.
- * Until then it keeps the error, and the frames V8 captured with it, alive; after, only the string.
- * The events that keep their errors are bounded: each node's `lastError` in the snapshot, and the
+ * Until then it keeps the error, and the frames V8 captured with it (receivers and functions), alive;
+ * after, only the string. The events that keep their errors are bounded: each node's `lastError` in the
+ * snapshot, a supervisor process's outbox while its parent reads slowly (`maxBufferedEvents`), and the
  * event buffers a user sets up (the dashboard's event log). `stack` is an accessor, so a debugger or
  * `getOwnPropertyDescriptor` sees a getter; `util.inspect` (console.log) prints it as plain data. Its
  * prototype is this class's, not `Object.prototype` (Jest's `toStrictEqual` tells it from a literal).
