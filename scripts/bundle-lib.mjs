@@ -65,12 +65,11 @@ for (const entry of existsSync(join(dir, CHUNKS)) ? readdirSync(join(dir, CHUNKS
 for (const name of ENTRIES) rmSync(join(dir, `${name}.js.map`), { force: true });
 
 if (flags.includes('--prune')) {
-  const kept = written;
   const prune = (at) => {
     for (const entry of readdirSync(at)) {
       const path = join(at, entry);
       if (statSync(path).isDirectory()) prune(path);
-      else if (/\.js(\.map)?$/.test(entry) && !kept.has(path)) rmSync(path);
+      else if (/\.js(\.map)?$/.test(entry) && !written.has(path)) rmSync(path);
     }
   };
   prune(dir);

@@ -353,6 +353,19 @@ describe('SupervisorRuntime', () => {
       await host.waitFor(is('restarted', 'A'));
       expect(host.logged[0]).toEqual({ message: 'root/A failed: disk full', stack: expect.stringContaining('Error: disk full') });
     });
+
+    it('logs the stack through the failed event, which then keeps no hold on the error', async () => {
+      const { host } = await started(['always']);
+      const error = new Error('disk full');
+      host.child('A').exit({ kind: 'failed', error, phase: 'run' });
+      await host.waitFor(is('restarted', 'A'));
+      const logged = host.logged[0]!.stack;
+      expect(logged).toBe(error.stack);
+      // Read by the log line through the event: the event's stack is fixed then, whatever the error does later.
+      error.stack = 'rewritten after the failure';
+      const failed = host.events.find((e) => e.type === 'failed');
+      expect(failed?.type === 'failed' && failed.error.stack).toBe(logged);
+    });
   });
 
   describe('one-for-all', () => {
