@@ -80,6 +80,8 @@ export class SupervisionCluster implements UnitHost {
   private readonly events = new Subject<ClusterEvent>();
   private placed?: { byPath: Map<string, NodePlacement>; partitioned: Map<string, number>; processes: string[] };
   private apiObject?: ClusterApi;
+  /** Read once: a process's role is set when it is forked, and `enabled` is read on every call. */
+  private readonly inMainProcess = !isSupervisorProcess();
 
   constructor(
     private readonly tree: SupervisionTree,
@@ -95,7 +97,7 @@ export class SupervisionCluster implements UnitHost {
 
   /** True with `forRoot({ cluster })`, in the app's main process. */
   get enabled(): boolean {
-    return this.tree.clusterOptions !== undefined && !isSupervisorProcess();
+    return this.tree.clusterOptions !== undefined && this.inMainProcess;
   }
 
   /** `SupervisionService.cluster`; undefined without cluster mode. */
