@@ -4,11 +4,10 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
-import { SupervisionService } from '#supertrees';
+import { SupervisionService, type NodeSnapshot } from '#supertrees';
 import { Echo, LOG_LEVELS, treeModule } from '../fixtures/trees.js';
-import { withPlacement, type Placement } from '../lib/affinity.js';
+import { isUnplaced, withPlacement, type Placement } from '../lib/affinity.js';
 import { runFigure } from '../lib/harness.js';
-import { childrenOf } from '../lib/processes.js';
 import { row, type FigureResult, type Summary } from '../lib/results.js';
 import { immediate, summarize } from '../lib/stats.js';
 
@@ -24,7 +23,8 @@ const THROUGHPUT_CALLS = 20_000;
 const PLACEMENTS: readonly Placement[] = ['one core', 'two cores'];
 
 const LOCAL = 'root/Echo';
-const REMOTE = 'root/EchoSupervisor/RemoteEcho';
+const REMOTE_SUPERVISOR = 'root/EchoSupervisor';
+const REMOTE = `${REMOTE_SUPERVISOR}/RemoteEcho`;
 const message = (i: number) => ({ n: i, tenant: 'acme', job: 'resize' });
 
 /**
@@ -74,6 +74,14 @@ function promiseOfItsOwn(echo: Echo, message: unknown): Promise<unknown> {
   return promise;
 }
 
+/** The pid of the process that runs the node at `path`, from the snapshot. */
+function pidOf(root: NodeSnapshot, path: string): number {
+  const walk = (node: NodeSnapshot): NodeSnapshot | undefined => (node.path === path ? node : node.children?.map(walk).find(Boolean));
+  const pid = walk(root)?.pid;
+  if (pid === undefined) throw new Error(`figure 9: the snapshot shows no process for ${path}`);
+  return pid;
+}
+
 /** Calls per second with IN_FLIGHT calls outstanding at any time. */
 async function throughput(call: (i: number) => Promise<unknown>, total: number): Promise<Summary> {
   const samples: number[] = [];
@@ -117,14 +125,17 @@ async function measure(): Promise<FigureResult> {
     const localCall = (i: number) => service.call(LOCAL, message(i));
     const { floor: direct, call: local } = await perCall(LOCAL_BATCH, (i) => echo.handle(message(i)), localCall);
     const { floor: shape, call: localAgain } = await perCall(LOCAL_BATCH, (i) => promiseOfItsOwn(echo, message(i)), localCall);
-    const supervisorProcesses = childrenOf(process.pid);
     const remoteCall = (i: number) => service.call(REMOTE, message(i));
+    const unplaced: string[] = [];
     const { unpinned, pinned } = await withRawIpc(async (roundTrip, echoPid) => {
       const unpinned = await perCall(REMOTE_BATCH, roundTrip, remoteCall);
       const pinned: { placement: Placement; floor: Summary; call: Summary }[] = [];
       for (const placement of PLACEMENTS) {
-        const measured = await withPlacement(placement, [...supervisorProcesses, echoPid], () => perCall(REMOTE_BATCH, roundTrip, remoteCall));
-        if (measured) pinned.push({ placement, ...measured });
+        // The supervisor process that runs RemoteEcho now, as the tree reports it (not any child of this process).
+        const supervisorPid = pidOf(service.snapshot(), REMOTE_SUPERVISOR);
+        const measured = await withPlacement(placement, [supervisorPid, echoPid], () => perCall(REMOTE_BATCH, roundTrip, remoteCall));
+        if (isUnplaced(measured)) unplaced.push(`not pinned to ${placement}: ${measured.unavailable}`);
+        else pinned.push({ placement, ...measured });
       }
       return { unpinned, pinned };
     });
@@ -133,7 +144,7 @@ async function measure(): Promise<FigureResult> {
     const remoteRate = await throughput((i) => service.call(REMOTE, message(i)), THROUGHPUT_CALLS);
     const localRatio = local.median / direct.median;
     const remoteRatio = remote.median / ipc.median;
-    const ipcFloor = (value: Summary) => ({ what: 'raw IPC round trip, bare Node processes', value });
+    const ipcFloor = (value: Summary, pinnedAlike = false) => ({ what: `raw IPC round trip, bare Node processes${pinnedAlike ? ', pinned alike' : ''}`, value });
     const acrossGoal = (ratio: number) => ({ text: '≤ 1.5× floor', met: ratio <= 1.5 });
     return {
       number: 9,
@@ -143,7 +154,9 @@ async function measure(): Promise<FigureResult> {
         `SupervisionService.call() to a @Worker whose async handle() returns its message ({ n, tenant, job }), one call at a time ` +
         `(${RUNS} samples of ${LOCAL_BATCH} in process, ${REMOTE_BATCH} across), the floor's and the call's batches taking turns, after a warm-up batch of each; throughput with ` +
         `${IN_FLIGHT} calls in flight on a worker of concurrency 1. Floors, same run: awaiting the same async method called ` +
-        `directly; a bare Node child that sends every IPC message back, one message at a time.`,
+        `directly; a promise of its own settled by a then() on that method's promise (in-process, second row); a bare Node child ` +
+        `that sends every IPC message back, one message at a time (across, measured unpinned and again with both sides pinned ` +
+        `by taskset to one CPU and to two, each placement against its own floor).`,
       rows: [
         row('call round trip, in process', 'µs', local, { what: 'direct call of an async method', value: direct }, { text: '≤ 3× floor', met: localRatio <= 3 }),
         row('call round trip, in process (vs the least a call with a deadline does)', 'µs', localAgain, {
@@ -153,7 +166,7 @@ async function measure(): Promise<FigureResult> {
         // Pinned, the goal is each placement's; unpinned (the placement as the kernel picks it) only without taskset.
         row('call round trip, across a process', 'µs', remote, ipcFloor(ipc), pinned.length === 0 ? acrossGoal(remoteRatio) : undefined),
         ...pinned.map(({ placement, floor, call }) =>
-          row(`call round trip, across a process, pinned to ${placement}`, 'µs', call, ipcFloor(floor), acrossGoal(call.median / floor.median)),
+          row(`call round trip, across a process, pinned to ${placement}`, 'µs', call, ipcFloor(floor, true), acrossGoal(call.median / floor.median)),
         ),
         row(`call throughput, in process, ${IN_FLIGHT} in flight`, 'calls/s', localRate),
         row(`call throughput, across a process, ${IN_FLIGHT} in flight`, 'calls/s', remoteRate),
@@ -174,6 +187,7 @@ async function measure(): Promise<FigureResult> {
           'picks per wake-up, so the unpinned row and its floor can land in different modes. The pinned rows measure each ' +
           'placement like for like (taskset: this process and both children on one CPU, or this process on one and the ' +
           'children on another); the goal is theirs. Without taskset, only the unpinned row is measured and the goal is its.',
+        ...unplaced,
       ],
     };
   } finally {
