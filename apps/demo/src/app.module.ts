@@ -9,12 +9,11 @@ import { NotifyModule } from './notify/notify.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { demoConfig } from './demo.config.js';
+import { supervisionOptions } from './supervision.options.js';
 
 @Module({
   imports: [
-    // The terminal view reports every failure, so the library's own failure logs are switched off here.
-    // With SUPERTREES_CLUSTER_REDIS set (npm run demo:cluster), cluster mode and its placed workers.
-    SupervisionModule.forRoot({ strategy: 'one-for-one', logging: false, ...(demoConfig.cluster ? { cluster: demoConfig.cluster } : {}) }),
+    SupervisionModule.forRoot(supervisionOptions),
     ChaosModule,
     IngestModule,
     NotifyModule,

@@ -4,8 +4,10 @@ import { bootstrapSupervised } from '#supertrees';
 import { AppModule } from './app.module.js';
 import { ChaosService } from './chaos/chaos.service.js';
 import { demoConfig } from './demo.config.js';
+import { WorkersModule } from './workers.module.js';
 
-// One entry for both roles: the HTTP app, and each supervisor process it forks.
+// One entry for both roles: the HTTP app, and each supervisor process it forks (which boots the
+// leaner WorkersModule, not the whole app).
 await bootstrapSupervised(
   AppModule,
   async () => {
@@ -23,5 +25,5 @@ await bootstrapSupervised(
     );
     process.once('exit', () => app.get(ChaosService).cleanup());
   },
-  { contextOptions: { logger: ['error', 'warn'] } },
+  { processModule: WorkersModule, contextOptions: { logger: ['error', 'warn'] } },
 );
