@@ -1,16 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { bootstrapSupervised } from '#supertrees';
-import { AppModule } from './app.module.js';
 import { ChaosService } from './chaos/chaos.service.js';
 import { demoConfig } from './demo.config.js';
 import { WorkersModule } from './workers.module.js';
 
-// One entry for both roles: the HTTP app, and each supervisor process it forks (which boots the
-// leaner WorkersModule, not the whole app).
+// One entry for both roles: the HTTP app, and each supervisor process it forks. A supervisor process
+// boots WorkersModule, and never even loads the app's own module (the dashboard, Terminus, Prometheus,
+// the terminal view): AppModule is imported only when this process is the app.
 await bootstrapSupervised(
-  AppModule,
+  WorkersModule,
   async () => {
+    const { AppModule } = await import('./app.module.js');
     // Quiet while Nest boots (module-by-module lines), then the workers' own log lines too.
     const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
     app.enableShutdownHooks();
@@ -25,5 +26,5 @@ await bootstrapSupervised(
     );
     process.once('exit', () => app.get(ChaosService).cleanup());
   },
-  { processModule: WorkersModule, contextOptions: { logger: ['error', 'warn'] } },
+  { contextOptions: { logger: ['error', 'warn'] } },
 );
