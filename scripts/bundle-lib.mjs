@@ -10,20 +10,19 @@
 // <dir> is tsc's output for libs/supertrees/src. The .d.ts files are left as they are. --prune
 // (the package build) deletes the per-module .js files the bundle replaced, so the package ships
 // each module once; the monorepo keeps them for the tests and benchmarks that import one directly.
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { rolldown } from 'rolldown';
 
-/** The package's entry points (libs/supertrees/package.json `exports`), without `.js`. */
-const ENTRIES = [
-  'index',
-  'testing/index',
-  'integrations/terminus/index',
-  'integrations/prometheus/index',
-  'integrations/opentelemetry/index',
-  'dashboard/index',
-  'cluster/index',
-];
+/**
+ * The package's entry points, read from libs/supertrees/package.json `exports` (the file each one's
+ * `default` or `import` condition names, relative to dist/ and without `.js`): an entry added there is
+ * bundled without a second list to update.
+ */
+const MANIFEST = new URL('../libs/supertrees/package.json', import.meta.url);
+const ENTRIES = Object.values(JSON.parse(readFileSync(MANIFEST, 'utf8')).exports)
+  .filter((target) => typeof target === 'object')
+  .map((target) => (target.default ?? target.import).replace(/^\.\/dist\//, '').replace(/\.js$/, ''));
 const CHUNKS = 'chunks';
 
 const [dirArg, ...flags] = process.argv.slice(2);

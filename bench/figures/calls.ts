@@ -4,7 +4,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
-import { SupervisionService, type NodeSnapshot } from '#supertrees';
+import { SupervisionService } from '#supertrees';
+import { findNode } from '#supertrees/testing';
 import { Echo, LOG_LEVELS, treeModule } from '../fixtures/trees.js';
 import { isUnplaced, withPlacement, type Placement } from '../lib/affinity.js';
 import { runFigure } from '../lib/harness.js';
@@ -74,14 +75,6 @@ function promiseOfItsOwn(echo: Echo, message: unknown): Promise<unknown> {
   return promise;
 }
 
-/** The pid of the process that runs the node at `path`, from the snapshot. */
-function pidOf(root: NodeSnapshot, path: string): number {
-  const walk = (node: NodeSnapshot): NodeSnapshot | undefined => (node.path === path ? node : node.children?.map(walk).find(Boolean));
-  const pid = walk(root)?.pid;
-  if (pid === undefined) throw new Error(`figure 9: the snapshot shows no process for ${path}`);
-  return pid;
-}
-
 /** Calls per second with IN_FLIGHT calls outstanding at any time. */
 async function throughput(call: (i: number) => Promise<unknown>, total: number): Promise<Summary> {
   const samples: number[] = [];
@@ -132,7 +125,8 @@ async function measure(): Promise<FigureResult> {
       const pinned: { placement: Placement; floor: Summary; call: Summary }[] = [];
       for (const placement of PLACEMENTS) {
         // The supervisor process that runs RemoteEcho now, as the tree reports it (not any child of this process).
-        const supervisorPid = pidOf(service.snapshot(), REMOTE_SUPERVISOR);
+        const supervisorPid = findNode(service.snapshot(), REMOTE_SUPERVISOR).pid;
+        if (supervisorPid === undefined) throw new Error(`figure 9: the snapshot shows no process for ${REMOTE_SUPERVISOR}`);
         const measured = await withPlacement(placement, [supervisorPid, echoPid], () => perCall(REMOTE_BATCH, roundTrip, remoteCall));
         if (isUnplaced(measured)) unplaced.push(`not pinned to ${placement}: ${measured.unavailable}`);
         else pinned.push({ placement, ...measured });

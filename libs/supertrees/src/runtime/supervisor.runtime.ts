@@ -638,7 +638,6 @@ export class SupervisorRuntime {
     const stack = error instanceof Error ? info.stack : String(error);
     logger.error(`${slot.node.path} failed: ${error instanceof Error ? error.message : String(error)}`, stack);
   }
-
 }
 
 const NO_SLOTS: readonly Slot[] = [];
