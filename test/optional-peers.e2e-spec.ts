@@ -1,7 +1,8 @@
 // The integrations' libraries are optional peers: an app without them must be able to load and
 // run the library's main entry, which must import none of them; each integration loads its own.
 import { describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runNode } from './helpers/node-run.js';
 
 const dist = (path: string) => join(process.cwd(), 'dist/libs/supertrees/src', path);
@@ -27,5 +28,22 @@ describe('optional peer dependencies', () => {
       prometheus: 'failed: optional peer not installed: prom-client',
       opentelemetry: 'failed: optional peer not installed: @opentelemetry/api',
     });
+  });
+
+  it("the built main entry loads the cluster node and router only by an import(): a supervisor process never compiles them", () => {
+    // The files the main entry's bundle loads through static imports, transitively (rolldown's output: `from "./x.js"`, `import "./x.js"`).
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const [, spec] of text.matchAll(/(?:^|[;\n])\s*(?:import|export)\b[^;'"]*?(?:from\s*)?["'](\.[^"']+)["']/g)) visit(join(dirname(file), spec!));
+    };
+    visit(dist('index.js'));
+    const texts = [...loaded].map((file) => readFileSync(file, 'utf8'));
+    expect(loaded.size).toBeGreaterThan(2);
+    expect(texts.some((text) => text.includes('class SupervisionModule extends'))).toBe(true);
+    for (const name of ['ClusterNode', 'ClusterRouter', 'RedisLink']) expect(texts.filter((text) => text.includes(`class ${name} {`))).toEqual([]);
+    expect(texts.some((text) => /import\("\.\/cluster\.node-[^"]+\.js"\)/.test(text))).toBe(true);
   });
 });

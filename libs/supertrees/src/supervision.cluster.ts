@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import { ClusterNode } from './cluster/cluster.node.js';
+import type { ClusterNode } from './cluster/cluster.node.js';
 import type { LocalUnitState } from './interfaces/cluster.interface.js';
 import { ClusterDataError, ClusterRedisError, ClusterRoutingError } from './cluster/cluster.errors.js';
 import type { ClusterEvent } from './cluster/cluster.events.js';
@@ -8,7 +8,7 @@ import { unitRef, type UnitRef } from './cluster/cluster.keys.js';
 import { CLUSTER_MESSAGES } from './cluster/cluster.messages.js';
 import { resolveClusterOptions, type ResolvedClusterOptions } from './cluster/cluster.options.js';
 import type { ClusterView } from './cluster/cluster.replies.js';
-import { ClusterRouter } from './cluster/cluster.router.js';
+import type { ClusterRouter } from './cluster/cluster.router.js';
 import type { RenewedUnit, UnitHost, UnitStart, UnitStopReason } from './cluster/unit.host.js';
 import { SupervisionTree } from './discovery/supervision.tree.js';
 import { NodeUnavailableError } from './errors/supervision-request.error.js';
@@ -47,6 +47,16 @@ export interface PlacedTarget {
 const REQUEST_MARGIN_MS = 5_000;
 
 /**
+ * The node and the router (with the Redis link, the lease scripts and the direct channel), loaded at
+ * the first `open()`: an app without `forRoot({ cluster })`, and every supervisor process, never load
+ * their code (75 of the 370 KB of the built library, which each supervisor process would otherwise
+ * compile at every cold start).
+ */
+function loadClusterNode(): Promise<[typeof import('./cluster/cluster.node.js'), typeof import('./cluster/cluster.router.js')]> {
+  return Promise.all([import('./cluster/cluster.node.js'), import('./cluster/cluster.router.js')]);
+}
+
+/**
  * Runs a call or cast that another replica routed here, on a node under a unit this replica holds,
  * as a local call would (never routed on again). Set by `CallRouter`.
  */
@@ -73,6 +83,8 @@ interface RoutedMessage {
 export class SupervisionCluster implements UnitHost {
   private readonly log = new Logger('SupervisionCluster');
   private node?: ClusterNode;
+  /** Set while `open()` loads the code and starts the node: a `close()` meanwhile waits for it. */
+  private opening?: Promise<void>;
   private router?: ClusterRouter;
   private dispatchPlaced?: PlacedDispatch;
   private subscription?: Subscription;
@@ -116,8 +128,16 @@ export class SupervisionCluster implements UnitHost {
   }
 
   /** Starts this replica's node (membership, leases) once the tree runs. Rejects only with `requireRedisAtStart` and Redis down. */
-  async open(): Promise<void> {
-    if (!this.enabled || this.node) return;
+  open(): Promise<void> {
+    if (!this.enabled || this.node) return Promise.resolve();
+    this.opening ??= this.openNode().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openNode(): Promise<void> {
+    const [{ ClusterNode }, { ClusterRouter }] = await loadClusterNode();
     const node = new ClusterNode(this.options(), placedUnits(this.tree.root), this);
     this.node = node;
     this.subscription = node.events$.subscribe((event) => {
@@ -144,6 +164,8 @@ export class SupervisionCluster implements UnitHost {
 
   /** Stops every placed node held here (reason `shutdown`), releases their leases and leaves the membership. */
   async close(): Promise<void> {
+    // An open() under way (loading the code, joining, listening) ends first, so that this stops what it started.
+    await this.opening?.catch(() => undefined);
     const node = this.node;
     if (!node) return;
     // Calls in flight to other replicas settle (rejected) before the leases go.
@@ -280,7 +302,7 @@ export class SupervisionCluster implements UnitHost {
   private options(): ResolvedClusterOptions {
     if (!this.resolved) {
       const raw = this.tree.clusterOptions!;
-      const logger = raw.logger ?? (this.tree.options.logging ? new Logger(ClusterNode.name) : false);
+      const logger = raw.logger ?? (this.tree.options.logging ? new Logger('ClusterNode') : false);
       // Resolved once: the generated member id stays the same across a stop() and start() of the tree.
       this.resolved = resolveClusterOptions({ ...raw, logger });
     }

@@ -17,12 +17,19 @@ function staticGraph(entry: string, seen = new Map<string, string[]>()): Map<str
 }
 
 describe('the optional peer dependency ioredis', () => {
-  it('is not loaded by the main entry: the tree reaches the cluster layer (forRoot({ cluster })), but nothing it imports loads ioredis', () => {
+  it('is not loaded by the main entry, nor is the cluster node: the tree reaches those only by an import() when it opens a node (forRoot({ cluster }))', () => {
     const graph = staticGraph(join(SRC, 'index.ts'));
+    const files = [...graph.keys()];
     expect(graph.size).toBeGreaterThan(10);
-    // Cluster mode is wired into the tree: the node, its options and errors are part of the main entry's graph...
-    expect([...graph.keys()].some((file) => file.endsWith('/cluster/cluster.node.ts'))).toBe(true);
-    // ...and ioredis is still only loaded by RedisLink.open(), when a node is started with a URL.
+    // Cluster mode is wired into the tree: its options and errors are part of the main entry's graph...
+    expect(files.some((file) => file.endsWith('/cluster/cluster.options.ts'))).toBe(true);
+    // ...but the node, the router, the Redis link and the direct channel are not: SupervisionCluster.open() imports them.
+    const lazy = ['cluster.node.ts', 'cluster.router.ts', 'redis.link.ts', 'direct.channel.ts'];
+    expect(files.filter((file) => lazy.some((name) => file.endsWith(`/cluster/${name}`)))).toEqual([]);
+    const opener = readFileSync(join(SRC, 'supervision.cluster.ts'), 'utf8');
+    expect(opener).toContain("import('./cluster/cluster.node.js')");
+    expect(opener).toContain("import('./cluster/cluster.router.js')");
+    // ioredis is only loaded by RedisLink.open(), when a node is started with a URL.
     for (const [file, specifiers] of graph) expect({ file, ioredis: specifiers.includes('ioredis') }).toEqual({ file, ioredis: false });
   });
 
