@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_ESCALATED, SupervisionService, type SupervisionEvent } from '../libs/supertrees/src/index.js';
@@ -94,12 +94,50 @@ describe('supervisors in their own processes', () => {
     expect(argv).toContain('--max-semi-space-size=2');
     // Forked for the boot, it did not warm Nest up; the standing spare forked after the boot does.
     const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    expect(environ(supPid)).toContain('NESTJS_SUPERTREES_WARM_UP=0');
+    expect(environ(supPid)).toContain('NESTJS_SUPERTREES_FORKED_FOR=boot');
     const isSpare = (pid: number) => pid !== supPid && isAlive(pid);
     await eventually(() => descendantsOf(process.pid).some(isSpare), 'a standing spare');
     const spare = descendantsOf(process.pid).find(isSpare)!;
     seenPids.add(spare);
-    expect(environ(spare)).toContain('NESTJS_SUPERTREES_WARM_UP=1');
+    expect(environ(spare)).toContain('NESTJS_SUPERTREES_FORKED_FOR=spare');
+  });
+
+  it('boots a process forked on demand (no spare) while its start travels, and a stop during that boot closes its context', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supertrees-gate-'));
+    const gate = join(dir, 'open');
+    const log = join(dir, 'log');
+    writeFileSync(gate, '');
+    process.env.SUPERTREES_GATE = gate;
+    process.env.SUPERTREES_GATE_LOG = log;
+    try {
+      const { recorder } = await boot('gated');
+      await recorder.waitFor({ type: 'started', path: 'root/GatedSupervisor' });
+      const first = processPidOf(recorder.events, 'root/GatedSupervisor');
+      // From now on a new process's app context waits in GatedResource.onModuleInit until the gate opens.
+      rmSync(gate);
+      process.kill(first, 'SIGKILL');
+      const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+      const next = () => lines().find((line) => line.startsWith('init ') && line !== `init ${first}`);
+      await eventually(() => next() !== undefined, 'the process forked for the restart creating its app context');
+      const second = Number(next()!.slice('init '.length));
+      seenPids.add(second);
+      // standby 0: no spare, so it was forked for this start, and said so in its environment.
+      expect(readFileSync(`/proc/${second}/environ`, 'utf8').split('\0')).toContain('NESTJS_SUPERTREES_FORKED_FOR=start');
+      // The app closes while that context is still being created: the process is told to stop, and
+      // only then the gate opens; the context it was creating is closed (its providers'
+      // onModuleDestroy runs) before the process exits.
+      const closing = app!.close();
+      app = undefined;
+      await eventually(() => lines().includes(`stop ${second}`), 'the stop message reaching the booting process');
+      writeFileSync(gate, '');
+      await closing;
+      expect(lines()).toContain(`destroyed ${second}`);
+      expect(isAlive(second)).toBe(false);
+    } finally {
+      delete process.env.SUPERTREES_GATE;
+      delete process.env.SUPERTREES_GATE_LOG;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('restarts a SIGKILLed supervisor process in a new process, with its workers', async () => {

@@ -70,8 +70,8 @@ describe('an app with enableShutdownHooks()', () => {
     pids.add(spare!);
     // Read once it runs node: between fork and exec, /proc/<pid>/environ is still its parent's.
     const environ = () => readFileSync(`/proc/${spare}/environ`, 'utf8').split('\0');
-    await eventually(() => environ().includes('NESTJS_SUPERTREES_WARM_UP=1'), 'the spare runs with the warm-up flag');
-    expect(environ()).toContain('NESTJS_SUPERTREES_WARM_UP=1');
+    await eventually(() => environ().includes('NESTJS_SUPERTREES_FORKED_FOR=spare'), "the spare's environment says it is one");
+    expect(environ()).toContain('NESTJS_SUPERTREES_FORKED_FOR=spare');
     process.kill(supPid!, 'SIGKILL');
     // Greeter logs through Nest's Logger (warn) from the process that replaced the killed one.
     const logged = await lineMatching(spawned, new RegExp(`hello Greeter from ${spare}`));

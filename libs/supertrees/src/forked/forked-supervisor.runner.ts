@@ -12,7 +12,7 @@ import { parseDownMessage, PROTOCOL_VERSION, type DownMessage, type RequestMessa
 import { ProcessHosting } from '../process/process.hosting.js';
 import { DynamicSpecs } from '../runtime/dynamic.children.js';
 import { SupervisorRuntime } from '../runtime/supervisor.runtime.js';
-import { EXIT_ESCALATED, EXIT_LEASE_LOST, EXIT_ORPHANED, WARM_UP_ENV } from '../shared/supervision.constants.js';
+import { EXIT_ESCALATED, EXIT_LEASE_LOST, EXIT_ORPHANED, FORKED_FOR_ENV, type ForkedFor } from '../shared/supervision.constants.js';
 import { findNode, type SupervisorNode } from '../tree/tree.types.js';
 import { ForkedEventSink } from './forked.event-sink.js';
 import { EventOutbox } from './forked.outbox.js';
@@ -24,6 +24,11 @@ import { markSupervisorBoot } from './unsupervised-boot.check.js';
 const ORPHAN_GRACE_MS = 500;
 
 type StartMessage = Extract<DownMessage, { t: 'start' }>;
+
+interface Booted {
+  readonly tree: SupervisionTree;
+  readonly hosting: ProcessHosting;
+}
 
 /**
  * The life of a supervisor process: say hello, learn which supervisor to become, boot the app's
@@ -40,6 +45,11 @@ export function runSupervisorProcess(appModule: Type<unknown>, contextOptions: N
 class ForkedSupervisorRunner {
   private readonly log = new Logger('SupervisorProcess');
   private app?: INestApplicationContext;
+  /** The application context being created: the exits wait for it, so that they close it too. */
+  private booting?: Promise<Booted>;
+  /** Why the application context could not be created, once that is known. */
+  private bootError?: unknown;
+  private readonly forkedFor = process.env[FORKED_FOR_ENV] as ForkedFor | undefined;
   private runtime?: SupervisorRuntime;
   private outbox?: EventOutbox;
   private hosting?: ProcessHosting;
@@ -68,6 +78,10 @@ class ForkedSupervisorRunner {
   ) {}
 
   async run(): Promise<void> {
+    // Forked for a start under way: the context does not depend on which supervisor this becomes,
+    // so it is created while `hello` and `start` travel. A failure is reported once `start` is here
+    // (or by the exit, if a stop comes first).
+    if (this.forkedFor === 'start') this.boot().catch(() => undefined);
     const start = await this.handshake();
     try {
       const { tree, hosting } = await this.boot();
@@ -84,7 +98,10 @@ class ForkedSupervisorRunner {
         this.vitals = { signs: new VitalSigns(), below: hosting };
       }
     } catch (error) {
+      // A stop under way ends the process; a context that could not be created is reported by it.
+      if (this.exiting && error === this.bootError) return this.exiting;
       this.log.error(`could not start supervisor ${start.path}`, (error as Error)?.stack);
+      if (this.exiting) return this.exiting;
       await this.sendAndWait({ t: 'fatal', error: toErrorInfo(error) });
       process.exit(1);
     }
@@ -119,18 +136,35 @@ class ForkedSupervisorRunner {
     // Only a standing spare warms up, after hello: one taken while at it waits for the rest, which
     // its own context would have spent compiling the same code anyway. Processes forked for a boot
     // do not, so as not to compete for the CPU with the supervisors starting one after another.
-    const warmedUp = process.env[WARM_UP_ENV] === '1' ? warmUpNest() : Promise.resolve();
+    const warmedUp = this.forkedFor === 'spare' ? warmUpNest() : Promise.resolve();
     const start = await startMessage;
     this.beat(start);
     await warmedUp;
     return start;
   }
 
-  /** Boots the app's module as an application context: the same tree as the parent's, built from the same code. */
-  private async boot(): Promise<{ tree: SupervisionTree; hosting: ProcessHosting }> {
-    const app = await NestFactory.createApplicationContext(this.appModule, { ...this.contextOptions, abortOnError: false });
-    this.app = app;
-    return { tree: app.get(SupervisionTree, { strict: false }), hosting: app.get(ProcessHosting, { strict: false }) };
+  /** Boots the app's module as an application context (once): the same tree as the parent's, built from the same code. */
+  private boot(): Promise<Booted> {
+    this.booting ??= NestFactory.createApplicationContext(this.appModule, { ...this.contextOptions, abortOnError: false }).then(
+      (app) => {
+        this.app = app;
+        return { tree: app.get(SupervisionTree, { strict: false }), hosting: app.get(ProcessHosting, { strict: false }) };
+      },
+      (error: unknown) => {
+        this.bootError = error;
+        throw error;
+      },
+    );
+    return this.booting;
+  }
+
+  /**
+   * Closes the application context, once it is created if it is being created (its providers'
+   * `onModuleDestroy` runs); reports one that could not be created, since `run()` leaves that to the exit.
+   */
+  private async closeApp(): Promise<void> {
+    await this.booting?.catch((error: unknown) => this.log.error('could not create the application context', (error as Error)?.stack));
+    await this.app?.close();
   }
 
   /**
@@ -188,7 +222,7 @@ class ForkedSupervisorRunner {
     return this.exit(EXIT_ESCALATED, async () => {
       await this.outbox?.flush();
       await this.sendAndWait({ t: 'escalate', error: toErrorInfo(error) });
-      await this.app?.close();
+      await this.closeApp();
     });
   }
 
@@ -196,7 +230,7 @@ class ForkedSupervisorRunner {
     return this.exit(code, async () => {
       await this.runtime?.stop(reason);
       await this.outbox?.flush();
-      await this.app?.close();
+      await this.closeApp();
     });
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LoggerService } from '@nestjs/common';
-import { SUPERVISOR_PROCESS_ENV, WARM_UP_ENV } from '../shared/supervision.constants.js';
+import { FORKED_FOR_ENV, SUPERVISOR_PROCESS_ENV, type ForkedFor } from '../shared/supervision.constants.js';
 import type { ResolvedProcessOptions } from '../shared/supervision.defaults.js';
 import { MESSAGES } from '../shared/supervision.messages.js';
 import { parseUpMessage } from './ipc.protocol.js';
@@ -45,18 +45,21 @@ export class ProcessPool {
     try {
       // Those beyond what is about to start are standing spares, which warm Nest up while they
       // wait; those the boot takes at once do not, so they do not compete with it for the CPU.
-      while (!this.closed && this.spares.length < want) this.spares.push(this.fork(this.spares.length >= count));
+      while (!this.closed && this.spares.length < want) this.spares.push(this.fork(this.spares.length >= count ? 'spare' : 'boot'));
     } catch (error) {
       // No entry script: each start will fail with this reason, as a failed child.
       this.logger?.error((error as Error).message);
     }
   }
 
-  /** A process to become a supervisor: a loaded spare if there is one, a loading one, or a new fork. */
+  /**
+   * A process to become a supervisor: a loaded spare if there is one, a loading one, or a new fork,
+   * which boots the app's module as soon as its code is loaded, without waiting for `start`.
+   */
   acquire(): SpareProcess {
     const alive = (s: SpareProcess) => s.proc.exitCode === null && s.proc.signalCode === null && s.proc.connected;
     for (const s of this.spares.filter((x) => !alive(x))) this.drop(s);
-    const spare = this.spares.find((s) => s.ready) ?? this.spares[0] ?? this.fork(false);
+    const spare = this.spares.find((s) => s.ready) ?? this.spares[0] ?? this.fork('start');
     this.drop(spare);
     return spare;
   }
@@ -82,10 +85,10 @@ export class ProcessPool {
     if (at >= 0) this.spares.splice(at, 1);
   }
 
-  private fork(warmUp: boolean): SpareProcess {
+  private fork(forkedFor: ForkedFor): SpareProcess {
     const entry = this.options.entry ?? process.argv[1];
     if (!entry) throw new Error(MESSAGES.noEntry());
-    const env: NodeJS.ProcessEnv = { ...compileCacheEnv(), ...process.env, ...this.options.env, [SUPERVISOR_PROCESS_ENV]: '1', [WARM_UP_ENV]: warmUp ? '1' : '0' };
+    const env: NodeJS.ProcessEnv = { ...compileCacheEnv(), ...process.env, ...this.options.env, [SUPERVISOR_PROCESS_ENV]: '1', [FORKED_FOR_ENV]: forkedFor };
     const proc = fork(entry, [], {
       env,
       execArgv: childExecArgv(this.options.execArgv ?? process.execArgv, this.options.maxSemiSpaceMiB, env.NODE_OPTIONS),
