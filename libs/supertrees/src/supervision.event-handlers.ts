@@ -6,6 +6,7 @@ import { InvalidEventHandlerError } from './errors/supervision-config.error.js';
 import { SupervisionEventBus } from './events/event.bus.js';
 import { getEventHandlerMetadata } from './events/on-supervision-event.decorator.js';
 import { EVENT_TYPES, type SupervisionEvent } from './events/supervision.events.js';
+import { isSupervisorProcess } from './process/process.role.js';
 import { MESSAGES } from './shared/supervision.messages.js';
 import { findNode, walkTree } from './tree/tree.types.js';
 
@@ -22,7 +23,9 @@ interface Handler {
  * Finds `@OnSupervisionEvent()` methods on providers and controllers (like `@nestjs/event-emitter`'s
  * loader) and feeds them the event stream. Wired in `onModuleInit`, after the tree is built, so a
  * bad type or path fails `app.init()`; the subscription outlives `onModuleDestroy` so handlers see
- * the shutdown's events, and ends with the stream.
+ * the shutdown's events, and ends with the stream. Handlers run in the main process only, where every
+ * process's events end up: a supervisor process (the same code, checked in the main process first) does
+ * not look for them, which spares its every cold start a walk over all the app's providers.
  */
 @Injectable()
 export class SupervisionEventHandlers implements OnModuleInit, OnApplicationShutdown {
@@ -37,6 +40,7 @@ export class SupervisionEventHandlers implements OnModuleInit, OnApplicationShut
   ) {}
 
   onModuleInit(): void {
+    if (isSupervisorProcess()) return;
     const handlers = this.explore();
     if (handlers.length === 0) return;
     this.subscription = this.bus.events$.subscribe((event) => {
