@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Type } from '@nestjs/common';
 import { ClusterRedisError, ClusterRoutingError } from './cluster/cluster.errors.js';
 import { unitRef } from './cluster/cluster.keys.js';
+import { CLUSTER_MESSAGES } from './cluster/cluster.messages.js';
 import type { LeaseHandle } from './cluster/unit.host.js';
 import { getSupervisorMetadata, Supervisor } from './decorators/supervisor.decorator.js';
 import { getWorkerMetadata, Worker } from './decorators/worker.decorator.js';
@@ -147,5 +148,17 @@ describe('SupervisionCluster as the unit host', () => {
       ['unitsRenewed', 'root', ['root/Reconciler', 'root/Billing', 'root/Shard#1']],
       ['unitsRenewed', 'root/Billing', ['root/Billing']],
     ]);
+  });
+});
+
+describe('SupervisionCluster: open and close', () => {
+  it('stops the node of an open() that a close() came during (the node code was still loading): nothing of it is left', async () => {
+    const { cluster } = setUp();
+    const opening = cluster.open();
+    await cluster.close();
+    await opening;
+    // As before any open(): the view is refused as not started, and this replica holds nothing.
+    await expect(cluster.api!.view()).rejects.toThrow(CLUSTER_MESSAGES.notStarted());
+    expect(cluster.api!.local()).toEqual([]);
   });
 });
